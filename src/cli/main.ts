@@ -1,0 +1,45 @@
+import { Command, CommanderError } from "commander";
+import { CommandFailure, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from "./errors.ts";
+
+// Each command lives in its own file and registers itself here.
+const commands: Array<(program: Command) => void> = [];
+
+export function buildProgram(): Command {
+  const program = new Command("chainvault")
+    .description(
+      "Preserve US option chains from Interactive Brokers before they disappear.\n" +
+        "Run `chainvault demo` to see a full collection against the built-in simulated gateway.",
+    )
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+  for (const register of commands) register(program);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+/** Runs the CLI and returns the process exit code instead of exiting, so tests can call it. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === "number" ? process.exitCode : EXIT_OK;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return EXIT_OK;
+      if (error.code === "commander.help") return EXIT_OK;
+      return EXIT_USAGE;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`chainvault: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof CommandFailure) {
+      process.stderr.write(`chainvault: ${error.message}\n`);
+      return EXIT_FAILURE;
+    }
+    process.stderr.write(
+      `chainvault: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    return EXIT_FAILURE;
+  }
+}
