@@ -1,0 +1,178 @@
+import { createHash } from "node:crypto";
+import { PgBoss, fromPglite } from "pg-boss";
+import type { ConstructorOptions, Job, PGliteLike } from "pg-boss";
+import type { Logger } from "../logger.ts";
+
+/**
+ * The durable slot queue: pg-boss on whichever engine chainvault runs on. A server is reached
+ * through its connection string (pg-boss keeps a small pool of its own); the embedded engine
+ * through pg-boss's PGlite adapter over the very instance chainvault stores into, so one code
+ * path serves both.
+ */
+export type QueueConnection = { url: string } | { pglite: PGliteLike };
+
+/** What one scheduled slot asks the workers to do. Plain JSON: it is stored in the job row. */
+export interface SlotJob {
+  /** `type:symbol:date`, symbol `*` for slots that are not about one underlying. */
+  key: string;
+  type: string;
+  symbol: string | null;
+  /** The trading date (New York) the slot belongs to. */
+  date: string;
+  /** When the plan wanted it to run (ISO 8601, UTC). */
+  at: string;
+  /** The last instant it may still run (ISO 8601, UTC); later it is recorded as missed. */
+  validUntil: string;
+  note?: string | null;
+}
+
+export interface SlotQueueOptions {
+  connection: QueueConnection;
+  logger: Logger;
+  /** Schema pg-boss installs into; separate from chainvault's tables. */
+  schema?: string;
+  /** Attempts after the first before a job is dead-lettered. */
+  retryLimit?: number;
+  /** First retry delay; doubles (with jitter) on each further attempt. */
+  retryDelaySeconds?: number;
+  retryDelayMaxSeconds?: number;
+  /** A worker refreshes its claim this often; a silent (killed) worker loses it after this. */
+  heartbeatSeconds?: number;
+  /** Upper bound on one run, however alive its worker is. */
+  expireInSeconds?: number;
+  pollingIntervalSeconds?: number;
+  /** How often pg-boss looks for claims lost to a dead worker. */
+  superviseIntervalSeconds?: number;
+}
+
+/** Collections share the one IB connection; everything else is bookkeeping on the database. */
+export const COLLECT_QUEUE = "chainvault.collect";
+export const MAINTAIN_QUEUE = "chainvault.maintain";
+export const DEAD_LETTER_QUEUE = "chainvault.dead";
+export const WORK_QUEUES = [COLLECT_QUEUE, MAINTAIN_QUEUE] as const;
+export type WorkQueue = (typeof WORK_QUEUES)[number];
+
+export function slotKey(slot: { type: string; symbol: string | null; date: string }): string {
+  return `${slot.type}:${slot.symbol ?? "*"}:${slot.date}`;
+}
+
+/**
+ * The job id is derived from the slot key, so a second `send` of the same slot - from a restart,
+ * a clock jump or another daemon - collides on pg-boss's primary key and inserts nothing, for as
+ * long as the job row is kept (completed jobs are never deleted, see `deleteAfterSeconds`).
+ */
+export function jobIdFor(key: string): string {
+  const hex = createHash("sha256").update(`chainvault-slot:${key}`).digest("hex");
+  // Shaped as a version-5-style UUID so pg-boss's uuid column accepts it.
+  const variant = ((parseInt(hex.slice(16, 18), 16) & 0x3f) | 0x80).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(18, 20)}-${hex.slice(20, 32)}`;
+}
+
+export type SlotHandler = (slot: SlotJob, job: { id: string; retryCount: number }) => Promise<void>;
+
+export class SlotQueue {
+  readonly #boss: PgBoss;
+  readonly #logger: Logger;
+  readonly #options: SlotQueueOptions;
+  #stopped = false;
+
+  private constructor(boss: PgBoss, options: SlotQueueOptions) {
+    this.#boss = boss;
+    this.#logger = options.logger;
+    this.#options = options;
+  }
+
+  /** Starts pg-boss (installing or migrating its schema) and creates the queues. */
+  static async open(options: SlotQueueOptions): Promise<SlotQueue> {
+    const common: ConstructorOptions = {
+      schema: options.schema ?? "pgboss",
+      superviseIntervalSeconds: options.superviseIntervalSeconds ?? 30,
+      monitorIntervalSeconds: options.superviseIntervalSeconds ?? 30,
+      // The daemon plans its own slots in exchange time; pg-boss's cron is not used.
+      schedule: false,
+      openTelemetry: { enabled: false },
+    };
+    const boss =
+      "url" in options.connection
+        ? new PgBoss({ ...common, connectionString: options.connection.url, max: 3 })
+        : new PgBoss({ ...common, db: fromPglite(options.connection.pglite), backend: "pglite" });
+    boss.on("error", (error: unknown) => options.logger.error({ err: error }, "job queue error"));
+    await boss.start();
+    const queue = new SlotQueue(boss, options);
+    await queue.#createQueues();
+    return queue;
+  }
+
+  async #createQueues(): Promise<void> {
+    const existing = new Set((await this.#boss.getQueues()).map((queue) => queue.name));
+    // The dead-letter queue must exist before a queue can name it.
+    if (!existing.has(DEAD_LETTER_QUEUE)) {
+      await this.#boss.createQueue(DEAD_LETTER_QUEUE, {
+        deleteAfterSeconds: 0,
+        retentionSeconds: 365 * 86400,
+      });
+    }
+    const options = {
+      retryLimit: this.#options.retryLimit ?? 4,
+      retryDelay: this.#options.retryDelaySeconds ?? 60,
+      retryBackoff: true,
+      retryDelayMax: this.#options.retryDelayMaxSeconds ?? 1800,
+      heartbeatSeconds: Math.max(10, this.#options.heartbeatSeconds ?? 60),
+      expireInSeconds: this.#options.expireInSeconds ?? 4 * 3600,
+      // Never delete finished jobs: their ids are what make a re-send a no-op.
+      deleteAfterSeconds: 0,
+      retentionSeconds: 14 * 86400,
+      deadLetter: DEAD_LETTER_QUEUE,
+    };
+    for (const name of WORK_QUEUES) {
+      if (existing.has(name)) await this.#boss.updateQueue(name, options);
+      else await this.#boss.createQueue(name, options);
+    }
+  }
+
+  /** Queues a slot once; false when a job for this key already exists (queued, running or done). */
+  async enqueue(queue: WorkQueue, slot: SlotJob): Promise<boolean> {
+    const id = await this.#boss.send(queue, { ...slot }, { id: jobIdFor(slot.key), singletonKey: slot.key });
+    return id !== null;
+  }
+
+  /** Registers this process as a worker: one job at a time per queue. */
+  async work(queue: WorkQueue, handler: SlotHandler): Promise<void> {
+    await this.#boss.work<SlotJob>(
+      queue,
+      { batchSize: 1, pollingIntervalSeconds: this.#options.pollingIntervalSeconds ?? 2 },
+      async (jobs: Job<SlotJob>[]) => {
+        for (const job of jobs) await handler(job.data, { id: job.id, retryCount: job.retryCount ?? 0 });
+      },
+    );
+  }
+
+  /** Jobs not yet finished (queued, waiting to retry, or running) across the work queues. */
+  async unfinished(): Promise<number> {
+    let total = 0;
+    for (const name of WORK_QUEUES) {
+      const jobs = await this.#boss.findJobs(name, { queued: true });
+      total += jobs.length;
+      const all = await this.#boss.findJobs(name);
+      total += all.filter((job) => job.state === "active").length;
+    }
+    return total;
+  }
+
+  /** Jobs that exhausted their retries, newest last. */
+  async deadLetters(): Promise<SlotJob[]> {
+    const jobs = await this.#boss.findJobs<SlotJob>(DEAD_LETTER_QUEUE);
+    return jobs.map((job) => job.data);
+  }
+
+  /**
+   * Graceful: stop fetching, wait up to `timeoutMs` for the run in flight, then hand anything still
+   * running back to the queue (it is retried, and the collector resumes where it stopped).
+   * Abrupt: used by tests to model a killed process; nothing is waited for or handed back.
+   */
+  async stop(options: { graceful: boolean; timeoutMs?: number }): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    await this.#boss.stop({ graceful: options.graceful, timeout: options.timeoutMs ?? 30_000, close: true });
+  }
+}
