@@ -133,6 +133,7 @@ export class SlotQueue {
   /** Queues a slot once; false when a job for this key already exists (queued, running or done). */
   async enqueue(queue: WorkQueue, slot: SlotJob): Promise<boolean> {
     const id = await this.#boss.send(queue, { ...slot }, { id: jobIdFor(slot.key), singletonKey: slot.key });
+    if (id === null) this.#logger.debug({ slot: slot.key }, "slot already queued or done");
     return id !== null;
   }
 
