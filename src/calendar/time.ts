@@ -1,5 +1,5 @@
 import { DateTime } from "luxon";
-import type { IsoDate } from "./dates.ts";
+import { dayNumber, type IsoDate } from "./dates.ts";
 
 export const NEW_YORK = "America/New_York";
 
@@ -22,6 +22,7 @@ export function formatMinutes(minutes: number): string {
  */
 export function zonedInstant(date: IsoDate, time: string, zone: string): Date {
   const minutes = minutesOfDay(time);
+  dayNumber(date); // validates the date with a helpful message
   const [year, month, day] = date.split("-").map(Number) as [number, number, number];
   const local = DateTime.fromObject(
     { year, month, day, hour: Math.floor(minutes / 60), minute: minutes % 60 },
@@ -29,6 +30,12 @@ export function zonedInstant(date: IsoDate, time: string, zone: string): Date {
   );
   if (!local.isValid)
     throw new RangeError(`cannot place ${date} ${time} in zone "${zone}": ${local.invalidReason}`);
+  // luxon resolves a repeated (fall-back) wall time to its later occurrence; a schedule wants the first one.
+  const earlierOffset = local.minus({ hours: 3 }).offset;
+  if (earlierOffset > local.offset) {
+    const earlier = DateTime.fromMillis(local.toMillis() - (earlierOffset - local.offset) * 60_000, { zone });
+    if (earlier.hour === local.hour && earlier.minute === local.minute) return earlier.toJSDate();
+  }
   return local.toJSDate();
 }
 
