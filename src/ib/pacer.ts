@@ -1,0 +1,128 @@
+/**
+ * The one request pacer of a gateway connection. IB allows 50 client messages per second and 100
+ * market-data lines; going over either costs error 100 (and a disconnect) or 101. Every outgoing message
+ * — requests, cancels, type switches — goes through `send`, so no sliding one-second window ever holds
+ * more than `messagesPerSecond` messages. Lines are a counting semaphore: a streaming request holds one
+ * until its cancel is sent, a snapshot until TICK_SNAPSHOT_END.
+ */
+export interface PacerOptions {
+  messagesPerSecond: number;
+  lines: number;
+  /** Clock in ms; injectable for tests. */
+  now?: () => number;
+}
+
+type Priority = "high" | "normal";
+
+interface PendingSend {
+  send: () => void;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+export class RequestPacer {
+  readonly messagesPerSecond: number;
+  readonly lines: number;
+  private readonly windowMs: number;
+  private readonly now: () => number;
+  /** Send times of the last `capacity` messages, oldest at `head`. */
+  private readonly sentAt: number[];
+  private head = 0;
+  private readonly capacity: number;
+  private readonly high: PendingSend[] = [];
+  private readonly normal: PendingSend[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private pausedUntil = 0;
+  private linesInUse = 0;
+  private readonly lineWaiters: Array<() => void> = [];
+  /** Messages sent through this pacer since it was created. */
+  messagesSent = 0;
+
+  constructor(options: PacerOptions) {
+    if (!(options.messagesPerSecond > 0)) throw new Error("messagesPerSecond must be positive");
+    if (!(options.lines >= 1)) throw new Error("lines must be at least 1");
+    this.messagesPerSecond = options.messagesPerSecond;
+    this.lines = Math.floor(options.lines);
+    this.now = options.now ?? Date.now;
+    // A fractional rate (e.g. 0.5/s) still needs one slot; the window then stretches to keep the rate.
+    this.capacity = Math.max(1, Math.floor(options.messagesPerSecond));
+    this.windowMs = (1000 * this.capacity) / options.messagesPerSecond;
+    this.sentAt = new Array<number>(this.capacity).fill(Number.NEGATIVE_INFINITY);
+  }
+
+  /**
+   * Runs `send` (which must write exactly one message) as soon as the rate allows. Cancels use
+   * priority "high" so lines are freed before new requests go out.
+   */
+  send(send: () => void, priority: Priority = "normal"): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      (priority === "high" ? this.high : this.normal).push({ send, resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Holds all sending for `ms` (after error 100: IB asks us to slow down). */
+  pause(ms: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, this.now() + ms);
+    this.pump();
+  }
+
+  /** Waits for a free market-data line. Pair every acquire with exactly one release. */
+  acquireLine(): Promise<void> {
+    if (this.linesInUse < this.lines) {
+      this.linesInUse++;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => this.lineWaiters.push(resolve));
+  }
+
+  releaseLine(): void {
+    const next = this.lineWaiters.shift();
+    if (next) next();
+    else if (this.linesInUse > 0) this.linesInUse--;
+  }
+
+  get linesHeld(): number {
+    return this.linesInUse;
+  }
+
+  get queued(): number {
+    return this.high.length + this.normal.length;
+  }
+
+  /** Rejects everything still queued (the connection is gone). Lines are left to their holders to release. */
+  failQueued(error: Error): void {
+    for (const pending of [...this.high.splice(0), ...this.normal.splice(0)]) pending.reject(error);
+  }
+
+  private pump(): void {
+    if (this.timer) return;
+    for (;;) {
+      const pending = this.high[0] ?? this.normal[0];
+      if (!pending) return;
+      const now = this.now();
+      const oldest = this.sentAt[this.head] ?? Number.NEGATIVE_INFINITY;
+      const readyAt = Math.max(oldest + this.windowMs, this.pausedUntil);
+      if (readyAt > now) {
+        this.timer = setTimeout(
+          () => {
+            this.timer = undefined;
+            this.pump();
+          },
+          Math.ceil(readyAt - now),
+        );
+        return;
+      }
+      (this.high[0] ? this.high : this.normal).shift();
+      this.sentAt[this.head] = now;
+      this.head = (this.head + 1) % this.capacity;
+      this.messagesSent++;
+      try {
+        pending.send();
+        pending.resolve();
+      } catch (error) {
+        pending.reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+  }
+}
