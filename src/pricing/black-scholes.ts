@@ -140,12 +140,13 @@ function degenerateGreeks(p: {
   const moneyness = sign * (discountedSpot - discountedStrike);
   const exercised = moneyness > 0 ? 1 : moneyness < 0 ? 0 : 0.5;
   const atForward = moneyness === 0;
+  // `+ 0` turns the −0 of a worthless put into 0.
   return {
     price: Math.max(0, moneyness),
-    delta: sign * dividendDiscount * exercised,
+    delta: sign * dividendDiscount * exercised + 0,
     gamma: 0,
-    theta: (sign * exercised * (q * discountedSpot - rate * discountedStrike)) / DAYS_PER_YEAR,
+    theta: (sign * exercised * (q * discountedSpot - rate * discountedStrike)) / DAYS_PER_YEAR + 0,
     vega: atForward && sigma === 0 && t > 0 ? discountedSpot * normPdf(0) * sqrtT * POINT : 0,
-    rho: sign * discountedStrike * t * exercised * POINT,
+    rho: sign * discountedStrike * t * exercised * POINT + 0,
   };
 }

@@ -19,6 +19,7 @@ const UNDERFLOW = 38.5;
  */
 function gaussianKernel(x: number): number {
   const t = Math.abs(x);
+  if (t > UNDERFLOW) return 0; // also keeps the split below from forming 0 · ∞
   const head = Math.round(t * 64) / 64;
   const tail = t - head;
   return Math.exp(-0.5 * head * head) * Math.exp(-0.5 * tail * (head + t));

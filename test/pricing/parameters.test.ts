@@ -1,0 +1,25 @@
+import { describe, expect, it } from "vitest";
+import { configSchema } from "../../src/config/schema.ts";
+import { pricingParametersFor } from "../../src/pricing/parameters.ts";
+
+describe("pricingParametersFor", () => {
+  it("uses the default rate and the per-symbol dividend yields", () => {
+    const { pricing } = configSchema.parse({});
+    expect(pricingParametersFor(pricing, "SPY")).toEqual({ rate: 0.04, dividendYield: 0.012 });
+    expect(pricingParametersFor(pricing, "TSLA")).toEqual({ rate: 0.04, dividendYield: 0 });
+    expect(pricingParametersFor(pricing, "QQQ")).toEqual({ rate: 0.04, dividendYield: 0 });
+    expect(pricingParametersFor(pricing, "constructor")).toEqual({ rate: 0.04, dividendYield: 0 });
+  });
+
+  it("takes the configured values", () => {
+    const { pricing } = configSchema.parse({
+      pricing: { risk_free_rate: 0.05, dividend_yield: { QQQ: 0.006 }, default_dividend_yield: 0.01 },
+    });
+    expect(pricingParametersFor(pricing, "QQQ")).toEqual({ rate: 0.05, dividendYield: 0.006 });
+    expect(pricingParametersFor(pricing, "SPY")).toEqual({ rate: 0.05, dividendYield: 0.01 });
+  });
+
+  it("rejects a negative dividend yield", () => {
+    expect(configSchema.safeParse({ pricing: { dividend_yield: { SPY: -0.01 } } }).success).toBe(false);
+  });
+});
