@@ -87,6 +87,60 @@ const pricing = z
   })
   .strict();
 
+const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "a 24-hour time such as 16:45");
+/** One collection of the plan (src/schedule/plan.ts): whether it runs, and when. */
+const etSlot = (time: string, enabled = true) =>
+  z
+    .object({
+      enabled: z.boolean().default(enabled),
+      /** New York time. Slots tied to the close keep their distance to it on 13:00 early closes (16:45 → 13:45). */
+      time_et: timeOfDay.default(time),
+    })
+    .strict();
+const localSlot = (time: string) =>
+  z
+    .object({
+      enabled: z.boolean().default(true),
+      /** Wall-clock time in schedule.timezone. */
+      time_local: timeOfDay.default(time),
+    })
+    .strict();
+const scheduleSlots = {
+  pre_market: etSlot("06:30"),
+  analytics: etSlot("15:45"),
+  eod: etSlot("16:45"),
+  weekly_discovery: etSlot("17:00"),
+  pre_expiry: etSlot("15:00"),
+  settlement: etSlot("15:59"),
+  monthly_discovery: etSlot("06:30"),
+  expiry_processing: etSlot("17:00"),
+  post_expiry: etSlot("07:00"),
+  gap_check: localSlot("08:00"),
+  weekend_review: localSlot("08:00"),
+  weekend_prep: localSlot("18:00"),
+};
+/** The collection plan. Collections run in exchange (New York) time; only the housekeeping slots use local time. */
+const schedule = z
+  .object({
+    /** IANA zone of the *_local times (e.g. Asia/Jerusalem); unset means the machine's zone. */
+    timezone: z.string().min(1).optional(),
+    /** How many days back gap_check looks for missing or partial collections. */
+    gap_check_days: z.number().int().min(1).max(366).default(10),
+    pre_market: scheduleSlots.pre_market.default(scheduleSlots.pre_market.parse({})),
+    analytics: scheduleSlots.analytics.default(scheduleSlots.analytics.parse({})),
+    eod: scheduleSlots.eod.default(scheduleSlots.eod.parse({})),
+    weekly_discovery: scheduleSlots.weekly_discovery.default(scheduleSlots.weekly_discovery.parse({})),
+    pre_expiry: scheduleSlots.pre_expiry.default(scheduleSlots.pre_expiry.parse({})),
+    settlement: scheduleSlots.settlement.default(scheduleSlots.settlement.parse({})),
+    monthly_discovery: scheduleSlots.monthly_discovery.default(scheduleSlots.monthly_discovery.parse({})),
+    expiry_processing: scheduleSlots.expiry_processing.default(scheduleSlots.expiry_processing.parse({})),
+    post_expiry: scheduleSlots.post_expiry.default(scheduleSlots.post_expiry.parse({})),
+    gap_check: scheduleSlots.gap_check.default(scheduleSlots.gap_check.parse({})),
+    weekend_review: scheduleSlots.weekend_review.default(scheduleSlots.weekend_review.parse({})),
+    weekend_prep: scheduleSlots.weekend_prep.default(scheduleSlots.weekend_prep.parse({})),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     /** Underlyings to collect, in order. */
@@ -97,6 +151,7 @@ export const configSchema = z
     ib: ib.default(ib.parse({})),
     selection: selection.default(selection.parse({})),
     pricing: pricing.default(pricing.parse({})),
+    schedule: schedule.default(schedule.parse({})),
     log: z
       .object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info") })
       .strict()

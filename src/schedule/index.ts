@@ -1,0 +1,21 @@
+/** The collection plan: which slot runs when, in exchange time. Pure; time comes from an injected Clock. */
+export {
+  LOCAL_TIME_TYPES,
+  PER_SYMBOL_TYPES,
+  SLOT_TYPES,
+  slotKeyOf,
+  systemClock,
+  type Clock,
+  type Slot,
+  type SlotType,
+} from "./slot.ts";
+export {
+  dueSlots,
+  isWithinWindow,
+  nextSlotAfter,
+  slotsBetween,
+  slotsForDate,
+  type PlanOptions,
+  type ScheduleConfig,
+} from "./plan.ts";
+export { checkZone, machineZone, zoneGapNote } from "./zones.ts";

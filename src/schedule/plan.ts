@@ -1,0 +1,266 @@
+import {
+  addDays,
+  etInstant,
+  holidaysOf,
+  isEarlyClose,
+  isMonthlyExpiry,
+  isTradingDay,
+  nextTradingDay,
+  previousTradingDay,
+  REGULAR_OPEN_ET,
+  sessionOf,
+  toEt,
+  weekdayOf,
+  weeklyExpiryOf,
+  zonedInstant,
+  type IsoDate,
+} from "../calendar/index.ts";
+import { formatMinutes, minutesOfDay } from "../calendar/time.ts";
+import type { Config } from "../config/schema.ts";
+import { PER_SYMBOL_TYPES, SLOT_TYPES, slotKeyOf, type Clock, type Slot, type SlotType } from "./slot.ts";
+import { checkZone, machineZone } from "./zones.ts";
+
+/*
+ * Why the plan lives in exchange time.
+ * The market opens and closes by the New York clock. The ADR's launchd plist fired at fixed Israeli wall-clock
+ * times (23:45, 22:00), but the US and Israel change their clocks on different dates: for about three weeks a
+ * year (2026: 03-08..03-27 and 10-25..11-01) they are 6 hours apart instead of 7, so the plist fired an hour late —
+ * the Friday 15:00 ET pre-expiry check at 16:00 ET, after the expiring options stopped trading. (The ADR's
+ * "Israel summer" column is off by an hour too: both zones are on summer time together, so 16:45 ET is 23:45 in
+ * Jerusalem in summer as in winter.) So every collection is set in New York time and converted to an instant per
+ * date with the zone rules; only the housekeeping slots (gap check, weekend review/prep), which are about the
+ * user's day rather than the market's, use the user's local time.
+ *
+ * Symbol-specific closes shift nothing. SPY/QQQ/IWM options trade to 16:15, but expiring ETF options stop at
+ * 16:00 on their last day, so pre_expiry (15:00) and settlement (15:59) stay before 16:00 for every symbol; the
+ * analytics snapshot (15:45) is before either close and the EOD snapshot (16:45) after both.
+ */
+
+export type ScheduleConfig = Config["schedule"];
+
+export interface PlanOptions {
+  /** Underlyings, in configured order; per-symbol slots are made for each. */
+  symbols: readonly string[];
+  schedule: ScheduleConfig;
+  /** Zone of the local-time slots; default schedule.timezone, else the machine's zone. */
+  zone?: string;
+}
+
+/** The regular equity close the ET collection times are written against. */
+const REGULAR_CLOSE_MINUTES = 16 * 60;
+
+/** Slot types set relative to the close: on an early close they keep their distance to it (16:45 → 13:45). */
+const CLOSE_RELATIVE: ReadonlySet<SlotType> = new Set<SlotType>([
+  "analytics",
+  "eod",
+  "pre_expiry",
+  "settlement",
+  "expiry_processing",
+  "weekly_discovery",
+]);
+
+interface Context {
+  symbols: readonly string[];
+  schedule: ScheduleConfig;
+  zone: string;
+}
+
+function contextOf(options: PlanOptions): Context {
+  return {
+    symbols: options.symbols,
+    schedule: options.schedule,
+    zone: checkZone(options.zone ?? options.schedule.timezone ?? machineZone()),
+  };
+}
+
+function holidayName(date: IsoDate): string {
+  const found = holidaysOf(Number(date.slice(0, 4))).find((h) => h.date === date);
+  return found ? found.name : "weekend";
+}
+
+function earlyCloseReason(date: IsoDate): string {
+  const monthDay = date.slice(5);
+  if (monthDay === "07-03") return "eve of Independence Day";
+  if (monthDay === "12-24") return "Christmas Eve";
+  return "day after Thanksgiving";
+}
+
+/** The closed weekdays between two trading days (exclusive), e.g. the holiday a gap check has to cover. */
+function closedWeekdaysBetween(after: IsoDate, before: IsoDate): IsoDate[] {
+  const days: IsoDate[] = [];
+  for (let day = addDays(after, 1); day < before; day = addDays(day, 1)) {
+    const weekday = weekdayOf(day);
+    if (weekday !== 0 && weekday !== 6) days.push(day);
+  }
+  return days;
+}
+
+/** The day of the week's discovery: Thursday, or when Thursday is closed the next trading day of that week. */
+function weeklyDiscoveryDay(date: IsoDate): IsoDate | null {
+  const weekday = weekdayOf(date);
+  if (weekday === 0 || weekday === 6) return null;
+  const thursday = addDays(date, 4 - weekday);
+  if (isTradingDay(thursday)) return thursday;
+  const friday = addDays(thursday, 1);
+  if (isTradingDay(friday)) return friday;
+  for (let day = addDays(thursday, -1); weekdayOf(day) >= 1 && weekdayOf(day) <= 3; day = addDays(day, -1)) {
+    if (isTradingDay(day)) return day;
+  }
+  return null;
+}
+
+function joinNotes(...notes: Array<string | null>): string | null {
+  const present = notes.filter((n): n is string => n !== null);
+  return present.length > 0 ? present.join("; ") : null;
+}
+
+/** Every slot that belongs to one date (a trading day, or a weekend day for the weekend slots), sorted. */
+function slotsOfDate(date: IsoDate, context: Context): Slot[] {
+  const { schedule, zone } = context;
+  const slots: Slot[] = [];
+  const add = (type: SlotType, at: Date, validUntil: Date, note: string | null): void => {
+    if (!schedule[type].enabled) return;
+    const symbols = PER_SYMBOL_TYPES.has(type) ? context.symbols : [null];
+    for (const symbol of symbols) {
+      slots.push({ key: slotKeyOf({ type, symbol, date }), type, symbol, date, at, validUntil, note });
+    }
+  };
+
+  const weekday = weekdayOf(date);
+  if (weekday === 6 || weekday === 0) {
+    const nextOpen = etInstant(nextTradingDay(date), REGULAR_OPEN_ET);
+    if (weekday === 6)
+      add("weekend_review", zonedInstant(date, schedule.weekend_review.time_local, zone), nextOpen, null);
+    else add("weekend_prep", zonedInstant(date, schedule.weekend_prep.time_local, zone), nextOpen, null);
+    return sortSlots(slots, context);
+  }
+  if (!isTradingDay(date)) return slots; // nothing on holidays; the next gap check covers them
+
+  const session = sessionOf(date, "equity")!;
+  const closeShift = minutesOfDay(session.closeEt) - REGULAR_CLOSE_MINUTES;
+  const early = isEarlyClose(date);
+  const next = nextTradingDay(date);
+  const previous = previousTradingDay(date);
+  const open = etInstant(date, REGULAR_OPEN_ET);
+  const close = etInstant(date, session.closeEt);
+  const nextOpen = etInstant(next, REGULAR_OPEN_ET);
+
+  /** The configured ET time of a slot on this date, and a note when an early close moved it. */
+  const timeOf = (type: SlotType): { at: Date; note: string | null } => {
+    const configured = (schedule[type] as { time_et: string }).time_et;
+    if (!early || !CLOSE_RELATIVE.has(type)) return { at: etInstant(date, configured), note: null };
+    const moved = formatMinutes(minutesOfDay(configured) + closeShift);
+    return {
+      at: etInstant(date, moved),
+      note: `early close ${session.closeEt} ET (${earlyCloseReason(date)}): ${moved} ET instead of ${configured}`,
+    };
+  };
+  const etSlot = (type: SlotType, validUntil: Date, reason: string | null = null): void => {
+    const { at, note } = timeOf(type);
+    add(type, at, validUntil, joinNotes(reason, note));
+  };
+
+  const closedBefore = closedWeekdaysBetween(previous, date);
+  const coversNote =
+    closedBefore.length > 0
+      ? `first trading morning after ${closedBefore.map((d) => `${d} (${holidayName(d)})`).join(", ")}: covers it`
+      : null;
+
+  etSlot("pre_market", open);
+  if (previous.slice(0, 7) !== date.slice(0, 7)) {
+    const firstWeekday = closedBefore.find((d) => d.slice(0, 7) === date.slice(0, 7));
+    etSlot(
+      "monthly_discovery",
+      nextOpen,
+      firstWeekday
+        ? `${firstWeekday} closed (${holidayName(firstWeekday)}): first trading day of the month`
+        : null,
+    );
+  }
+  if (isMonthlyExpiry(previous)) etSlot("post_expiry", nextOpen, `after the monthly expiry of ${previous}`);
+  const gapCheckAt = (day: IsoDate) => zonedInstant(day, schedule.gap_check.time_local, zone);
+  add("gap_check", gapCheckAt(date), gapCheckAt(next), coversNote);
+  etSlot("analytics", close);
+  if (weeklyExpiryOf(date) === date) {
+    const friday = addDays(date, 5 - weekday);
+    const thursdayNote =
+      friday !== date
+        ? `${friday} closed (${holidayName(friday)}): this week's options expire ${date}`
+        : null;
+    etSlot("pre_expiry", close, thursdayNote);
+    etSlot("settlement", close, thursdayNote);
+    if (isMonthlyExpiry(date)) etSlot("expiry_processing", nextOpen, thursdayNote);
+  }
+  etSlot("eod", nextOpen);
+  if (weeklyDiscoveryDay(date) === date && weekday !== 4) {
+    const thursday = addDays(date, 4 - weekday);
+    etSlot(
+      "weekly_discovery",
+      nextOpen,
+      `${thursday} closed (${holidayName(thursday)}): discovery on ${date}`,
+    );
+  } else if (weekday === 4) {
+    etSlot("weekly_discovery", nextOpen);
+  }
+  return sortSlots(slots, context);
+}
+
+function sortSlots(slots: Slot[], context: Context): Slot[] {
+  const symbolOrder = (symbol: string | null) => (symbol === null ? -1 : context.symbols.indexOf(symbol));
+  return slots.sort(
+    (a, b) =>
+      a.at.getTime() - b.at.getTime() ||
+      SLOT_TYPES.indexOf(a.type) - SLOT_TYPES.indexOf(b.type) ||
+      symbolOrder(a.symbol) - symbolOrder(b.symbol),
+  );
+}
+
+// Local-time slots may sit a calendar day away from their New York date (e.g. 08:00 in Tokyo is the evening
+// before in New York); looking this many days beyond the range catches them.
+const DATE_MARGIN_DAYS = 2;
+
+/** Every enabled slot with from <= at < to, in time order (ties: SLOT_TYPES order, then symbol order). */
+export function slotsBetween(from: Date, to: Date, options: PlanOptions): Slot[] {
+  if (!(from.getTime() < to.getTime())) return [];
+  const context = contextOf(options);
+  const first = addDays(toEt(from).date, -DATE_MARGIN_DAYS);
+  const last = addDays(toEt(to).date, DATE_MARGIN_DAYS);
+  const slots: Slot[] = [];
+  for (let date = first; date <= last; date = addDays(date, 1)) {
+    for (const slot of slotsOfDate(date, context)) {
+      if (slot.at.getTime() >= from.getTime() && slot.at.getTime() < to.getTime()) slots.push(slot);
+    }
+  }
+  return sortSlots(slots, context);
+}
+
+/** The slots belonging to one date, whenever they fall. */
+export function slotsForDate(date: IsoDate, options: PlanOptions): Slot[] {
+  return slotsOfDate(date, contextOf(options));
+}
+
+/** The first slot strictly after an instant (looks up to 30 days ahead); undefined when every slot is disabled. */
+export function nextSlotAfter(instant: Date, options: PlanOptions): Slot | undefined {
+  const from = new Date(instant.getTime() + 1);
+  return slotsBetween(from, new Date(from.getTime() + 30 * 86_400_000), options)[0];
+}
+
+/**
+ * What a scheduler should do now about the slots since an instant (e.g. its last check, or a few days back on
+ * start): slots with since <= at <= now split into those still inside their window (run them) and those past it
+ * (record them as missed). Idempotency is the caller's: each slot's key says which run it is.
+ */
+export function dueSlots(since: Date, clock: Clock, options: PlanOptions): { due: Slot[]; missed: Slot[] } {
+  const now = clock.now();
+  const slots = slotsBetween(since, new Date(now.getTime() + 1), options);
+  return {
+    due: slots.filter((slot) => now.getTime() < slot.validUntil.getTime()),
+    missed: slots.filter((slot) => now.getTime() >= slot.validUntil.getTime()),
+  };
+}
+
+/** True while the slot may still run at the clock's instant. */
+export function isWithinWindow(slot: Slot, clock: Clock): boolean {
+  const now = clock.now().getTime();
+  return now >= slot.at.getTime() && now < slot.validUntil.getTime();
+}
