@@ -4,15 +4,15 @@ import { impliedVolatility } from "../../src/pricing/implied-volatility.ts";
 
 // Prices from test/pricing/reference-values.py (mpmath, 40 digits) and the volatility that produced them.
 const REFERENCE_PRICES: [string, OptionRight, number, number, number, number, number, number, number][] = [
-  ["hull call", "C", 42, 40, 0.5, 0.1, 0, 0.2, 4.7594223928715334],
-  ["hull put", "P", 42, 40, 0.5, 0.1, 0, 0.2, 0.80859937290009365],
+  ["hull call", "C", 42, 40, 0.5, 0.1, 0, 0.2, 4.759422392871533],
+  ["hull put", "P", 42, 40, 0.5, 0.1, 0, 0.2, 0.8085993729000936],
   ["index call with dividends", "C", 930, 900, 2 / 12, 0.08, 0.03, 0.2, 51.83295679649085],
-  ["spy atm put", "P", 600, 600, 30 / 365, 0.04, 0.012, 0.15, 9.5965937233937422],
+  ["spy atm put", "P", 600, 600, 30 / 365, 0.04, 0.012, 0.15, 9.596593723393742],
   ["deep otm call", "C", 100, 150, 0.25, 0.04, 0.012, 0.25, 0.002943690807993149],
-  ["deep otm put", "P", 100, 60, 0.25, 0.04, 0.012, 0.25, 0.000036127224987971711],
-  ["minutes to expiry", "C", 600, 600.5, 5 / (365 * 24 * 60), 0.04, 0.012, 0.15, 0.0039652876829814561],
+  ["deep otm put", "P", 100, 60, 0.25, 0.04, 0.012, 0.25, 3.612722498797171e-5],
+  ["minutes to expiry", "C", 600, 600.5, 5 / (365 * 24 * 60), 0.04, 0.012, 0.15, 0.003965287682981456],
   ["high vol call", "C", 20, 25, 1, 0.04, 0, 3, 17.075040180672747],
-  ["high vol put", "P", 25, 20, 0.1, 0.04, 0, 1.5, 2.1332600237525984],
+  ["high vol put", "P", 25, 20, 0.1, 0.04, 0, 1.5, 2.1332600237525985],
   ["long-dated itm put", "P", 250, 300, 2.5, 0.045, 0, 0.6, 103.75971027279135],
 ];
 

@@ -42,5 +42,5 @@ for name, right, s, k, t, r, q, v in CASES:
     theta = -mpmath.diff(lambda x: price(right, s, k, x, r, q, v), t) / 365
     vega = mpmath.diff(lambda x: price(right, s, k, t, r, q, x), v) / 100
     rho = mpmath.diff(lambda x: price(right, s, k, t, x, q, v), r) / 100
-    values = ", ".join(mpmath.nstr(x, 17, min_fixed=-30, max_fixed=30) for x in (p, delta, gamma, theta, vega, rho))
+    values = ", ".join("%.17g" % float(x) for x in (p, delta, gamma, theta, vega, rho))  # nearest doubles
     print(f'  ["{name}", "{right}", {s}, {k}, {t!r}, {r}, {q}, {v}, {values}],')
