@@ -1,6 +1,9 @@
 /**
  * The one database interface chainvault uses. Two engines implement it: embedded PGlite
  * (the default, no server needed) and a PostgreSQL/TimescaleDB server through a `pg` Pool.
+ *
+ * Both engines return the same JavaScript types: int8 and numeric columns as `number`,
+ * `date` columns as "YYYY-MM-DD" strings, timestamptz as `Date`.
  */
 export type Engine = "pglite" | "postgres";
 
@@ -10,17 +13,24 @@ export interface QueryResult<Row> {
 }
 
 export interface Queryable {
+  /** One statement with `$1…` parameters. */
   query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>>;
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+  /**
+   * Bulk-loads rows with COPY. Values are written in `columns` order; null/undefined and
+   * non-finite numbers become NULL. Returns the number of rows copied.
+   */
+  copyRows(table: string, columns: readonly string[], rows: Iterable<readonly unknown[]>): Promise<number>;
 }
 
 export interface Database extends Queryable {
   readonly engine: Engine;
-  /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
+  /** Whether TimescaleDB features (hypertables, compression, continuous aggregates) are on. */
+  readonly timescale: boolean;
+  /** Runs `work` on one connection in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
-  /**
-   * Bulk-loads rows with COPY. Values are written in `columns` order; null/undefined become NULL.
-   * Returns the number of rows copied.
-   */
-  copyRows(table: string, columns: readonly string[], rows: Iterable<readonly unknown[]>): Promise<number>;
+  /** Re-reads whether the timescaledb extension is installed (after migrations created it). */
+  refreshCapabilities(): Promise<void>;
   close(): Promise<void>;
 }

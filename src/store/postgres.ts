@@ -1,0 +1,126 @@
+import pg from "pg";
+import type { PoolClient } from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import { pipeline } from "node:stream/promises";
+import { Readable } from "node:stream";
+import type { Database, Queryable, QueryResult } from "./database.ts";
+import { copyTarget, copyTextChunks } from "./copy-text.ts";
+import { RESULT_PARSERS } from "./type-parsers.ts";
+import type { Logger } from "../logger.ts";
+import { redactUrl } from "../logger.ts";
+
+const typeParsers = {
+  getTypeParser(oid: number, format?: "text" | "binary") {
+    const parser = RESULT_PARSERS[oid];
+    if (parser && format !== "binary") return parser;
+    return pg.types.getTypeParser(oid, format as "text");
+  },
+} as pg.CustomTypesConfig;
+
+type Client = pg.Pool | PoolClient;
+
+async function copyInto(
+  client: PoolClient,
+  table: string,
+  columns: readonly string[],
+  rows: Iterable<readonly unknown[]>,
+) {
+  const stream = client.query(copyFrom(`COPY ${copyTarget(table, columns)} FROM STDIN`));
+  let count = 0;
+  const source = Readable.from(
+    (function* () {
+      for (const chunk of copyTextChunks(rows, 256 * 1024)) {
+        count += chunk.rows;
+        yield chunk.text;
+      }
+    })(),
+  );
+  await pipeline(source, stream);
+  return count;
+}
+
+function session(client: Client, pool: pg.Pool): Queryable {
+  return {
+    async query<Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
+      const result = await client.query(sql, params as unknown[]);
+      return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
+    },
+    async exec(sql: string): Promise<void> {
+      // Without parameters node-postgres uses the simple protocol, which accepts several statements.
+      await client.query(sql);
+    },
+    async copyRows(table, columns, rows): Promise<number> {
+      if (client !== pool) return copyInto(client as PoolClient, table, columns, rows);
+      const own = await pool.connect();
+      try {
+        return await copyInto(own, table, columns, rows);
+      } finally {
+        own.release();
+      }
+    },
+  };
+}
+
+export interface PostgresOptions {
+  url: string;
+  poolSize?: number;
+  logger?: Logger;
+}
+
+export async function openPostgres(options: PostgresOptions): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 5, types: typeParsers });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on("error", (error) => options.logger?.warn({ err: error.message }, "database connection lost"));
+  try {
+    const probe = await pool.connect();
+    probe.release();
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      `cannot connect to ${redactUrl(options.url)}: ${reason} (check DATABASE_URL / database.url)`,
+      {
+        cause: error,
+      },
+    );
+  }
+  const outer = session(pool, pool);
+  let timescale = false;
+  const db: Database = {
+    engine: "postgres",
+    get timescale() {
+      return timescale;
+    },
+    query: outer.query,
+    exec: outer.exec,
+    copyRows: outer.copyRows,
+    async transaction(work) {
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        await client.query("BEGIN");
+        const result = await work(session(client, pool));
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        try {
+          await client.query("ROLLBACK");
+        } catch {
+          broken = true;
+        }
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    },
+    async refreshCapabilities() {
+      const result = await pool.query("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'");
+      timescale = result.rows.length > 0;
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+  await db.refreshCapabilities();
+  return db;
+}

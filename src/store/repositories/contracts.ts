@@ -1,0 +1,89 @@
+import type { Queryable } from "../database.ts";
+
+/** One option contract: a row of option_chains. */
+export interface ContractRow {
+  /** OCC symbol, e.g. "SPY   251219C00600000" (21 characters). */
+  contractSymbol: string;
+  underlyingId: number;
+  strikePrice: number;
+  optionType: "C" | "P";
+  /** "YYYY-MM-DD" */
+  expirationDate: string;
+  ibConId?: number | null;
+  multiplier?: number;
+  exchange?: string;
+  tradingClass?: string | null;
+}
+
+export interface StoredContract extends Required<Omit<ContractRow, "ibConId" | "tradingClass">> {
+  id: number;
+  ibConId: number | null;
+  tradingClass: string | null;
+}
+
+const BATCH = 5_000;
+
+/**
+ * Inserts or updates contracts by OCC symbol; returns contract_symbol → id for every row given.
+ * A known conId or trading class is never overwritten with null. When a symbol appears twice in
+ * `rows`, the last one wins.
+ */
+export async function upsertContracts(
+  db: Queryable,
+  rows: readonly ContractRow[],
+): Promise<Map<string, number>> {
+  const unique = [...new Map(rows.map((row) => [row.contractSymbol, row])).values()];
+  const ids = new Map<string, number>();
+  for (let start = 0; start < unique.length; start += BATCH) {
+    const batch = unique.slice(start, start + BATCH);
+    const result = await db.query<{ id: number; contract_symbol: string }>(
+      `INSERT INTO option_chains (contract_symbol, underlying_id, strike_price, option_type, expiration_date,
+                                  ib_con_id, multiplier, exchange, trading_class)
+       SELECT * FROM unnest($1::text[], $2::int[], $3::numeric[], $4::text[], $5::date[],
+                            $6::bigint[], $7::int[], $8::text[], $9::text[])
+       ON CONFLICT (contract_symbol) DO UPDATE SET
+         underlying_id = EXCLUDED.underlying_id,
+         strike_price = EXCLUDED.strike_price,
+         option_type = EXCLUDED.option_type,
+         expiration_date = EXCLUDED.expiration_date,
+         ib_con_id = COALESCE(EXCLUDED.ib_con_id, option_chains.ib_con_id),
+         multiplier = EXCLUDED.multiplier,
+         exchange = EXCLUDED.exchange,
+         trading_class = COALESCE(EXCLUDED.trading_class, option_chains.trading_class),
+         updated_at = now()
+       RETURNING id, contract_symbol`,
+      [
+        batch.map((r) => r.contractSymbol),
+        batch.map((r) => r.underlyingId),
+        batch.map((r) => r.strikePrice),
+        batch.map((r) => r.optionType),
+        batch.map((r) => r.expirationDate),
+        batch.map((r) => r.ibConId ?? null),
+        batch.map((r) => r.multiplier ?? 100),
+        batch.map((r) => r.exchange ?? "SMART"),
+        batch.map((r) => r.tradingClass ?? null),
+      ],
+    );
+    for (const row of result.rows) ids.set(row.contract_symbol, row.id);
+  }
+  return ids;
+}
+
+const SELECT_CONTRACT = `SELECT id, contract_symbol AS "contractSymbol", underlying_id AS "underlyingId",
+        strike_price AS "strikePrice", option_type AS "optionType", expiration_date AS "expirationDate",
+        ib_con_id AS "ibConId", multiplier, exchange, trading_class AS "tradingClass"
+   FROM option_chains`;
+
+/** Contracts of one underlying, optionally only those expiring on or after `expiringFrom`. */
+export async function listContracts(
+  db: Queryable,
+  underlyingId: number,
+  options: { expiringFrom?: string } = {},
+): Promise<StoredContract[]> {
+  const result = await db.query<StoredContract>(
+    `${SELECT_CONTRACT} WHERE underlying_id = $1 AND ($2::date IS NULL OR expiration_date >= $2::date)
+     ORDER BY expiration_date, strike_price, option_type`,
+    [underlyingId, options.expiringFrom ?? null],
+  );
+  return result.rows;
+}

@@ -1,0 +1,50 @@
+/**
+ * Fitting JavaScript numbers into SQL column types before a bulk load. One value that overflows a
+ * numeric(p,s) or an int column would abort the whole COPY, so such a value (or NaN/±Infinity, or
+ * IB's sentinels that slipped through) is stored as NULL instead: a malformed tick is NULL, never
+ * garbage and never a lost batch.
+ */
+
+export type ColumnType =
+  | { kind: "numeric"; precision: number; scale: number }
+  | { kind: "int2" | "int4" | "int8" }
+  | { kind: "text"; maxLength?: number }
+  | { kind: "date" | "timestamptz" };
+
+export const numeric = (precision: number, scale: number): ColumnType => ({
+  kind: "numeric",
+  precision,
+  scale,
+});
+
+const INT_LIMIT = { int2: 32_767, int4: 2_147_483_647, int8: Number.MAX_SAFE_INTEGER } as const;
+
+/** The COPY-ready value, or null when it does not fit the column. */
+export function fitValue(value: unknown, type: ColumnType): unknown {
+  if (value === null || value === undefined) return null;
+  switch (type.kind) {
+    case "numeric": {
+      const n = typeof value === "string" ? Number(value) : value;
+      if (typeof n !== "number" || !Number.isFinite(n)) return null;
+      // After rounding to the column's scale, |n| must stay below 10^(precision - scale).
+      const limit = 10 ** (type.precision - type.scale) - 0.5 * 10 ** -type.scale;
+      return Math.abs(n) >= limit ? null : n;
+    }
+    case "int2":
+    case "int4":
+    case "int8": {
+      const n = typeof value === "string" ? Number(value) : value;
+      if (typeof n !== "number" || !Number.isFinite(n)) return null;
+      const rounded = Math.round(n);
+      return Math.abs(rounded) > INT_LIMIT[type.kind] ? null : rounded;
+    }
+    case "text": {
+      const text = String(value);
+      return type.maxLength !== undefined && text.length > type.maxLength ? null : text;
+    }
+    case "date":
+    case "timestamptz":
+      if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value;
+      return value;
+  }
+}
