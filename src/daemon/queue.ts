@@ -124,9 +124,12 @@ export class SlotQueue {
       retentionSeconds: 14 * 86400,
       deadLetter: DEAD_LETTER_QUEUE,
     };
+    // One active job per slot key: a recovery job queued by the gap check waits while the
+    // original runs (and then finds the slot done), on one daemon or several.
+    const policy = "singleton" as const;
     for (const name of WORK_QUEUES) {
       if (existing.has(name)) await this.#boss.updateQueue(name, options);
-      else await this.#boss.createQueue(name, options);
+      else await this.#boss.createQueue(name, { ...options, policy });
     }
   }
 
@@ -135,6 +138,25 @@ export class SlotQueue {
     const id = await this.#boss.send(queue, { ...slot }, { id: jobIdFor(slot.key), singletonKey: slot.key });
     if (id === null) this.#logger.debug({ slot: slot.key }, "slot already queued or done");
     return id !== null;
+  }
+
+  /**
+   * Queues one more attempt at a slot whose first job is finished but which is still not
+   * collected (the gap check's recovery). `attempt` names it, so each recovery is itself queued once.
+   */
+  async enqueueRecovery(queue: WorkQueue, slot: SlotJob, attempt: string): Promise<boolean> {
+    const id = await this.#boss.send(
+      queue,
+      { ...slot },
+      { id: jobIdFor(`${slot.key}#${attempt}`), singletonKey: slot.key },
+    );
+    return id !== null;
+  }
+
+  /** The state of a slot's original job: created, retry, active, completed, cancelled, failed, or null. */
+  async jobState(queue: WorkQueue, key: string): Promise<string | null> {
+    const [job] = await this.#boss.findJobs(queue, { id: jobIdFor(key) });
+    return job?.state ?? null;
   }
 
   /** Registers this process as a worker: one job at a time per queue. */

@@ -1,0 +1,160 @@
+import { randomBytes } from "node:crypto";
+import os from "node:os";
+import { slotsBetween } from "../schedule/index.ts";
+import type { PlanOptions } from "../schedule/index.ts";
+import type { Database } from "../store/database.ts";
+import type { Logger } from "../logger.ts";
+import type { Clock } from "./clock.ts";
+import { handleSlot } from "./handlers.ts";
+import type { Collect, Discover } from "./handlers.ts";
+import { lastRun } from "./ledger.ts";
+import type { LastRun } from "./ledger.ts";
+import { SlotQueue, WORK_QUEUES } from "./queue.ts";
+import type { QueueConnection, SlotQueueOptions } from "./queue.ts";
+import { Scheduler } from "./scheduler.ts";
+import type { Plan } from "./slots.ts";
+
+/** The plan of src/schedule as the daemon consumes it: slots with `from < at <= to`. */
+export function planFromSchedule(options: PlanOptions): Plan {
+  return (from, to) => slotsBetween(new Date(from.getTime() + 1), new Date(to.getTime() + 1), options);
+}
+
+export interface DaemonOptions {
+  db: Database;
+  queue: QueueConnection;
+  plan: Plan;
+  clock: Clock;
+  logger: Logger;
+  symbols: string[];
+  gapCheckDays: number;
+  collect: Collect;
+  discover?: Discover;
+  /** Names this process in daemon_slot_runs; default host:pid:random. */
+  daemonId?: string;
+  queueOptions?: Omit<SlotQueueOptions, "connection" | "logger">;
+  tickMs?: number;
+  firstStartLookbackMs?: number;
+  /** Whether to run the scheduler loop (false: the caller calls `scheduler.tick()` itself). */
+  loop?: boolean;
+}
+
+export interface DaemonHealth {
+  daemonId: string;
+  running: boolean;
+  /** The most recent slot attempt recorded by any daemon on this database. */
+  lastRun: LastRun | null;
+  nextDue: { key: string; at: string } | null;
+  lastTick: { at: string; queued: number; missed: number } | null;
+  inFlight: string[];
+}
+
+/**
+ * The long-running process: a scheduler that turns the plan into jobs, and workers that run them.
+ * Several daemons may share one database; the job ids, pg-boss's per-key singleton policy and the
+ * status guard in the handler make each slot run once among all of them.
+ */
+export class Daemon {
+  readonly scheduler: Scheduler;
+  readonly queue: SlotQueue;
+  readonly daemonId: string;
+  readonly #options: DaemonOptions;
+  readonly #abort = new AbortController();
+  readonly #inFlight = new Set<string>();
+  #loop: Promise<void> | null = null;
+  #running = true;
+
+  private constructor(options: DaemonOptions, queue: SlotQueue, daemonId: string) {
+    this.#options = options;
+    this.queue = queue;
+    this.daemonId = daemonId;
+    this.scheduler = new Scheduler({
+      db: options.db,
+      queue,
+      plan: options.plan,
+      clock: options.clock,
+      logger: options.logger,
+      tickMs: options.tickMs,
+      firstStartLookbackMs: options.firstStartLookbackMs,
+    });
+  }
+
+  static async start(options: DaemonOptions): Promise<Daemon> {
+    const daemonId = options.daemonId ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+    const queue = await SlotQueue.open({
+      ...options.queueOptions,
+      connection: options.queue,
+      logger: options.logger,
+    });
+    const daemon = new Daemon(options, queue, daemonId);
+    for (const name of WORK_QUEUES) {
+      await queue.work(name, async (slot, job) => {
+        daemon.#inFlight.add(slot.key);
+        try {
+          await handleSlot(slot, job, {
+            db: options.db,
+            queue,
+            plan: options.plan,
+            clock: options.clock,
+            logger: options.logger,
+            daemonId,
+            symbols: options.symbols,
+            gapCheckDays: options.gapCheckDays,
+            collect: options.collect,
+            discover: options.discover,
+          });
+        } finally {
+          daemon.#inFlight.delete(slot.key);
+        }
+      });
+    }
+    if (options.loop !== false) daemon.#loop = daemon.scheduler.run(daemon.#abort.signal);
+    options.logger.info({ daemonId }, "daemon started");
+    return daemon;
+  }
+
+  /** Health for a status command or an HTTP endpoint: last slot run, next slot due. */
+  async health(): Promise<DaemonHealth> {
+    const next = this.scheduler.nextDue();
+    const tick = this.scheduler.lastTick;
+    return {
+      daemonId: this.daemonId,
+      running: this.#running,
+      lastRun: await lastRun(this.#options.db),
+      nextDue: next
+        ? { key: `${next.type}:${next.symbol ?? "*"}:${next.date}`, at: next.at.toISOString() }
+        : null,
+      lastTick: tick
+        ? { at: tick.to.toISOString(), queued: tick.queued.length, missed: tick.missed.length }
+        : null,
+      inFlight: [...this.#inFlight],
+    };
+  }
+
+  get inFlight(): readonly string[] {
+    return [...this.#inFlight];
+  }
+
+  /**
+   * SIGTERM/SIGINT: stop planning and fetching, give the run in flight `graceMs` to finish, then
+   * hand it back to the queue. The collector's runs resume from what they stored, so a run cut
+   * short repeats no stored quote. The database stays open (the caller owns it).
+   */
+  async stop(graceMs = 60_000): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    this.#abort.abort();
+    await this.#loop;
+    const inFlight = [...this.#inFlight];
+    if (inFlight.length > 0)
+      this.#options.logger.info({ inFlight, graceMs }, "waiting for the run in flight");
+    await this.queue.stop({ graceful: true, timeoutMs: graceMs });
+    this.#options.logger.info({ daemonId: this.daemonId }, "daemon stopped");
+  }
+
+  /** Tests only: stop as a killed process would, without waiting for anything in flight. */
+  async kill(): Promise<void> {
+    this.#running = false;
+    this.#abort.abort();
+    await this.queue.stop({ graceful: false });
+  }
+}

@@ -1,0 +1,273 @@
+import { addDays } from "../calendar/index.ts";
+import type { IsoDate } from "../calendar/index.ts";
+import type { Database } from "../store/database.ts";
+import type { Logger } from "../logger.ts";
+import type { Clock } from "./clock.ts";
+import {
+  ALL_SYMBOLS,
+  claimSlot,
+  finishSlot,
+  isFinal,
+  markMissed,
+  recordRunEnd,
+  recordRunStart,
+  slotStatus,
+} from "./ledger.ts";
+import type { RunOutcome } from "./ledger.ts";
+import { expiredWithoutExpiryData, outcomeCounts, processExpiry, recordQualityIssue } from "./maintenance.ts";
+import type { SlotJob, SlotQueue } from "./queue.ts";
+import { isCollectionType, queueFor, toJob } from "./slots.ts";
+import type { CollectionSlotType, Plan } from "./slots.ts";
+
+/** What the daemon asks of the collector: one run for one key (see src/collect/run.ts). */
+export interface CollectionRequest {
+  date: IsoDate;
+  symbols: string[];
+  type: CollectionSlotType;
+  force?: boolean;
+}
+export type Collect = (request: CollectionRequest) => Promise<unknown>;
+
+/** Chain discovery alone (no quotes) for the given symbols; absent when the collector offers none. */
+export type Discover = (request: { date: IsoDate; symbols: string[] }) => Promise<{ contracts: number }>;
+
+export interface HandlerDeps {
+  db: Database;
+  queue: SlotQueue;
+  plan: Plan;
+  clock: Clock;
+  logger: Logger;
+  daemonId: string;
+  symbols: string[];
+  /** How many calendar days back the gap check looks. */
+  gapCheckDays: number;
+  collect: Collect;
+  discover?: Discover;
+}
+
+const DAY = 86_400_000;
+
+function slotLabel(slot: SlotJob): Record<string, unknown> {
+  return { slot: slot.key, type: slot.type, symbol: slot.symbol, date: slot.date };
+}
+
+/**
+ * Runs one job of the slot queue. A slot already completed (or recorded as missed) is skipped,
+ * which is what makes a duplicate job, a retry after a crash, or a second daemon harmless; a slot
+ * whose window has passed is recorded as missed instead of run. A throw hands the job back to
+ * pg-boss, which retries it with backoff and dead-letters it after the last attempt.
+ */
+export async function handleSlot(
+  slot: SlotJob,
+  job: { id: string; retryCount: number },
+  deps: HandlerDeps,
+): Promise<RunOutcome> {
+  const { db, clock, logger } = deps;
+  const runId = await recordRunStart(db, {
+    key: slot.key,
+    type: slot.type,
+    symbol: slot.symbol,
+    date: slot.date,
+    daemonId: deps.daemonId,
+    jobId: job.id,
+    attempt: job.retryCount + 1,
+  });
+  if (await isFinal(db, slot)) {
+    logger.info(slotLabel(slot), "slot already done; skipped");
+    await recordRunEnd(db, runId, "skipped", "already completed or missed");
+    return "skipped";
+  }
+  const now = clock.now();
+  if (now.getTime() > Date.parse(slot.validUntil)) {
+    await markMissed(
+      db,
+      slot,
+      new Date(slot.at),
+      `dequeued at ${now.toISOString()}, after its window closed`,
+    );
+    logger.warn(
+      { ...slotLabel(slot), validUntil: slot.validUntil },
+      "slot missed: its window closed before it ran",
+    );
+    await recordRunEnd(db, runId, "missed", "window closed before it ran");
+    return "missed";
+  }
+  logger.info({ ...slotLabel(slot), attempt: job.retryCount + 1 }, "slot started");
+  const started = performance.now();
+  try {
+    const detail = isCollectionType(slot.type)
+      ? await runCollectionSlot(slot, deps)
+      : await runBookkeepingSlot(slot, deps);
+    const outcome: RunOutcome = detail === null ? "skipped" : "completed";
+    await recordRunEnd(db, runId, outcome, detail ?? "claimed elsewhere");
+    logger.info(
+      { ...slotLabel(slot), outcome, detail, ms: Math.round(performance.now() - started) },
+      "slot finished",
+    );
+    return outcome;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    await recordRunEnd(db, runId, "failed", message).catch(() => undefined);
+    logger.error({ ...slotLabel(slot), err: error }, "slot failed; pg-boss retries it with backoff");
+    throw error;
+  }
+}
+
+async function runCollectionSlot(slot: SlotJob, deps: HandlerDeps): Promise<string> {
+  const symbol = slot.symbol;
+  if (symbol === null) throw new Error(`collection slot ${slot.key} names no symbol: the plan must give one`);
+  await deps.collect({ date: slot.date, symbols: [symbol], type: slot.type as CollectionSlotType });
+  // The collector keeps the status row; it is the judge of whether the run is done.
+  const status = await slotStatus(deps.db, slot);
+  if (status === "completed" || status === "partial") return status;
+  throw new Error(
+    `collection ${slot.key} ended with status ${status ?? "none"}; it will be retried (the run resumes)`,
+  );
+}
+
+/** Returns a one-line summary, or null when another worker holds or finished the slot. */
+async function runBookkeepingSlot(slot: SlotJob, deps: HandlerDeps): Promise<string | null> {
+  const { db } = deps;
+  if (!(await claimSlot(db, slot, new Date(slot.at)))) return null;
+  try {
+    const { summary, records } = await bookkeeping(slot, deps);
+    await finishSlot(db, slot, { status: "completed", records, message: summary });
+    return summary;
+  } catch (error) {
+    await finishSlot(db, slot, {
+      status: "failed",
+      message: error instanceof Error ? error.message : String(error),
+    });
+    throw error;
+  }
+}
+
+async function bookkeeping(slot: SlotJob, deps: HandlerDeps): Promise<{ summary: string; records: number }> {
+  const symbols = slot.symbol === null ? deps.symbols : [slot.symbol];
+  switch (slot.type) {
+    case "weekly_discovery":
+    case "monthly_discovery": {
+      if (!deps.discover) {
+        // Discovery also happens inside every collection run; this slot only refreshes it early.
+        return {
+          summary: "no stand-alone discovery available; chains are discovered by the next collection",
+          records: 0,
+        };
+      }
+      const { contracts } = await deps.discover({ date: slot.date, symbols });
+      return { summary: `discovered ${contracts} contracts for ${symbols.join(",")}`, records: contracts };
+    }
+    case "expiry_processing": {
+      const check = await processExpiry(deps.db, slot.date);
+      for (const contractId of check.uncollected.slice(0, 1000)) {
+        await recordQualityIssue(deps.db, {
+          date: slot.date,
+          symbol: null,
+          type: "expiry_processing",
+          contractId,
+          rule: "expiry_not_collected",
+          severity: "warning",
+          message: `no quote stored on the expiry day ${slot.date}`,
+        });
+      }
+      return {
+        summary: `${check.expired} contracts expired, ${check.collected} with expiry-day data, ${check.uncollected.length} without`,
+        records: check.expired,
+      };
+    }
+    case "post_expiry":
+      return postExpiry(slot, deps);
+    case "gap_check":
+      return gapCheck(slot, deps);
+    case "weekend_review": {
+      const counts = await outcomeCounts(deps.db, addDays(slot.date, -7), slot.date);
+      const total = counts.reduce((sum, row) => sum + row.count, 0);
+      const completed = counts
+        .filter((row) => row.status === "completed")
+        .reduce((sum, row) => sum + row.count, 0);
+      deps.logger.info({ counts, completed, total }, "weekly review");
+      return {
+        summary: `${completed}/${total} collections completed in the 7 days to ${slot.date}`,
+        records: total,
+      };
+    }
+    case "weekend_prep": {
+      const now = deps.clock.now();
+      const coming = deps.plan(now, new Date(now.getTime() + 7 * DAY));
+      deps.logger.info(
+        { slots: coming.length, first: coming[0] && toJob(coming[0]).key },
+        "the coming week's plan",
+      );
+      return { summary: `${coming.length} slots planned for the coming week`, records: coming.length };
+    }
+    default:
+      throw new Error(`no handler for slot type "${slot.type}"; it is dead-lettered after its retries`);
+  }
+}
+
+/** The next trading day after an expiry: every contract that expired since the last check has its data. */
+async function postExpiry(slot: SlotJob, deps: HandlerDeps): Promise<{ summary: string; records: number }> {
+  const from = addDays(slot.date, -7);
+  const to = addDays(slot.date, -1);
+  // Contracts expiring on days with no expiry_processing slot (weeklies) are processed here too.
+  for (let date = from; date <= to; date = addDays(date, 1)) await processExpiry(deps.db, date);
+  const missing = await expiredWithoutExpiryData(deps.db, from, to);
+  for (const contract of missing.slice(0, 1000)) {
+    await recordQualityIssue(deps.db, {
+      date: contract.expiration,
+      symbol: contract.symbol,
+      type: "post_expiry",
+      contractId: contract.contractId,
+      rule: "expiry_not_collected",
+      severity: "error",
+      message: `expired ${contract.expiration} without expiry-day data; IB drops expired contracts within 30-60 days`,
+    });
+  }
+  return {
+    summary: `${missing.length} contracts expired ${from}..${to} without expiry-day data`,
+    records: missing.length,
+  };
+}
+
+/**
+ * Looks back `gapCheckDays` for planned collections that did not complete. Those still inside
+ * their window are queued again (once per gap check); the rest are recorded as data-quality
+ * issues, since a snapshot cannot be taken after the fact.
+ */
+async function gapCheck(slot: SlotJob, deps: HandlerDeps): Promise<{ summary: string; records: number }> {
+  const { db, queue, clock, logger } = deps;
+  const now = clock.now();
+  const expected = deps
+    .plan(new Date(now.getTime() - deps.gapCheckDays * DAY), now)
+    .filter((planned) => isCollectionType(planned.type) && planned.symbol !== null);
+  let requeued = 0;
+  const gaps: { key: string; status: string }[] = [];
+  for (const planned of expected) {
+    const status = await slotStatus(db, planned);
+    if (status === "completed") continue;
+    const job = toJob(planned);
+    const jobState = await queue.jobState(queueFor(planned.type), job.key);
+    if (jobState === "created" || jobState === "retry" || jobState === "active") continue; // still on its way
+    gaps.push({ key: job.key, status: status ?? "none" });
+    if (now <= planned.validUntil && status !== "partial") {
+      if (await queue.enqueueRecovery(queueFor(planned.type), job, `gap:${slot.date}`)) requeued += 1;
+      continue;
+    }
+    await recordQualityIssue(db, {
+      date: planned.date,
+      symbol: planned.symbol,
+      type: planned.type,
+      rule: "collection_gap",
+      severity: status === "partial" ? "warning" : "error",
+      message: `${job.key} is ${status ?? "missing"} and its window closed at ${job.validUntil}`,
+    });
+  }
+  const days = [...new Set(gaps.map((gap) => gap.key.split(":")[2]))];
+  if (gaps.length > 0) logger.warn({ days, gaps }, "gap check found missing or partial collections");
+  return {
+    summary: `${gaps.length} gaps on ${days.length} trading days (${days.join(", ") || "none"}); ${requeued} re-queued`,
+    records: gaps.length,
+  };
+}
+
+export { ALL_SYMBOLS };

@@ -1,0 +1,47 @@
+import type { IsoDate } from "../calendar/index.ts";
+import { COLLECT_QUEUE, MAINTAIN_QUEUE, slotKey } from "./queue.ts";
+import type { SlotJob, WorkQueue } from "./queue.ts";
+
+/** One slot of the collection plan, as the daemon consumes it. */
+export interface PlannedSlot {
+  type: string;
+  symbol: string | null;
+  /** The trading date (New York) it belongs to. */
+  date: IsoDate;
+  at: Date;
+  /** After this instant the slot is no longer worth running and is recorded as missed. */
+  validUntil: Date;
+  note?: string | null;
+}
+
+/** The plan between two instants: slots with `from < at <= to`, in time order. */
+export type Plan = (from: Date, to: Date) => PlannedSlot[];
+
+/** Slot types that are a market-data collection run by the collector for one symbol. */
+export const COLLECTION_TYPES = ["pre_market", "analytics", "eod", "pre_expiry", "settlement"] as const;
+export type CollectionSlotType = (typeof COLLECTION_TYPES)[number];
+
+export function isCollectionType(type: string): type is CollectionSlotType {
+  return (COLLECTION_TYPES as readonly string[]).includes(type);
+}
+
+export const DISCOVERY_TYPES = ["weekly_discovery", "monthly_discovery"] as const;
+
+/** Anything that talks to IB shares the collect queue (one IB connection, one run at a time). */
+export function queueFor(type: string): WorkQueue {
+  return isCollectionType(type) || (DISCOVERY_TYPES as readonly string[]).includes(type)
+    ? COLLECT_QUEUE
+    : MAINTAIN_QUEUE;
+}
+
+export function toJob(slot: PlannedSlot): SlotJob {
+  return {
+    key: slotKey(slot),
+    type: slot.type,
+    symbol: slot.symbol,
+    date: slot.date,
+    at: slot.at.toISOString(),
+    validUntil: slot.validUntil.toISOString(),
+    note: slot.note ?? null,
+  };
+}
