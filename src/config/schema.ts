@@ -28,6 +28,29 @@ const ib = z
   })
   .strict();
 
+/** How a collection run talks to the gateway and writes (src/collect/; see docs/collector.md). */
+const collect = z
+  .object({
+    /** Generic ticks of each option's streaming request: 101 = open interest (streaming only), 100 = option volume. */
+    generic_ticks: z
+      .string()
+      .regex(/^(\d+(,\d+)*)?$/, "comma-separated tick ids such as 100,101")
+      .default("100,101"),
+    /** A contract's request ends with what has arrived after this long (it normally ends as soon as the fields are in). */
+    snapshot_timeout_ms: z.number().int().min(100).max(120_000).default(5_000),
+    /** Attempts per contract for transient, pacing and connectivity failures before it is dead-lettered. */
+    max_attempts: z.number().int().min(1).max(20).default(3),
+    /** Quotes are written (COPY) every this many rows while the run proceeds. */
+    write_batch_rows: z.number().int().min(1).max(100_000).default(500),
+    /** Contract-details requests (one per expiry and right) in flight at once during discovery. */
+    discovery_concurrency: z.number().int().min(1).max(100).default(8),
+    /** Also store the VIX index level with every run. */
+    include_vix: z.boolean().default(true),
+    /** Connect attempts (exponential backoff) before a run gives up on the gateway. */
+    connect_attempts: z.number().int().min(1).max(100).default(5),
+  })
+  .strict();
+
 /** Strike-window tier: the window holds strikes within ±range of the underlying price, widened to min_strikes. */
 const selectionTier = (range: number, minStrikes: number) =>
   z
@@ -149,6 +172,7 @@ export const configSchema = z
       .default(["SPY", "PLTR", "TSLA"]),
     database: database.default(database.parse({})),
     ib: ib.default(ib.parse({})),
+    collect: collect.default(collect.parse({})),
     selection: selection.default(selection.parse({})),
     pricing: pricing.default(pricing.parse({})),
     schedule: schedule.default(schedule.parse({})),
