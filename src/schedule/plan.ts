@@ -114,8 +114,29 @@ function joinNotes(...notes: Array<string | null>): string | null {
   return present.length > 0 ? present.join("; ") : null;
 }
 
+// The plan of a date never changes for one configuration, and a daemon asks about the same few dates all day.
+const planCache = new WeakMap<ScheduleConfig, Map<string, Slot[]>>();
+const PLAN_CACHE_DATES = 1000;
+
+function cloneSlot(slot: Slot): Slot {
+  return { ...slot, at: new Date(slot.at), validUntil: new Date(slot.validUntil) };
+}
+
 /** Every slot that belongs to one date (a trading day, or a weekend day for the weekend slots), sorted. */
 function slotsOfDate(date: IsoDate, context: Context): Slot[] {
+  let cache = planCache.get(context.schedule);
+  if (!cache) planCache.set(context.schedule, (cache = new Map()));
+  const key = `${date}|${context.zone}|${context.symbols.join(",")}`;
+  let slots = cache.get(key);
+  if (!slots) {
+    if (cache.size >= PLAN_CACHE_DATES) cache.clear();
+    slots = computeSlotsOfDate(date, context);
+    cache.set(key, slots);
+  }
+  return slots.map(cloneSlot);
+}
+
+function computeSlotsOfDate(date: IsoDate, context: Context): Slot[] {
   const { schedule, zone } = context;
   const slots: Slot[] = [];
   const add = (type: SlotType, at: Date, validUntil: Date, note: string | null): void => {
@@ -239,10 +260,15 @@ export function slotsForDate(date: IsoDate, options: PlanOptions): Slot[] {
   return slotsOfDate(date, contextOf(options));
 }
 
-/** The first slot strictly after an instant (looks up to 30 days ahead); undefined when every slot is disabled. */
+/** The first slot strictly after an instant (looks up to 32 days ahead); undefined when every slot is disabled. */
 export function nextSlotAfter(instant: Date, options: PlanOptions): Slot | undefined {
   const from = new Date(instant.getTime() + 1);
-  return slotsBetween(from, new Date(from.getTime() + 30 * 86_400_000), options)[0];
+  // Usually the next slot is hours away: look one day ahead first, then widen.
+  for (const days of [1, 4, 32]) {
+    const found = slotsBetween(from, new Date(from.getTime() + days * 86_400_000), options)[0];
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /**
