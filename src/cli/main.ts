@@ -1,8 +1,10 @@
 import { Command, CommanderError } from "commander";
 import { CommandFailure, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from "./errors.ts";
+import * as configCommand from "./config.ts";
+import * as dbCommand from "./db.ts";
 
 // Each command lives in its own file and registers itself here.
-const commands: Array<(program: Command) => void> = [];
+const commands: Array<(program: Command) => void> = [dbCommand.register, configCommand.register];
 
 export function buildProgram(): Command {
   const program = new Command("chainvault")

@@ -72,9 +72,10 @@ async function bootstrap(db: Database, logger?: Logger): Promise<void> {
 export async function migrate(
   db: Database,
   options: { logger?: Logger } = {},
-): Promise<{ applied: number[]; current: number }> {
+): Promise<{ applied: number[]; skipped: number[]; current: number }> {
   await bootstrap(db, options.logger);
   const applied: number[] = [];
+  const skipped: number[] = [];
   for (const migration of loadMigrations()) {
     const ran = await db.transaction(async (tx) => {
       await lock(tx);
@@ -83,7 +84,7 @@ export async function migrate(
         [migration.id],
       );
       const previous = done.rows[0];
-      if (previous && !(previous.skipped && db.timescale)) return false;
+      if (previous && !(previous.skipped && db.timescale)) return "done";
       const skip = migration.requiresTimescale && !db.timescale;
       if (!skip) await tx.exec(migration.sql);
       await tx.query(
@@ -95,11 +96,12 @@ export async function migrate(
         { migration: migration.id, name: migration.name, skipped: skip },
         "migration applied",
       );
-      return !skip;
+      return skip ? "skipped" : "applied";
     });
-    if (ran) applied.push(migration.id);
+    if (ran === "applied") applied.push(migration.id);
+    if (ran === "skipped") skipped.push(migration.id);
   }
-  return { applied, current: await currentMigration(db) };
+  return { applied, skipped, current: await currentMigration(db) };
 }
 
 /** The highest migration recorded (0 on a fresh database). */

@@ -21,15 +21,28 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   if (options.url !== undefined) {
     return openPostgres({ url: options.url, poolSize: options.poolSize, logger: options.logger });
   }
-  if (options.dataDir.startsWith("memory://")) {
-    return wrapPglite((await PGlite.create(options.dataDir)) as unknown as PgliteLike);
+  return (await openEmbedded(options.dataDir, options.logger)).db;
+}
+
+/**
+ * Opens the embedded engine and also returns the raw PGlite instance, for components that must
+ * share that one in-process session (pg-boss's `fromPglite`). Takes the data-directory lock,
+ * released when `db.close()` is called. Everything else should use `openDatabase`.
+ */
+export async function openEmbedded(
+  dataDir: string,
+  logger?: Logger,
+): Promise<{ db: Database; pglite: PGlite }> {
+  if (dataDir.startsWith("memory://")) {
+    const pglite = await PGlite.create(dataDir);
+    return { db: await wrapPglite(pglite as unknown as PgliteLike), pglite };
   }
-  const dataDir = path.resolve(options.dataDir);
-  const release = await lockDataDir(dataDir);
+  const absolute = path.resolve(dataDir);
+  const release = await lockDataDir(absolute);
   try {
-    const pg = await PGlite.create(dataDir);
-    options.logger?.debug({ dataDir }, "opened embedded database");
-    return await wrapPglite(pg as unknown as PgliteLike, { onClose: release });
+    const pglite = await PGlite.create(absolute);
+    logger?.debug({ dataDir: absolute }, "opened embedded database");
+    return { db: await wrapPglite(pglite as unknown as PgliteLike, { onClose: release }), pglite };
   } catch (error) {
     release();
     throw error;

@@ -1,0 +1,99 @@
+import type { Command } from "commander";
+import { loadConfig } from "../config/load.ts";
+import type { LoadedConfig } from "../config/load.ts";
+import type { Config } from "../config/schema.ts";
+import type { Database } from "../store/database.ts";
+import { DataDirLockedError } from "../store/data-dir-lock.ts";
+import { migrate } from "../store/migrate.ts";
+import { openDatabase } from "../store/open.ts";
+import { createLogger } from "../logger.ts";
+import type { Logger } from "../logger.ts";
+import { CommandFailure } from "./errors.ts";
+
+/** Options every command that reads the configuration accepts. */
+export interface ConfigOptions {
+  config?: string;
+}
+
+/** Options every command that touches the database accepts. */
+export interface DatabaseOptions extends ConfigOptions {
+  dataDir?: string;
+}
+
+export function addConfigOption(command: Command): Command {
+  return command.option(
+    "--config <file>",
+    "configuration file (default: $CHAINVAULT_CONFIG, else ./chainvault.yaml if present; none is needed)",
+  );
+}
+
+export function addDatabaseOptions(command: Command): Command {
+  return addConfigOption(command).option(
+    "--data-dir <dir>",
+    "embedded database directory, used when DATABASE_URL is unset (default: $CHAINVAULT_DATA_DIR, else database.data_dir, ./data)",
+  );
+}
+
+/** Config file → environment → command-line flags, validated. */
+export function loadCommandConfig(options: DatabaseOptions): LoadedConfig {
+  const loaded = loadConfig({ file: options.config });
+  if (options.dataDir !== undefined) {
+    loaded.config = { ...loaded.config, database: { ...loaded.config.database, data_dir: options.dataDir } };
+  }
+  return loaded;
+}
+
+export interface CommandContext {
+  config: Config;
+  configFile: string | null;
+  db: Database;
+  logger: Logger;
+}
+
+/**
+ * Loads the configuration and opens the database the options point at; with `migrate` the schema
+ * is brought up to date first. Failures to open become one-line CommandFailures (exit 1).
+ */
+export async function openCommandContext(
+  options: DatabaseOptions,
+  settings: { migrate?: boolean; logger?: Logger } = {},
+): Promise<CommandContext> {
+  const { config, file } = loadCommandConfig(options);
+  const logger =
+    settings.logger ?? createLogger({ level: process.env.CHAINVAULT_LOG_LEVEL ?? config.log.level });
+  let db: Database;
+  try {
+    db = await openDatabase({
+      url: config.database.url,
+      dataDir: config.database.data_dir,
+      poolSize: config.database.pool_size,
+      logger,
+    });
+  } catch (error) {
+    if (error instanceof DataDirLockedError) throw new CommandFailure(error.message);
+    throw new CommandFailure(`cannot open the database: ${(error as Error).message}`);
+  }
+  if (settings.migrate) {
+    try {
+      await migrate(db, { logger });
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
+  }
+  return { config, configFile: file, db, logger };
+}
+
+/** Runs `work` with an open database and always closes it. */
+export async function withDatabase<T>(
+  options: DatabaseOptions,
+  work: (context: CommandContext) => Promise<T>,
+  settings: { migrate?: boolean; logger?: Logger } = {},
+): Promise<T> {
+  const context = await openCommandContext(options, settings);
+  try {
+    return await work(context);
+  } finally {
+    await context.db.close();
+  }
+}

@@ -1,0 +1,126 @@
+import fs from "node:fs";
+import { parseDocument } from "yaml";
+import type { z } from "zod";
+import { configSchema } from "./schema.ts";
+import type { Config } from "./schema.ts";
+import { UsageError } from "../cli/errors.ts";
+import { redactUrl } from "../logger.ts";
+
+/** The file chainvault reads when neither --config nor CHAINVAULT_CONFIG names one (optional). */
+export const DEFAULT_CONFIG_FILE = "chainvault.yaml";
+
+export interface LoadConfigOptions {
+  /** --config FILE; otherwise CHAINVAULT_CONFIG; otherwise ./chainvault.yaml if it exists. */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** The file read, or null when every value is a default or comes from the environment. */
+  file: string | null;
+}
+
+/** Environment variables that override a config key (connection settings and secrets). */
+const ENV_OVERRIDES: ReadonlyArray<{ name: string; path: [string, string]; type: "string" | "integer" }> = [
+  { name: "DATABASE_URL", path: ["database", "url"], type: "string" },
+  { name: "CHAINVAULT_DATA_DIR", path: ["database", "data_dir"], type: "string" },
+  { name: "IB_HOST", path: ["ib", "host"], type: "string" },
+  { name: "IB_PORT", path: ["ib", "port"], type: "integer" },
+  { name: "IB_CLIENT_ID", path: ["ib", "client_id"], type: "integer" },
+];
+
+export const ENVIRONMENT_VARIABLES = ENV_OVERRIDES.map((entry) => entry.name);
+
+function readYaml(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(
+      code === "ENOENT"
+        ? `config file ${file} does not exist`
+        : `cannot read config file ${file}: ${(error as Error).message}`,
+    );
+  }
+  const document = parseDocument(text, { prettyErrors: true });
+  if (document.errors.length > 0) {
+    const first = document.errors[0]!;
+    const where = first.linePos?.[0] ? ` (line ${first.linePos[0].line})` : "";
+    throw new UsageError(`${file}${where}: invalid YAML: ${first.message.split("\n")[0]}`);
+  }
+  const value: unknown = document.toJS();
+  if (value === null || value === undefined) return {};
+  if (typeof value !== "object" || Array.isArray(value)) {
+    throw new UsageError(`${file}: expected a mapping of settings (key: value) at the top level`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function applyEnvironment(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Map<string, string> {
+  const sources = new Map<string, string>();
+  for (const override of ENV_OVERRIDES) {
+    const text = env[override.name];
+    if (text === undefined || text === "") continue;
+    let value: string | number = text;
+    if (override.type === "integer") {
+      if (!/^\d+$/.test(text.trim())) {
+        throw new UsageError(`environment variable ${override.name}="${text}" is not a whole number`);
+      }
+      value = Number(text.trim());
+    }
+    const [section, key] = override.path;
+    const current = raw[section];
+    const target = typeof current === "object" && current !== null && !Array.isArray(current) ? current : {};
+    raw[section] = { ...(target as Record<string, unknown>), [key]: value };
+    sources.set(`${section}.${key}`, override.name);
+  }
+  return sources;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, origin: string, envSources: Map<string, string>): string {
+  const path = issue.path.map(String).join(".");
+  if (issue.code === "unrecognized_keys") {
+    const keys = issue.keys.map((key) => `"${path ? `${path}.${key}` : key}"`).join(", ");
+    return `${origin}: unknown key${issue.keys.length > 1 ? "s" : ""} ${keys}`;
+  }
+  const source = envSources.get(path);
+  const where = source ? `environment variable ${source} (${path})` : `${origin}: "${path}"`;
+  return `${where}: ${issue.message}`;
+}
+
+/** Reads, merges and validates the configuration; any mistake is a UsageError naming key and file. */
+export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
+  const env = options.env ?? process.env;
+  const explicit = options.file ?? (env.CHAINVAULT_CONFIG || undefined);
+  const file = explicit ?? (fs.existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : null);
+  const raw = file === null ? {} : readYaml(file);
+  const envSources = applyEnvironment(raw, env);
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const origin = file ?? "configuration";
+    const messages = result.error.issues.map((issue) => describeIssue(issue, origin, envSources));
+    throw new UsageError(messages.join("\n"));
+  }
+  return { config: result.data, file };
+}
+
+const SECRET_KEY = /(password|secret|token|api_key|webhook_url)$/i;
+
+/** A copy safe to print: secrets replaced by "***", passwords in URLs masked. */
+export function redactConfig<T>(value: T): T {
+  return redactValue(value, "") as T;
+}
+
+function redactValue(value: unknown, key: string): unknown {
+  if (Array.isArray(value)) return value.map((item) => redactValue(item, key));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v, k)]));
+  }
+  if (typeof value === "string" && value !== "") {
+    if (SECRET_KEY.test(key)) return "***";
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return redactUrl(value);
+  }
+  return value;
+}
