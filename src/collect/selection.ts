@@ -1,0 +1,188 @@
+import { dayNumber } from "../calendar/dates.ts";
+import type { IsoDate } from "../calendar/index.ts";
+import type { Config } from "../config/schema.ts";
+import type { OptionRight } from "../pricing/black-scholes.ts";
+
+/**
+ * Which contracts of a chain a run collects (ADR-001 "Dynamic Strike Selection"). Pure.
+ *
+ * mode "all": every contract within the expiry horizon.
+ *
+ * mode "window", per expiry:
+ * 1. The IV tier of the underlying picks a window: IV < low_iv_below (20 %) → ±15 % of the underlying price and
+ *    at least 11 strikes; up to high_iv_above (40 %, inclusive) → ±25 %, 21; above → ±35 %, 31. An unknown IV uses
+ *    the normal tier.
+ * 2. Reason "window": a contract whose strike lies in the window and that is liquid — open interest at least
+ *    etf_min_open_interest (ETFs and indexes) or stock_min_open_interest (stocks), OR daily volume at least
+ *    min_daily_volume. A contract with no activity known (the first run, before any open interest was stored) is
+ *    treated as liquid: then the window alone decides.
+ * 3. Reason "min-count": the min_strikes strikes nearest to the money (ties: the lower strike) are always kept,
+ *    both rights, even if illiquid or outside the window — this is how a window holding too few strikes widens.
+ * 4. Reason "unusual-activity": a contract whose volume is at least unusual_activity_multiplier × its average
+ *    volume (and at least min_daily_volume, so that 1 lot against an average of 0.1 is not news) is kept wherever
+ *    its strike is. Needs an average volume, i.e. history.
+ * Expiries before `asOf` are never selected; max_days_to_expiry (calendar days from asOf) bounds the horizon.
+ */
+
+export type SelectionSettings = Config["selection"];
+export type IvTier = "low_iv" | "normal_iv" | "high_iv";
+export type SelectionReason = "window" | "min-count" | "unusual-activity" | "all";
+export type UnderlyingKind = "STK" | "ETF" | "IND";
+
+export interface ChainContract {
+  conId: number;
+  expiry: IsoDate;
+  strike: number;
+  right: OptionRight;
+}
+
+/** What the store knows of a contract's trading; any field may be unknown. */
+export interface ContractActivity {
+  openInterest?: number | null;
+  /** The latest daily volume. */
+  volume?: number | null;
+  /** Average daily volume over the stored history. */
+  averageVolume?: number | null;
+}
+
+export interface SelectionInput<C extends ChainContract> {
+  contracts: readonly C[];
+  /** The underlying's price (last, else mid, else close); required in window mode. */
+  underlyingPrice: number | null;
+  /** The underlying's implied volatility as a decimal (e.g. ATM IV 0.25), or null → normal tier. */
+  impliedVolatility: number | null;
+  securityType: UnderlyingKind;
+  /** Today's New York date: the origin of the expiry horizon. */
+  asOf: IsoDate;
+  /** Activity by conId; missing entries count as unknown. */
+  activity?: ReadonlyMap<number, ContractActivity>;
+  settings: SelectionSettings;
+}
+
+export interface SelectedContract<C extends ChainContract> {
+  contract: C;
+  reasons: SelectionReason[];
+}
+
+export interface StrikeWindow {
+  tier: IvTier;
+  /** Half-width as a fraction of the underlying price. */
+  range: number;
+  minStrikes: number;
+  low: number;
+  high: number;
+}
+
+export interface SelectionResult<C extends ChainContract> {
+  /** In the order of the input. */
+  selected: SelectedContract<C>[];
+  /** null in mode "all". */
+  window: StrikeWindow | null;
+  /** Contracts not selected, by cause. */
+  skipped: { expired: number; beyondHorizon: number; notSelected: number };
+}
+
+export function ivTier(impliedVolatility: number | null, settings: SelectionSettings): IvTier {
+  if (impliedVolatility === null || !Number.isFinite(impliedVolatility)) return "normal_iv";
+  if (impliedVolatility < settings.low_iv_below) return "low_iv";
+  if (impliedVolatility > settings.high_iv_above) return "high_iv";
+  return "normal_iv";
+}
+
+export function strikeWindow(
+  underlyingPrice: number,
+  impliedVolatility: number | null,
+  settings: SelectionSettings,
+): StrikeWindow {
+  const tier = ivTier(impliedVolatility, settings);
+  const { range, min_strikes: minStrikes } = settings.tiers[tier];
+  return { tier, range, minStrikes, low: underlyingPrice * (1 - range), high: underlyingPrice * (1 + range) };
+}
+
+export function selectContracts<C extends ChainContract>(input: SelectionInput<C>): SelectionResult<C> {
+  const { settings, asOf } = input;
+  const today = dayNumber(asOf);
+  const skipped = { expired: 0, beyondHorizon: 0, notSelected: 0 };
+  const byExpiry = new Map<IsoDate, C[]>();
+  for (const contract of input.contracts) {
+    const days = dayNumber(contract.expiry) - today;
+    if (days < 0) skipped.expired++;
+    else if (settings.max_days_to_expiry !== null && days > settings.max_days_to_expiry)
+      skipped.beyondHorizon++;
+    else {
+      const sameExpiry = byExpiry.get(contract.expiry);
+      if (sameExpiry) sameExpiry.push(contract);
+      else byExpiry.set(contract.expiry, [contract]);
+    }
+  }
+
+  const reasonsOf = new Map<C, SelectionReason[]>();
+  let window: StrikeWindow | null = null;
+  if (settings.mode === "all") {
+    for (const contracts of byExpiry.values())
+      for (const contract of contracts) reasonsOf.set(contract, ["all"]);
+  } else {
+    const price = input.underlyingPrice;
+    if (price === null || !(price > 0) || !Number.isFinite(price)) {
+      throw new RangeError(
+        `strike selection needs the underlying's price, got ${String(price)}: quote the underlying first or use selection mode "all"`,
+      );
+    }
+    window = strikeWindow(price, input.impliedVolatility, settings);
+    const minOpenInterest =
+      input.securityType === "STK" ? settings.stock_min_open_interest : settings.etf_min_open_interest;
+    // 100 × (1 + 0.15) is 114.99999999999999 in binary: a strike on the edge of the window belongs to it.
+    const tolerance = price * 1e-9;
+    for (const contracts of byExpiry.values()) {
+      const nearest = nearestStrikes(contracts, price, window.minStrikes);
+      for (const contract of contracts) {
+        const activity = input.activity?.get(contract.conId);
+        const reasons: SelectionReason[] = [];
+        const inWindow =
+          contract.strike >= window.low - tolerance && contract.strike <= window.high + tolerance;
+        if (inWindow && isLiquid(activity, minOpenInterest, settings.min_daily_volume))
+          reasons.push("window");
+        else if (nearest.has(contract.strike)) reasons.push("min-count");
+        if (isUnusual(activity, settings)) reasons.push("unusual-activity");
+        if (reasons.length > 0) reasonsOf.set(contract, reasons);
+      }
+    }
+  }
+
+  const selected: SelectedContract<C>[] = [];
+  for (const contract of input.contracts) {
+    const reasons = reasonsOf.get(contract);
+    if (reasons) selected.push({ contract, reasons });
+  }
+  skipped.notSelected = input.contracts.length - selected.length - skipped.expired - skipped.beyondHorizon;
+  return { selected, window, skipped };
+}
+
+/** The `count` distinct strikes closest to the price (ties: the lower strike). */
+function nearestStrikes(contracts: readonly ChainContract[], price: number, count: number): Set<number> {
+  const strikes = [...new Set(contracts.map((contract) => contract.strike))];
+  strikes.sort((a, b) => Math.abs(a - price) - Math.abs(b - price) || a - b);
+  return new Set(strikes.slice(0, count));
+}
+
+function known(value: number | null | undefined): value is number {
+  return value !== null && value !== undefined && Number.isFinite(value);
+}
+
+function isLiquid(
+  activity: ContractActivity | undefined,
+  minOpenInterest: number,
+  minVolume: number,
+): boolean {
+  const openInterest = activity?.openInterest;
+  const volume = activity?.volume;
+  if (!known(openInterest) && !known(volume)) return true; // nothing known yet: the window decides
+  return (known(openInterest) && openInterest >= minOpenInterest) || (known(volume) && volume >= minVolume);
+}
+
+function isUnusual(activity: ContractActivity | undefined, settings: SelectionSettings): boolean {
+  const volume = activity?.volume;
+  const average = activity?.averageVolume;
+  if (!known(volume) || !known(average) || average <= 0) return false;
+  return volume >= settings.unusual_activity_multiplier * average && volume >= settings.min_daily_volume;
+}
