@@ -1,0 +1,218 @@
+import type { IsoDate } from "../calendar/index.ts";
+import type { IbClient, OptionChainParams } from "../ib/client.ts";
+import { IbRequestError } from "../ib/client.ts";
+import {
+  ibDateFromIso,
+  isoFromIbDate,
+  optionExpiryQuery,
+  readOptionDetails,
+  underlyingContract,
+} from "../ib/contracts.ts";
+import type { QualifiedOption, UnderlyingSecType } from "../ib/contracts.ts";
+import type { Logger } from "../logger.ts";
+import type { Queryable } from "../store/database.ts";
+import { expireLifecycle, touchLifecycle } from "../store/repositories/collector.ts";
+import { listContracts, upsertContracts } from "../store/repositories/contracts.ts";
+import { upsertUnderlying } from "../store/repositories/underlyings.ts";
+import type { SecurityType } from "../store/repositories/underlyings.ts";
+import { occSymbol } from "./occ.ts";
+
+/** Symbols that are indexes (CBOE), not stocks or ETFs. */
+const INDEX_SYMBOLS = new Set(["VIX", "SPX", "NDX", "RUT", "XSP", "DJX"]);
+
+export interface UnderlyingInfo {
+  symbol: string;
+  secType: UnderlyingSecType;
+  securityType: SecurityType;
+  conId: number;
+  primaryExchange: string | null;
+  underlyingId: number;
+}
+
+export interface DiscoveredContract extends QualifiedOption {
+  contractSymbol: string;
+  contractId: number;
+}
+
+export interface ChainDiscovery {
+  underlying: UnderlyingInfo;
+  chain: OptionChainParams;
+  /** Every contract listed for the expiries asked for, qualified to a conId and stored. */
+  contracts: DiscoveredContract[];
+  /** Contracts first seen by this run. */
+  newListings: number;
+  expiredMarked: number;
+  /** Expiries whose contract details could not be read (kept for the error message; the rest is collected). */
+  failedExpiries: string[];
+}
+
+export class UnknownSymbolError extends Error {
+  override name = "UnknownSymbolError";
+}
+
+/** Qualifies the underlying (one CONTRACT_DATA request) and upserts it. An unknown symbol throws UnknownSymbolError. */
+export async function discoverUnderlying(
+  db: Queryable,
+  ib: IbClient,
+  symbol: string,
+): Promise<UnderlyingInfo> {
+  const secType: UnderlyingSecType = INDEX_SYMBOLS.has(symbol) ? "IND" : "STK";
+  let details;
+  try {
+    details = await ib.contractDetails(underlyingContract(symbol, secType));
+  } catch (error) {
+    if (error instanceof IbRequestError && error.code === 200) {
+      throw new UnknownSymbolError(
+        `IB knows no ${secType === "IND" ? "index" : "stock or ETF"} named ${symbol} (error 200)`,
+      );
+    }
+    throw error;
+  }
+  const first = details[0];
+  if (!first?.contract.conId) throw new UnknownSymbolError(`IB returned no contract for ${symbol}`);
+  const securityType: SecurityType =
+    secType === "IND" ? "IND" : String(first.stockType ?? "").toUpperCase() === "ETF" ? "ETF" : "STK";
+  const primaryExchange = first.contract.primaryExch ?? null;
+  const underlyingId = await upsertUnderlying(db, {
+    symbol,
+    securityType,
+    ibConId: first.contract.conId,
+    primaryExchange,
+    exchange: secType === "IND" ? "CBOE" : "SMART",
+  });
+  return { symbol, secType, securityType, conId: first.contract.conId, primaryExchange, underlyingId };
+}
+
+/** The SMART row of the underlying's own trading class (SPX vs SPXW: the class named like the symbol wins). */
+export function pickChain(rows: readonly OptionChainParams[], symbol: string): OptionChainParams | undefined {
+  const smart = rows.filter((row) => row.exchange === "SMART");
+  return (
+    smart.find((row) => row.tradingClass === symbol) ??
+    [...smart].sort((a, b) => b.expirations.length - a.expirations.length)[0]
+  );
+}
+
+export interface DiscoverChainOptions {
+  date: IsoDate;
+  /** Which listed expiries ("YYYY-MM-DD") to qualify; default all from `date` on. */
+  includeExpiry?: (expiry: IsoDate) => boolean;
+  /** Contract-details requests in flight at once (each is one message; the pacer still rules). */
+  concurrency?: number;
+  logger?: Logger;
+}
+
+/**
+ * Chain parameters, then ONE contract-details request per expiry and right (strike unset): only strikes that
+ * exist come back, so nonexistent expiry × strike pairs are never requested. Contracts are upserted with their
+ * OCC symbols and the lifecycle is updated (first_seen / last_seen, listed → expired).
+ */
+export async function discoverChain(
+  db: Queryable,
+  ib: IbClient,
+  underlying: UnderlyingInfo,
+  options: DiscoverChainOptions,
+): Promise<ChainDiscovery> {
+  const { date } = options;
+  const rows = await ib.secDefOptParams(underlying.symbol, underlying.secType, underlying.conId);
+  const chain = pickChain(rows, underlying.symbol);
+  if (!chain) throw new UnknownSymbolError(`${underlying.symbol} has no option chain on SMART`);
+  const expiries = chain.expirations
+    .map((expiry) => isoFromIbDate(expiry))
+    .filter((expiry): expiry is string => expiry !== null && expiry >= date)
+    .filter((expiry) => options.includeExpiry?.(expiry) ?? true)
+    .sort();
+
+  const queries = expiries.flatMap((expiry) => (["C", "P"] as const).map((right) => ({ expiry, right })));
+  const qualified: QualifiedOption[] = [];
+  const failed = new Set<string>();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      const query = queries[next++];
+      if (!query) return;
+      try {
+        const details = await withRetry(() =>
+          ib.contractDetails(
+            optionExpiryQuery(
+              underlying.symbol,
+              ibDateFromIso(query.expiry),
+              query.right,
+              chain.tradingClass,
+            ),
+          ),
+        );
+        for (const detail of details) {
+          const option = readOptionDetails(detail);
+          if (option && option.tradingClass === chain.tradingClass) qualified.push(option);
+        }
+      } catch (error) {
+        // An expiry that lists nothing (200) is not a failure of the run; anything else is reported.
+        if (error instanceof IbRequestError && error.code === 200) continue;
+        failed.add(query.expiry);
+        options.logger?.warn(
+          {
+            symbol: underlying.symbol,
+            expiry: query.expiry,
+            right: query.right,
+            err: (error as Error).message,
+          },
+          "could not list an expiry",
+        );
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 8) }, () => worker()));
+
+  const known = new Set((await listContracts(db, underlying.underlyingId)).map((row) => row.contractSymbol));
+  const withSymbols = qualified
+    .map((option) => ({
+      ...option,
+      contractSymbol: occSymbol(underlying.symbol, option.expiry, option.right, option.strike),
+    }))
+    .sort((a, b) => compare(a.expiry, b.expiry) || a.strike - b.strike || compare(a.right, b.right));
+  const ids = await upsertContracts(
+    db,
+    withSymbols.map((option) => ({
+      contractSymbol: option.contractSymbol,
+      underlyingId: underlying.underlyingId,
+      strikePrice: option.strike,
+      optionType: option.right,
+      expirationDate: option.expiry,
+      ibConId: option.conId,
+      multiplier: option.multiplier,
+      exchange: "SMART",
+      tradingClass: option.tradingClass,
+    })),
+  );
+  const contracts: DiscoveredContract[] = [];
+  for (const option of withSymbols) {
+    const contractId = ids.get(option.contractSymbol);
+    if (contractId !== undefined) contracts.push({ ...option, contractId });
+  }
+  await touchLifecycle(
+    db,
+    contracts.map((contract) => contract.contractId),
+    date,
+  );
+  const expiredMarked = await expireLifecycle(db, underlying.underlyingId, date);
+  const newListings = contracts.filter((contract) => !known.has(contract.contractSymbol)).length;
+  return { underlying, chain, contracts, newListings, expiredMarked, failedExpiries: [...failed].sort() };
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The category policy for one request: retry transient/pacing/connectivity failures with backoff, a few times. */
+export async function withRetry<T>(work: () => Promise<T>, attempts = 4): Promise<T> {
+  let delay = 250;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!(error instanceof IbRequestError) || !error.retryable || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(delay * 2, 5000);
+    }
+  }
+}

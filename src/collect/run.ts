@@ -1,0 +1,476 @@
+import { toEt } from "../calendar/index.ts";
+import type { IsoDate } from "../calendar/index.ts";
+import type { Config } from "../config/schema.ts";
+import type { IbClient } from "../ib/client.ts";
+import { IbRequestError } from "../ib/client.ts";
+import type { Logger } from "../logger.ts";
+import { pricingParametersFor } from "../pricing/parameters.ts";
+import type { PricingParameters } from "../pricing/parameters.ts";
+import { timeToExpiryYears } from "../pricing/year-fraction.ts";
+import type { Database } from "../store/database.ts";
+import {
+  completeCollection,
+  failCollection,
+  startCollection,
+  type CollectionKey,
+} from "../store/repositories/collection-status.ts";
+import {
+  contractsWithQuotes,
+  deleteCollectionQuotes,
+  hasUnderlyingTick,
+  markExpiryCollected,
+  recentActivity,
+} from "../store/repositories/collector.ts";
+import { recordDeadLetter } from "../store/repositories/dead-letters.ts";
+import { insertQuotes } from "../store/repositories/quotes.ts";
+import type { QuoteRow } from "../store/repositories/quotes.ts";
+import { insertUnderlyingTicks } from "../store/repositories/underlying-ticks.ts";
+import { findUnderlying } from "../store/repositories/underlyings.ts";
+import { discoverChain, discoverUnderlying, UnknownSymbolError } from "./discovery.ts";
+import type { DiscoveredContract, UnderlyingInfo } from "./discovery.ts";
+import { enrichGreeks } from "./enrich.ts";
+import { selectContracts } from "./selection.ts";
+import type { ContractActivity } from "./selection.ts";
+import { collectSnapshots, quoteUnderlying, underlyingPriceOf } from "./snapshots.ts";
+import type { SnapshotEngineOptions, SnapshotOutcome, UnderlyingQuote } from "./snapshots.ts";
+
+export const COLLECTION_TYPES = ["eod", "analytics", "pre_market", "pre_expiry", "settlement"] as const;
+export type CollectionType = (typeof COLLECTION_TYPES)[number];
+
+/** IB's own limits, the yardstick of the pacing lower bound (our pacer stays a little under them). */
+export const IB_MESSAGES_PER_SECOND = 50;
+export const IB_MARKET_DATA_LINES = 100;
+
+export interface CollectionRequest {
+  /** The New York trading date the rows belong to; default: the gateway's current New York date. */
+  date?: IsoDate;
+  symbols: string[];
+  type: CollectionType;
+  /** Re-run a completed collection, replacing its rows. */
+  force?: boolean;
+}
+
+export interface CollectionProgress {
+  symbol: string;
+  phase: "discovery" | "snapshots" | "done";
+  /** Contracts finished (stored or failed) / to request in this symbol's snapshot phase. */
+  done: number;
+  total: number;
+}
+
+export interface CollectionDeps {
+  db: Database;
+  ib: IbClient;
+  config: Config;
+  logger: Logger;
+  onProgress?: (progress: CollectionProgress) => void;
+}
+
+export type SymbolStatus = "completed" | "partial" | "failed" | "skipped";
+
+export interface SymbolSummary {
+  symbol: string;
+  status: SymbolStatus;
+  contracts_discovered: number;
+  contracts_selected: number;
+  /** Quotes stored for this (date, symbol, type), including those of an interrupted earlier attempt. */
+  quotes_stored: number;
+  /** quotes_stored / contracts_selected (1 when nothing was selected). */
+  coverage: number;
+  new_listings: number;
+  duration_s: number;
+  error?: string;
+}
+
+export interface CollectionSummary {
+  date: IsoDate;
+  type: CollectionType;
+  symbols: SymbolSummary[];
+  duration_s: number;
+  /** The least time IB's limits allow for what was sent: messages ÷ 50/s, or line-time ÷ 100 lines. */
+  pacing_lower_bound_s: number;
+  messages_sent: number;
+}
+
+/** Types collecting only the contracts that expire on the collection date. */
+const EXPIRY_DAY_TYPES: ReadonlySet<CollectionType> = new Set(["pre_expiry", "settlement"]);
+/** Types whose snapshot is a contract's last on its expiry day (marks expiry_collected). */
+const FINAL_TYPES: ReadonlySet<CollectionType> = new Set(["eod", "settlement"]);
+
+/**
+ * One collection run: for every symbol, the status row, discovery, selection, paced snapshots, enrichment and
+ * bulk writes while the run proceeds. Idempotent by (date, symbol, type): completed runs are skipped unless
+ * forced; an interrupted run resumes with the contracts not yet stored. One symbol's failure never stops the others.
+ */
+export async function runCollection(
+  request: CollectionRequest,
+  deps: CollectionDeps,
+): Promise<CollectionSummary> {
+  const started = Date.now();
+  const messagesBefore = deps.ib.pacer.messagesSent;
+  const lineMsBefore = deps.ib.pacer.lineMilliseconds;
+  await deps.ib.syncClock();
+  const date = request.date ?? (toEt(deps.ib.now()).date as IsoDate);
+  const engine: SnapshotEngineOptions = {
+    timeoutMs: deps.config.collect.snapshot_timeout_ms,
+    genericTicks: deps.config.collect.generic_ticks,
+    maxAttempts: deps.config.collect.max_attempts,
+    logger: deps.logger,
+  };
+  if (deps.config.collect.include_vix) await collectVix(deps, date, request.type, engine);
+
+  const symbols: SymbolSummary[] = [];
+  for (const symbol of request.symbols) {
+    symbols.push(await collectSymbol(symbol, date, request, deps, engine));
+  }
+  const messages = deps.ib.pacer.messagesSent - messagesBefore;
+  const lineSeconds = (deps.ib.pacer.lineMilliseconds - lineMsBefore) / 1000;
+  return {
+    date,
+    type: request.type,
+    symbols,
+    duration_s: round((Date.now() - started) / 1000, 3),
+    pacing_lower_bound_s: round(
+      Math.max(messages / IB_MESSAGES_PER_SECOND, lineSeconds / IB_MARKET_DATA_LINES),
+      3,
+    ),
+    messages_sent: messages,
+  };
+}
+
+async function collectVix(
+  deps: CollectionDeps,
+  date: IsoDate,
+  type: CollectionType,
+  engine: SnapshotEngineOptions,
+) {
+  try {
+    const vix = await discoverUnderlying(deps.db, deps.ib, "VIX");
+    if (await hasUnderlyingTick(deps.db, vix.underlyingId, date, type)) return;
+    const quote = await quoteUnderlying(deps.ib, "VIX", "IND", vix.conId, engine);
+    await storeUnderlyingTick(deps.db, vix, quote, date, type);
+  } catch (error) {
+    deps.logger.warn(
+      { err: (error as Error).message },
+      "could not record VIX; the option collection goes on",
+    );
+  }
+}
+
+async function storeUnderlyingTick(
+  db: Database,
+  underlying: UnderlyingInfo,
+  quote: UnderlyingQuote,
+  date: IsoDate,
+  type: CollectionType,
+): Promise<void> {
+  await insertUnderlyingTicks(db, [
+    {
+      time: quote.time,
+      collectionDate: date,
+      underlyingId: underlying.underlyingId,
+      collectionType: type,
+      bidPrice: quote.quote.bid,
+      askPrice: quote.quote.ask,
+      lastPrice: quote.quote.last,
+      closePrice: quote.quote.close,
+      bidSize: quote.quote.bidSize,
+      askSize: quote.quote.askSize,
+      volume: quote.quote.volume,
+      impliedVolatility: quote.quote.optionImpliedVolatility,
+      historicalVolatility: quote.quote.optionHistoricalVolatility,
+      marketDataType: quote.quote.marketDataType,
+    },
+  ]);
+}
+
+async function collectSymbol(
+  symbol: string,
+  date: IsoDate,
+  request: CollectionRequest,
+  deps: CollectionDeps,
+  engine: SnapshotEngineOptions,
+): Promise<SymbolSummary> {
+  const { db, ib, config, logger } = deps;
+  const started = Date.now();
+  const key: CollectionKey = { collectionDate: date, symbol, collectionType: request.type };
+  const summary: SymbolSummary = {
+    symbol,
+    status: "failed",
+    contracts_discovered: 0,
+    contracts_selected: 0,
+    quotes_stored: 0,
+    coverage: 0,
+    new_listings: 0,
+    duration_s: 0,
+  };
+  const finish = (): SymbolSummary => {
+    summary.coverage =
+      summary.contracts_selected === 0 ? 1 : round(summary.quotes_stored / summary.contracts_selected, 4);
+    summary.duration_s = round((Date.now() - started) / 1000, 3);
+    return summary;
+  };
+
+  const status = await startCollection(db, key, { collectionTime: ib.now(), force: request.force ?? false });
+  if (status.status === "completed" && !request.force) {
+    logger.info({ symbol, date, type: request.type }, "already collected; skipping (use --force to re-run)");
+    summary.status = "skipped";
+    summary.quotes_stored = status.recordsCollected ?? 0;
+    summary.contracts_selected = summary.quotes_stored;
+    return finish();
+  }
+
+  let stored = 0;
+  try {
+    deps.onProgress?.({ symbol, phase: "discovery", done: 0, total: 0 });
+    if (request.force) {
+      const known = await findUnderlying(db, symbol);
+      if (known) await deleteCollectionQuotes(db, known.id, date, request.type);
+    }
+    const underlying = await discoverUnderlying(db, ib, symbol);
+    const underlyingQuote = await quoteUnderlying(ib, symbol, underlying.secType, underlying.conId, engine);
+    if (!(await hasUnderlyingTick(db, underlying.underlyingId, date, request.type))) {
+      await storeUnderlyingTick(db, underlying, underlyingQuote, date, request.type);
+    }
+    const underlyingPrice = underlyingPriceOf(underlyingQuote.quote);
+
+    const maxDays = config.selection.max_days_to_expiry;
+    const discovery = await discoverChain(db, ib, underlying, {
+      date,
+      includeExpiry: (expiry) =>
+        EXPIRY_DAY_TYPES.has(request.type)
+          ? expiry === date
+          : maxDays === null || daysBetween(date, expiry) <= maxDays,
+      concurrency: config.collect.discovery_concurrency,
+      logger,
+    });
+    summary.contracts_discovered = discovery.contracts.length;
+    summary.new_listings = discovery.newListings;
+
+    const activityById = await recentActivity(db, underlying.underlyingId, date);
+    const activity = new Map<number, ContractActivity>();
+    for (const contract of discovery.contracts) {
+      const known = activityById.get(contract.contractId);
+      if (known) activity.set(contract.conId, known);
+    }
+    const selection = selectContracts({
+      contracts: discovery.contracts,
+      underlyingPrice,
+      impliedVolatility: underlyingQuote.quote.optionImpliedVolatility,
+      securityType: underlying.securityType,
+      asOf: date,
+      activity,
+      settings: config.selection,
+    });
+    const selected = selection.selected.map((entry) => entry.contract);
+    summary.contracts_selected = selected.length;
+
+    // Resume: what an interrupted attempt already stored is not requested again.
+    const already = await contractsWithQuotes(db, underlying.underlyingId, date, request.type);
+    const todo = selected.filter((contract) => !already.has(contract.contractId));
+    const byId = new Map(selected.map((contract) => [contract.contractId, contract]));
+    logger.info(
+      {
+        symbol,
+        discovered: discovery.contracts.length,
+        selected: selected.length,
+        alreadyStored: already.size,
+        toRequest: todo.length,
+        newListings: discovery.newListings,
+        underlyingPrice,
+      },
+      "collecting",
+    );
+
+    const writer = new QuoteWriter(db, config.collect.write_batch_rows);
+    const pricing = pricingParametersFor(config.pricing, symbol);
+    const failures: { contract: DiscoveredContract; error: IbRequestError }[] = [];
+    let done = 0;
+    deps.onProgress?.({ symbol, phase: "snapshots", done, total: todo.length });
+    await collectSnapshots(
+      ib,
+      todo.map((contract) => ({ key: contract.contractId, conId: contract.conId })),
+      engine,
+      {
+        symbol,
+        onResult: async (outcome: SnapshotOutcome) => {
+          const contract = byId.get(outcome.key)!;
+          writer.add(toQuoteRow(outcome, contract, date, request.type, underlyingPrice, pricing));
+          done++;
+          deps.onProgress?.({ symbol, phase: "snapshots", done, total: todo.length });
+          await writer.maybeFlush();
+        },
+        onFailure: (failure) => {
+          failures.push({ contract: byId.get(failure.key)!, error: failure.error });
+          done++;
+          deps.onProgress?.({ symbol, phase: "snapshots", done, total: todo.length });
+        },
+      },
+    );
+    await writer.flush();
+    stored = writer.stored;
+
+    for (const failure of failures) {
+      await recordDeadLetter(db, {
+        collectionDate: date,
+        symbol,
+        collectionType: request.type,
+        contractId: failure.contract.contractId,
+        contractSymbol: failure.contract.contractSymbol,
+        category: failure.error.category === "info" ? "data" : failure.error.category,
+        errorCode: failure.error.code,
+        errorMessage: failure.error.message,
+        attempts: config.collect.max_attempts,
+        payload: { conId: failure.contract.conId },
+      });
+    }
+    if (FINAL_TYPES.has(request.type)) {
+      const expiringToday = [...writer.storedIds, ...already].filter((id) => byId.get(id)?.expiry === date);
+      await markExpiryCollected(db, expiringToday, date);
+    }
+
+    summary.quotes_stored = already.size + stored;
+    const problems = [
+      ...(failures.length > 0 ? [`${failures.length} contracts failed (see collection_dead_letters)`] : []),
+      ...(discovery.failedExpiries.length > 0
+        ? [`expiries not listed: ${discovery.failedExpiries.join(", ")}`]
+        : []),
+    ];
+    summary.status = problems.length === 0 ? "completed" : summary.quotes_stored > 0 ? "partial" : "failed";
+    if (summary.status === "failed") {
+      await failCollection(db, key, problems.join("; "), summary.quotes_stored);
+      summary.error = problems.join("; ");
+    } else {
+      await completeCollection(db, key, {
+        recordsCollected: summary.quotes_stored,
+        status: summary.status === "partial" ? "partial" : "completed",
+        errorMessage: problems.length > 0 ? problems.join("; ") : null,
+      });
+    }
+    deps.onProgress?.({ symbol, phase: "done", done, total: todo.length });
+    logger.info(
+      { symbol, status: summary.status, stored: summary.quotes_stored, selected: summary.contracts_selected },
+      "collected",
+    );
+    return finish();
+  } catch (error) {
+    const message =
+      error instanceof UnknownSymbolError || error instanceof IbRequestError
+        ? error.message
+        : error instanceof Error
+          ? (error.stack ?? error.message)
+          : String(error);
+    logger.error({ symbol, err: message }, "collection failed");
+    summary.status = "failed";
+    summary.error = error instanceof Error ? error.message : String(error);
+    summary.quotes_stored = stored;
+    await failCollection(db, key, summary.error, stored).catch((statusError: unknown) =>
+      logger.error({ err: (statusError as Error).message }, "could not record the failure"),
+    );
+    deps.onProgress?.({ symbol, phase: "done", done: 0, total: 0 });
+    return finish();
+  }
+}
+
+function toQuoteRow(
+  outcome: SnapshotOutcome,
+  contract: DiscoveredContract,
+  date: IsoDate,
+  type: CollectionType,
+  underlyingPrice: number | null,
+  pricing: PricingParameters,
+): QuoteRow {
+  const quote = outcome.quote;
+  const spot = quote.computation?.underlyingPrice ?? underlyingPrice;
+  const enriched = enrichGreeks({
+    right: contract.right,
+    strike: contract.strike,
+    quote: {
+      bid: quote.bid,
+      ask: quote.ask,
+      last: quote.last,
+      close: quote.close,
+      computation: quote.computation,
+    },
+    underlyingPrice: spot,
+    timeYears: timeToExpiryYears(outcome.time, contract.expiry),
+    rate: pricing.rate,
+    dividendYield: pricing.dividendYield,
+  });
+  return {
+    time: outcome.time,
+    collectionDate: date,
+    contractId: contract.contractId,
+    collectionType: type,
+    bidPrice: quote.bid,
+    askPrice: quote.ask,
+    lastPrice: quote.last,
+    closePrice: quote.close,
+    bidSize: quote.bidSize,
+    askSize: quote.askSize,
+    volume: quote.volume,
+    openInterest: quote.openInterest,
+    delta: enriched.delta,
+    gamma: enriched.gamma,
+    theta: enriched.theta,
+    vega: enriched.vega,
+    rho: enriched.rho,
+    impliedVolatility: enriched.impliedVolatility,
+    underlyingPrice: spot,
+    marketDataType: quote.marketDataType,
+    greeksSource: enriched.greeksSource,
+  };
+}
+
+/** Buffers quote rows and writes them with COPY every `batchRows`, one write at a time, while the run goes on. */
+class QuoteWriter {
+  private buffer: QuoteRow[] = [];
+  private writing: Promise<void> = Promise.resolve();
+  private failure: unknown;
+  stored = 0;
+  readonly storedIds: number[] = [];
+  constructor(
+    private readonly db: Database,
+    private readonly batchRows: number,
+  ) {}
+
+  add(row: QuoteRow): void {
+    this.buffer.push(row);
+  }
+
+  /** Starts a write when a batch is full; waits only if the previous write is still running (backpressure). */
+  async maybeFlush(): Promise<void> {
+    if (this.buffer.length < this.batchRows) return;
+    await this.writing;
+    this.throwIfFailed();
+    if (this.buffer.length >= this.batchRows) {
+      this.writing = this.write(this.buffer.splice(0)).catch((error: unknown) => {
+        this.failure = error;
+      });
+    }
+  }
+
+  async flush(): Promise<void> {
+    await this.writing;
+    this.throwIfFailed();
+    if (this.buffer.length > 0) await this.write(this.buffer.splice(0));
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  private async write(rows: QuoteRow[]): Promise<void> {
+    this.stored += await insertQuotes(this.db, rows);
+    for (const row of rows) this.storedIds.push(row.contractId);
+  }
+}
+
+function daysBetween(from: IsoDate, to: IsoDate): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+}
+
+function round(value: number, digits: number): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}
