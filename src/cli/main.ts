@@ -2,9 +2,16 @@ import { Command, CommanderError } from "commander";
 import { CommandFailure, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from "./errors.ts";
 import * as configCommand from "./config.ts";
 import * as dbCommand from "./db.ts";
+import * as calendarCommand from "./calendar.ts";
+import * as scheduleCommand from "./schedule.ts";
 
 // Each command lives in its own file and registers itself here.
-const commands: Array<(program: Command) => void> = [dbCommand.register, configCommand.register];
+const commands: Array<(program: Command) => void> = [
+  dbCommand.register,
+  configCommand.register,
+  calendarCommand.register,
+  scheduleCommand.register,
+];
 
 export function buildProgram(): Command {
   const program = new Command("chainvault")
