@@ -1,0 +1,588 @@
+import type { Socket } from "node:net";
+import type { Logger } from "../logger.ts";
+import { findContracts, type Resolved } from "./contract-lookup.ts";
+import { chainParameterMessages, optionContractData, underlyingContractData } from "./contract-data.ts";
+import { inWindow } from "./faults.ts";
+import { answerHistorical, type HistoricalRequest } from "./historical.ts";
+import { HistoricalPacer, MessageRateLimiter } from "./limits.ts";
+import { etOf } from "./market/et-time.ts";
+import { encodeFrame, InboundParser, type Field } from "./protocol/framing.ts";
+import { FieldReader, readContract, ShortMessageError } from "./protocol/fields.ts";
+import { IN, MAX_SERVER_VERSION, OUT, STREAMING_GENERIC_TICKS } from "./protocol/ids.ts";
+import type { ServerContext } from "./server-context.ts";
+import { tickMessages, type Delivery } from "./ticks.ts";
+
+/** A client that stops reading gets disconnected once this much output is queued for it. */
+const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
+const DELAYED_MINUTES = 15;
+const ACCOUNT = "DU1234567";
+
+interface MarketDataLine {
+  reqId: number;
+  target: Resolved;
+  snapshot: boolean;
+  generic: Set<string>;
+  requestedType: number;
+  subscribed: boolean;
+  timer?: NodeJS.Timeout;
+  lastSent?: string;
+}
+
+type Phase = "handshake" | "start" | "ready" | "closed";
+
+/** One client connection: handshake, request dispatch and the subscriptions it holds. */
+export class ClientSession {
+  readonly id: number;
+  clientId?: number;
+  serverVersion = MAX_SERVER_VERSION;
+  private phase: Phase = "handshake";
+  private readonly parser = new InboundParser();
+  private marketDataType = 1;
+  private readonly lines = new Map<number, MarketDataLine>();
+  private readonly historical = new Map<number, NodeJS.Timeout>();
+  private readonly rate: MessageRateLimiter;
+  private readonly pacer: HistoricalPacer;
+  private sentMessages = 0;
+  private tickMessagesSent = 0;
+  private nextOrderId = 1;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly context: ServerContext,
+    id: number,
+  ) {
+    this.id = id;
+    this.log = context.logger.child({ connection: id });
+    this.rate = new MessageRateLimiter(context.options.rate);
+    this.pacer = new HistoricalPacer(context.options.historicalPacing);
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("error", (error) => this.log.debug({ err: error.message }, "socket error"));
+    socket.on("close", () => this.dispose());
+  }
+
+  private isClosed(): boolean {
+    return this.phase === "closed";
+  }
+
+  get isReady(): boolean {
+    return this.phase === "ready";
+  }
+
+  /** Sends one message; returns false when the connection is gone. */
+  send(fields: Field[]): boolean {
+    if (this.phase === "closed" || this.socket.destroyed) return false;
+    this.socket.write(encodeFrame(fields));
+    this.sentMessages++;
+    if (this.socket.writableLength > MAX_QUEUED_BYTES) {
+      this.log.warn({ queued: this.socket.writableLength }, "client stopped reading; disconnecting");
+      this.close();
+      return false;
+    }
+    const dropAfter = this.context.faults.dropAfterMessages;
+    if (dropAfter !== undefined && this.sentMessages >= dropAfter && this.phase === "ready") {
+      this.log.info({ sent: this.sentMessages }, "fault: dropping the connection mid-stream");
+      this.close();
+      return false;
+    }
+    return true;
+  }
+
+  /** Sends a raw frame as-is (faults and tests). */
+  sendRaw(frame: Buffer): void {
+    if (this.phase !== "closed" && !this.socket.destroyed) this.socket.write(frame);
+  }
+
+  error(id: number, code: number, message: string): void {
+    this.send([OUT.ERR_MSG, 2, id, code, message, ""]);
+  }
+
+  close(): void {
+    if (this.phase === "closed") return;
+    this.dispose();
+    this.socket.end();
+    this.socket.destroySoon?.();
+    setTimeout(() => this.socket.destroy(), 200).unref();
+  }
+
+  private dispose(): void {
+    if (this.phase === "closed") return;
+    this.phase = "closed";
+    for (const line of this.lines.values()) if (line.timer) clearTimeout(line.timer);
+    for (const timer of this.historical.values()) clearTimeout(timer);
+    this.lines.clear();
+    this.historical.clear();
+    this.context.sessions.delete(this);
+  }
+
+  /** Pauses streams (1100) or ends them (1101: data lost, the client must resubscribe). */
+  connectivity(state: "lost" | "kept" | "lost-data"): void {
+    if (state === "lost")
+      this.error(-1, 1100, "Connectivity between IB and Trader Workstation has been lost.");
+    if (state === "kept")
+      this.error(
+        -1,
+        1102,
+        "Connectivity between IB and Trader Workstation has been restored - data maintained.",
+      );
+    if (state === "lost-data") {
+      for (const line of this.lines.values()) if (line.timer) clearTimeout(line.timer);
+      this.lines.clear();
+      this.error(-1, 1101, "Connectivity between IB and Trader Workstation has been restored - data lost.");
+    }
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.phase === "closed") return;
+    for (const event of this.parser.feed(chunk)) {
+      if (this.isClosed()) return;
+      if (event.kind === "error") {
+        this.log.debug({ reason: event.reason }, "malformed input");
+        if (event.fatal) {
+          if (this.phase !== "handshake")
+            this.error(-1, 320, `Error reading request: ${event.reason}. Closing the connection.`);
+          this.close();
+          return;
+        }
+        this.error(-1, 320, `Error reading request: ${event.reason}`);
+        continue;
+      }
+      if (event.kind === "handshake") {
+        this.onHandshake(event.minVersion, event.maxVersion);
+        continue;
+      }
+      try {
+        this.onMessage(event.fields);
+      } catch (error) {
+        const messageId = event.fields[0] ?? "?";
+        const reason =
+          error instanceof ShortMessageError
+            ? `too few fields (${error.fieldCount})`
+            : error instanceof Error
+              ? error.message
+              : String(error);
+        this.log.debug({ messageId, reason }, "unreadable request");
+        this.error(-1, 320, `Error reading request: message id ${messageId}: ${reason}`);
+      }
+    }
+  }
+
+  private onHandshake(minVersion: number, maxVersion: number): void {
+    const version = Math.min(maxVersion, MAX_SERVER_VERSION);
+    if (!Number.isFinite(version) || version < 100 || minVersion > MAX_SERVER_VERSION) {
+      this.log.debug({ minVersion, maxVersion }, "unsupported client version range");
+      this.close();
+      return;
+    }
+    this.serverVersion = version;
+    this.phase = "start";
+    this.send([version, connectionTime(this.context.clock.now())]);
+  }
+
+  private onMessage(fields: string[]): void {
+    const reader = new FieldReader(fields);
+    const messageId = reader.int();
+    if (this.phase === "start") {
+      if (messageId !== IN.START_API) {
+        this.error(-1, 320, "Error reading request: START_API expected first");
+        return;
+      }
+      reader.str();
+      this.onStartApi(reader.int());
+      return;
+    }
+    const verdict = this.rate.check(Date.now());
+    if (verdict.verdict !== "ok") {
+      if (verdict.verdict === "abusive") {
+        this.log.warn("client keeps exceeding the message rate; disconnecting");
+        this.error(
+          -1,
+          100,
+          `Max rate of messages per second has been exceeded:max=${this.context.options.rate} rec=${verdict.count} (3)`,
+        );
+        this.close();
+        return;
+      }
+      if (verdict.warn)
+        this.error(
+          -1,
+          100,
+          `Max rate of messages per second has been exceeded:max=${this.context.options.rate} rec=${verdict.count} (1)`,
+        );
+      return;
+    }
+    this.log.debug({ fields }, "request");
+    switch (messageId) {
+      case IN.REQ_MKT_DATA:
+        return this.onReqMktData(reader);
+      case IN.CANCEL_MKT_DATA:
+        reader.str();
+        return this.onCancelMktData(reader.int() ?? -1);
+      case IN.REQ_CONTRACT_DATA:
+        return this.onReqContractData(reader);
+      case IN.REQ_SEC_DEF_OPT_PARAMS:
+        return this.onReqSecDefOptParams(reader);
+      case IN.REQ_HISTORICAL_DATA:
+        return this.onReqHistoricalData(reader);
+      case IN.CANCEL_HISTORICAL_DATA:
+        reader.str();
+        return this.onCancelHistoricalData(reader.int() ?? -1);
+      case IN.REQ_CURRENT_TIME:
+        this.send([OUT.CURRENT_TIME, 1, Math.floor(this.context.clock.now().getTime() / 1000)]);
+        return;
+      case IN.REQ_IDS:
+        this.send([OUT.NEXT_VALID_ID, 1, this.nextOrderId]);
+        return;
+      case IN.REQ_MARKET_DATA_TYPE: {
+        reader.str();
+        const type = reader.int();
+        if (type === undefined || type < 1 || type > 4)
+          this.error(-1, 321, `Error validating request.-'bM' : cause - Invalid market data type ${type}`);
+        else this.marketDataType = type;
+        return;
+      }
+      case IN.REQ_MANAGED_ACCTS:
+        this.send([OUT.MANAGED_ACCTS, 1, ACCOUNT]);
+        return;
+      case IN.SET_SERVER_LOGLEVEL:
+      case IN.START_API:
+        return;
+      default:
+        this.error(
+          -1,
+          320,
+          `Error reading request: message id ${fields[0]} is not supported by the simulated gateway`,
+        );
+    }
+  }
+
+  private onStartApi(clientId: number | undefined): void {
+    const inUse =
+      (this.context.faults.clientIdsInUse ?? []).includes(clientId ?? 0) ||
+      [...this.context.sessions].some(
+        (other) => other !== this && other.isReady && other.clientId === clientId,
+      );
+    if (inUse) {
+      this.error(
+        -1,
+        326,
+        `Unable to connect as the client id is already in use. Retry with a unique client id.`,
+      );
+      this.close();
+      return;
+    }
+    this.clientId = clientId;
+    this.phase = "ready";
+    this.send([OUT.MANAGED_ACCTS, 1, ACCOUNT]);
+    this.send([OUT.NEXT_VALID_ID, 1, this.nextOrderId]);
+    this.error(-1, 2104, "Market data farm connection is OK:usfarm");
+    this.error(-1, 2104, "Market data farm connection is OK:usopt");
+    this.error(-1, 2106, "HMDS data farm connection is OK:ushmds");
+    this.error(-1, 2158, "Sec-def data farm connection is OK:secdefnj");
+  }
+
+  private today(): string {
+    return etOf(this.context.clock.now()).date;
+  }
+
+  // ---- contracts --------------------------------------------------------------------------------------------
+
+  private onReqContractData(reader: FieldReader): void {
+    reader.str();
+    const reqId = reader.int() ?? -1;
+    const fields = readContract(reader);
+    const date = this.today();
+    const found = findContracts(this.context.market, fields, date);
+    if (found.length === 0) {
+      this.error(reqId, 200, "No security definition has been found for the request");
+      return;
+    }
+    for (const target of found) {
+      if (target.kind === "option") {
+        const spec = this.context.market.underlying(target.contract.symbol);
+        if (spec && !this.send(optionContractData(reqId, target.contract, spec, date, this.serverVersion)))
+          return;
+      } else if (
+        !this.send(underlyingContractData(reqId, target.spec, fields.exchange, date, this.serverVersion))
+      )
+        return;
+    }
+    this.send([OUT.CONTRACT_DATA_END, 1, reqId]);
+  }
+
+  private onReqSecDefOptParams(reader: FieldReader): void {
+    const reqId = reader.int() ?? -1;
+    const symbol = reader.str().trim().toUpperCase();
+    const futFopExchange = reader.str().trim();
+    reader.str();
+    const underlyingConId = reader.int() ?? 0;
+    const spec = this.context.market.underlying(symbol);
+    if (underlyingConId === 0) {
+      this.error(reqId, 321, "Error validating request.-'bX' : cause - Invalid contract id");
+      return;
+    }
+    if (!spec || spec.conId !== underlyingConId) {
+      this.error(reqId, 200, "No security definition has been found for the request");
+      return;
+    }
+    // As on a real gateway, naming an exchange for a stock underlying silently returns an empty chain.
+    if (futFopExchange === "") {
+      for (const message of chainParameterMessages(reqId, this.context.market, spec, this.today()))
+        if (!this.send(message)) return;
+    }
+    this.send([OUT.SECURITY_DEFINITION_OPTION_PARAMETER_END, reqId]);
+  }
+
+  // ---- market data ------------------------------------------------------------------------------------------
+
+  private onReqMktData(reader: FieldReader): void {
+    reader.str();
+    const reqId = reader.int() ?? -1;
+    const fields = readContract(reader);
+    if (fields.secType === "BAG") {
+      const legs = reader.int() ?? 0;
+      for (let i = 0; i < legs * 4; i++) reader.str();
+    }
+    if (reader.bool()) {
+      reader.str();
+      reader.str();
+      reader.str();
+    }
+    const genericList = reader.str();
+    const snapshot = reader.bool();
+    const generic = new Set(
+      genericList
+        .split(",")
+        .map((tick) => tick.trim())
+        .filter((tick) => tick !== ""),
+    );
+    const context = this.context;
+    if (snapshot && [...generic].some((tick) => STREAMING_GENERIC_TICKS.has(tick))) {
+      this.error(
+        reqId,
+        321,
+        "Error validating request.-'bQ' : cause - Snapshot market data subscription is not applicable to generic ticks",
+      );
+      return;
+    }
+    if (this.lines.has(reqId)) {
+      this.error(reqId, 322, "Error processing request.-'bW' : cause - Duplicate ticker id");
+      return;
+    }
+    const found = findContracts(context.market, fields, this.today());
+    if (found.length !== 1) {
+      this.error(
+        reqId,
+        200,
+        found.length === 0
+          ? "No security definition has been found for the request"
+          : "The contract description specified is ambiguous.",
+      );
+      return;
+    }
+    const target = found[0] as Resolved;
+    if (this.lines.size >= context.options.lines) {
+      this.error(reqId, 101, `Max number of tickers has been reached.`);
+      return;
+    }
+    if (context.faults.competingSession) {
+      this.error(reqId, 10197, "No market data during competing live session");
+      return;
+    }
+    const symbol = target.kind === "option" ? target.contract.symbol : target.spec.symbol;
+    const subscribed = !(context.faults.unsubscribedSymbols ?? []).includes(symbol);
+    const type = this.marketDataType;
+    if (!subscribed) {
+      if (type <= 2) {
+        this.error(
+          reqId,
+          354,
+          `Requested market data is not subscribed. Delayed market data is available.${symbol} ${target.kind === "option" ? "OPRA" : "NYSE"}/TOP/ALL`,
+        );
+        return;
+      }
+      this.error(reqId, 10167, `Requested market data is not subscribed. Displaying delayed market data.`);
+    }
+    const line: MarketDataLine = { reqId, target, snapshot, generic, requestedType: type, subscribed };
+    this.lines.set(reqId, line);
+    const delivery = this.delivery(line);
+    this.send([OUT.MARKET_DATA_TYPE, 1, reqId, delivery.marketDataType]);
+    this.send([OUT.TICK_REQ_PARAMS, reqId, 0.01, "9c0001", 3]);
+    if (snapshot) {
+      const unanswered = context.faults.unansweredSnapshotSymbols ?? [];
+      if (unanswered.includes("*") || unanswered.includes(symbol)) return;
+      const latency = context.faults.snapshotLatencyMs ?? context.options.snapshotLatencyMs;
+      line.timer = setTimeout(() => {
+        if (this.lines.get(reqId) !== line) return;
+        this.sendTicks(line, this.delivery(line));
+        this.lines.delete(reqId);
+        this.send([OUT.TICK_SNAPSHOT_END, 1, reqId]);
+      }, latency);
+      return;
+    }
+    this.sendTicks(line, delivery);
+    this.scheduleStream(line);
+  }
+
+  private scheduleStream(line: MarketDataLine): void {
+    line.timer = setTimeout(() => {
+      if (this.lines.get(line.reqId) !== line || this.context.connectivityLost) {
+        if (this.lines.get(line.reqId) === line) this.scheduleStream(line);
+        return;
+      }
+      this.sendTicks(line, this.delivery(line), true);
+      this.scheduleStream(line);
+    }, this.context.options.streamIntervalMs);
+  }
+
+  private sendTicks(line: MarketDataLine, delivery: Delivery, onlyIfChanged = false): void {
+    const messages = tickMessages(
+      line.reqId,
+      line.target,
+      this.context.market,
+      delivery,
+      line.snapshot ? new Set() : line.generic,
+    );
+    if (onlyIfChanged) {
+      // The timestamp tick changes every minute; compare the rest.
+      const signature = JSON.stringify(messages.slice(1));
+      if (signature === line.lastSent) return;
+      line.lastSent = signature;
+    } else line.lastSent = JSON.stringify(messages.slice(1));
+    const every = this.context.faults.malformedEvery;
+    for (const message of messages) {
+      this.tickMessagesSent++;
+      const outgoing =
+        every !== undefined && this.tickMessagesSent % every === 0 ? message.slice(0, 3) : message;
+      if (!this.send(outgoing)) return;
+    }
+  }
+
+  private delivery(line: MarketDataLine): Delivery {
+    const market = this.context.market;
+    const now = this.context.clock.now();
+    const isOption = line.target.kind === "option";
+    const symbol = line.target.kind === "option" ? line.target.contract.symbol : line.target.spec.symbol;
+    const delayed = !line.subscribed;
+    const lag = delayed ? DELAYED_MINUTES * 60_000 : 0;
+    const open = market.inSession(symbol, new Date(now.getTime() - lag), isOption);
+    const wantsFrozen = line.requestedType === 2 || line.requestedType === 4;
+    if (open)
+      return {
+        marketDataType: delayed ? 3 : 1,
+        delayed,
+        state: "live",
+        instant: new Date(now.getTime() - lag),
+      };
+    if (wantsFrozen)
+      return {
+        marketDataType: delayed ? 4 : 2,
+        delayed,
+        state: "frozen",
+        instant: market.lastCloseBefore(symbol, now, isOption),
+      };
+    return {
+      marketDataType: delayed ? 3 : 1,
+      delayed,
+      state: "closed",
+      instant: market.lastCloseBefore(symbol, now, isOption),
+    };
+  }
+
+  private onCancelMktData(reqId: number): void {
+    const line = this.lines.get(reqId);
+    if (!line) {
+      this.error(reqId, 300, `Can't find EId with tickerId:${reqId}`);
+      return;
+    }
+    if (line.timer) clearTimeout(line.timer);
+    this.lines.delete(reqId);
+  }
+
+  // ---- historical data --------------------------------------------------------------------------------------
+
+  private onReqHistoricalData(reader: FieldReader): void {
+    const reqId = reader.int() ?? -1;
+    const contract = readContract(reader);
+    reader.str(); // includeExpired
+    const request: HistoricalRequest = {
+      reqId,
+      contract,
+      endDateTime: reader.str().trim(),
+      barSize: reader.str().trim(),
+      duration: reader.str().trim(),
+      useRth: reader.bool(),
+      whatToShow: reader.str().trim().toUpperCase(),
+    };
+    if (this.historical.has(reqId)) {
+      this.error(reqId, 322, "Error processing request.-'bW' : cause - Duplicate ticker id");
+      return;
+    }
+    if (this.historical.size >= 50) {
+      this.error(
+        reqId,
+        322,
+        "Error processing request.-'cb' : cause - Only 50 simultaneous API historical data requests allowed.",
+      );
+      return;
+    }
+    const key = JSON.stringify({ ...request, reqId: 0 });
+    if (this.pacer.violates(key, Date.now())) {
+      this.error(
+        reqId,
+        162,
+        "Historical Market Data Service error message:Historical data request pacing violation",
+      );
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.historical.delete(reqId);
+      const answer = answerHistorical(this.context.market, request, this.context.clock.now());
+      if ("error" in answer) this.error(reqId, answer.error.code, answer.error.message);
+      else this.send(answer.message);
+    }, this.context.options.historicalLatencyMs);
+    this.historical.set(reqId, timer);
+  }
+
+  private onCancelHistoricalData(reqId: number): void {
+    const timer = this.historical.get(reqId);
+    if (!timer) {
+      this.error(reqId, 366, `No historical data query found for ticker id:${reqId}`);
+      return;
+    }
+    clearTimeout(timer);
+    this.historical.delete(reqId);
+    this.error(
+      reqId,
+      162,
+      `Historical Market Data Service error message:API historical data query cancelled: ${reqId}`,
+    );
+  }
+
+  /** Called once a second: closes the connection during a nightly restart window. */
+  tick(now: Date): void {
+    const window = this.context.faults.restartWindow;
+    if (window && inWindow(etOf(now).time, window)) {
+      this.log.info("nightly restart window: closing the connection");
+      this.close();
+    }
+  }
+}
+
+/** "20260115 10:30:00 EST", the connection time IB sends in the handshake answer. */
+function connectionTime(instant: Date): string {
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone: "America/New_York",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    hourCycle: "h23",
+    timeZoneName: "short",
+  }).formatToParts(instant);
+  const get = (type: string) => parts.find((part) => part.type === type)?.value ?? "";
+  return `${get("year")}${get("month")}${get("day")} ${get("hour")}:${get("minute")}:${get("second")} ${get("timeZoneName")}`;
+}
