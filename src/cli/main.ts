@@ -4,6 +4,7 @@ import * as configCommand from "./config.ts";
 import * as dbCommand from "./db.ts";
 import * as calendarCommand from "./calendar.ts";
 import * as scheduleCommand from "./schedule.ts";
+import * as serviceCommand from "./service.ts";
 
 // Each command lives in its own file and registers itself here.
 const commands: Array<(program: Command) => void> = [
@@ -11,6 +12,7 @@ const commands: Array<(program: Command) => void> = [
   configCommand.register,
   calendarCommand.register,
   scheduleCommand.register,
+  serviceCommand.register,
 ];
 
 export function buildProgram(): Command {

@@ -1,0 +1,154 @@
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Command } from "commander";
+import {
+  SERVICE_PLATFORMS,
+  serviceFile,
+  type ServiceFile,
+  type ServicePlatform,
+  type ServiceSpec,
+} from "../daemon/service-files.ts";
+import { addConfigOption, loadCommandConfig, type ConfigOptions } from "./context.ts";
+import { CommandFailure, UsageError } from "./errors.ts";
+
+const CLI_PATH = fileURLToPath(new URL("../../bin/chainvault.js", import.meta.url));
+
+interface ServiceOptions extends ConfigOptions {
+  platform?: string;
+  dryRun?: boolean;
+  now?: boolean;
+}
+
+function platformOf(option: string | undefined): ServicePlatform {
+  if (option === undefined) {
+    if (process.platform === "darwin") return "launchd";
+    if (process.platform === "linux") return "systemd";
+    throw new UsageError(`no service manager known for ${process.platform}: pass --platform launchd|systemd`);
+  }
+  if (!(SERVICE_PLATFORMS as readonly string[]).includes(option)) {
+    throw new UsageError(`--platform ${option}: use launchd (macOS) or systemd (Linux)`);
+  }
+  return option as ServicePlatform;
+}
+
+function specFor(options: ServiceOptions): ServiceSpec {
+  const { file } = loadCommandConfig(options);
+  return {
+    platform: platformOf(options.platform),
+    home: os.homedir(),
+    xdgConfigHome: process.env.XDG_CONFIG_HOME,
+    xdgStateHome: process.env.XDG_STATE_HOME,
+    nodePath: process.execPath,
+    cliPath: CLI_PATH,
+    configPath: file === null ? null : path.resolve(file),
+    workingDirectory: process.cwd(),
+    uid: typeof process.getuid === "function" ? process.getuid() : 501,
+  };
+}
+
+function shellLine(command: string[]): string {
+  return command
+    .map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`))
+    .join(" ");
+}
+
+function runCommands(commands: string[][]): void {
+  for (const [program, ...args] of commands) {
+    try {
+      execFileSync(program!, args, { stdio: ["ignore", "inherit", "inherit"] });
+    } catch (error) {
+      throw new CommandFailure(
+        `${shellLine([program!, ...args])} failed (${(error as Error).message.split("\n")[0]}); ` +
+          "run it by hand to see why",
+      );
+    }
+  }
+}
+
+function print(lines: string[]): void {
+  process.stdout.write(lines.join("\n") + "\n");
+}
+
+function install(options: ServiceOptions): void {
+  const file = serviceFile(specFor(options));
+  if (options.dryRun) {
+    print([`# ${file.path}`, file.content.trimEnd()]);
+    return;
+  }
+  const existed = fs.existsSync(file.path);
+  fs.mkdirSync(path.dirname(file.path), { recursive: true });
+  fs.mkdirSync(path.dirname(file.logFiles.stdout), { recursive: true });
+  fs.writeFileSync(file.path, file.content, { mode: 0o644 });
+  print([
+    `${existed ? "updated" : "wrote"} ${file.path}`,
+    `logs: ${file.logFiles.stdout} and ${file.logFiles.stderr}`,
+    `secrets (DATABASE_URL=…, IB_HOST=…): put them in ${file.envFile} (chmod 600); the service reads it at start`,
+  ]);
+  if (options.now) {
+    runCommands(file.startCommands);
+    print([
+      `started: ${file.platform === "launchd" ? "launchd" : "systemd"} keeps chainvault daemon running`,
+    ]);
+  } else {
+    print(["start it with:", ...file.startCommands.map((c) => `  ${shellLine(c)}`)]);
+  }
+  if (file.platform === "systemd") {
+    print([`to keep it running while you are logged out: loginctl enable-linger ${os.userInfo().username}`]);
+  }
+}
+
+function uninstall(options: ServiceOptions): void {
+  const file: ServiceFile = serviceFile(specFor(options));
+  const present = fs.existsSync(file.path);
+  if (options.dryRun) {
+    print([present ? `would remove ${file.path}` : `nothing to remove: ${file.path} does not exist`]);
+    return;
+  }
+  if (options.now) runCommands(file.stopCommands);
+  if (!present) {
+    print([`nothing to remove: ${file.path} does not exist`]);
+    return;
+  }
+  fs.rmSync(file.path);
+  print([`removed ${file.path} (logs and ${file.envFile} are kept)`]);
+  if (!options.now) {
+    print(["if it is still running, stop it with:", ...file.stopCommands.map((c) => `  ${shellLine(c)}`)]);
+  }
+}
+
+export function register(program: Command): void {
+  const service = program
+    .command("service")
+    .description(
+      "Keep `chainvault daemon` running unattended: a launchd LaunchAgent (macOS) or a systemd user unit\n" +
+        "(Linux) that starts it at login and restarts it when it exits. The OS only keeps the daemon alive;\n" +
+        "the daemon itself decides when to collect, in New York time, so no collection times are written into\n" +
+        "the service file. Secrets stay in your env file (~/.config/chainvault/env), never in the service file.",
+    );
+  const platformOption = "launchd (macOS) or systemd (Linux); default: this machine's";
+  addConfigOption(
+    service
+      .command("install")
+      .description("write the service file that runs `chainvault daemon` with this configuration file")
+      .option("--platform <platform>", platformOption)
+      .option("--dry-run", "print the file and where it would go; write nothing")
+      .option("--now", "also load and start it (launchctl bootstrap / systemctl --user enable --now)")
+      .addHelpText(
+        "after",
+        "\nExamples:\n" +
+          "  chainvault service install --platform launchd --config ~/chainvault.yaml --dry-run\n" +
+          "  chainvault service install --platform systemd --now",
+      ),
+  ).action((options: ServiceOptions) => install(options));
+  addConfigOption(
+    service
+      .command("uninstall")
+      .description("remove the service file (logs and the env file are kept)")
+      .option("--platform <platform>", platformOption)
+      .option("--dry-run", "say what would be removed; remove nothing")
+      .option("--now", "also stop and unload it first (launchctl bootout / systemctl --user disable --now)"),
+  ).action((options: ServiceOptions) => uninstall(options));
+}
