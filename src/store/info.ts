@@ -32,7 +32,8 @@ export async function databaseInfo(db: Database): Promise<DatabaseInfo> {
   const timescaledb = extension.rows[0]?.extversion ?? null;
   if (timescaledb !== null) {
     const result = await db.query<{ hypertable_name: string }>(
-      "SELECT hypertable_name FROM timescaledb_information.hypertables ORDER BY hypertable_name",
+      `SELECT hypertable_name FROM timescaledb_information.hypertables
+        WHERE hypertable_schema = current_schema() ORDER BY hypertable_name`,
     );
     hypertables = result.rows.map((row) => row.hypertable_name);
   }

@@ -1,0 +1,72 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { spawnSync } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LOCK_FILE, lockDataDir } from "../../src/store/data-dir-lock.ts";
+import { migrate } from "../../src/store/migrate.ts";
+import { openDatabase } from "../../src/store/open.ts";
+import { runCli } from "../helpers/cli.ts";
+
+describe("embedded data directory lock", () => {
+  let root: string;
+
+  beforeAll(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), "chainvault-lock-"));
+  });
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it("refuses a second process with an error naming the holder's pid, and leaves the data intact", async () => {
+    const dataDir = path.join(root, "shared");
+    const db = await openDatabase({ dataDir });
+    try {
+      await migrate(db);
+      await db.query("INSERT INTO underlying_securities (symbol, security_type) VALUES ('SPY', 'ETF')");
+      const second = await runCli(["db", "info", "--json", "--data-dir", dataDir]);
+      expect(second.code).toBe(1);
+      expect(second.stderr).toContain(`in use by process ${process.pid}`);
+      expect(second.stderr).toContain(dataDir);
+      expect(second.stdout).toBe("");
+      // The holder keeps working.
+      const rows = await db.query<{ n: number }>("SELECT count(*) AS n FROM underlying_securities");
+      expect(rows.rows[0]!.n).toBe(1);
+    } finally {
+      await db.close();
+    }
+    expect(fs.existsSync(path.join(dataDir, LOCK_FILE))).toBe(false);
+    const after = await runCli(["db", "info", "--json", "--data-dir", dataDir]);
+    expect(after.code, after.stderr).toBe(0);
+    expect(JSON.parse(after.stdout).tables.underlying_securities).toBe(1);
+  });
+
+  it("refuses a second open in the same process too", async () => {
+    const dataDir = path.join(root, "same-process");
+    const db = await openDatabase({ dataDir });
+    try {
+      await expect(openDatabase({ dataDir })).rejects.toThrow(`in use by process ${process.pid}`);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("takes over a lock left by a process that died", async () => {
+    const dataDir = path.join(root, "stale");
+    fs.mkdirSync(dataDir, { recursive: true });
+    const dead = spawnSync(process.execPath, ["-e", "process.exit(0)"]).pid!;
+    fs.writeFileSync(
+      path.join(dataDir, LOCK_FILE),
+      JSON.stringify({ pid: dead, host: os.hostname(), since: new Date().toISOString(), argv: "crashed" }),
+    );
+    const result = await runCli(["db", "migrate", "--data-dir", dataDir]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(fs.existsSync(path.join(dataDir, LOCK_FILE))).toBe(false);
+  });
+
+  it("lets exactly one of many concurrent lockers win", async () => {
+    const dataDir = path.join(root, "race");
+    const attempts = await Promise.allSettled(Array.from({ length: 8 }, () => lockDataDir(dataDir)));
+    const won = attempts.filter((attempt) => attempt.status === "fulfilled");
+    expect(won).toHaveLength(1);
+    (won[0] as PromiseFulfilledResult<() => void>).value();
+  });
+});
