@@ -81,7 +81,7 @@ export async function finishSlot(
 ): Promise<void> {
   await db.query(
     `UPDATE daily_collection_status
-        SET status = $4, completed_at = CASE WHEN $4 = 'completed' THEN now() ELSE completed_at END,
+        SET status = $4::varchar, completed_at = CASE WHEN $4::varchar = 'completed' THEN now() ELSE completed_at END,
             records_collected = $5, error_message = $6
       WHERE collection_date = $1 AND symbol = $2 AND collection_type = $3`,
     [

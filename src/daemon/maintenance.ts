@@ -83,7 +83,7 @@ export async function recordQualityIssue(
   await db.query(
     // Once per (date, symbol, type, contract, rule): daily checks find the same gap again.
     `INSERT INTO data_quality_issues (collection_date, symbol, collection_type, contract_id, rule, severity, message, details)
-     SELECT $1, $2, $3, $4, $5, $6, $7, $8
+     SELECT $1::date, $2::varchar, $3::varchar, $4::int, $5::varchar, $6::varchar, $7::text, $8::jsonb
       WHERE NOT EXISTS (SELECT 1 FROM data_quality_issues
                          WHERE collection_date = $1 AND symbol IS NOT DISTINCT FROM $2
                            AND collection_type IS NOT DISTINCT FROM $3

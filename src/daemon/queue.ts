@@ -75,6 +75,7 @@ export class SlotQueue {
   readonly #logger: Logger;
   readonly #options: SlotQueueOptions;
   #stopped = false;
+  readonly #workers: string[] = [];
 
   private constructor(boss: PgBoss, options: SlotQueueOptions) {
     this.#boss = boss;
@@ -161,13 +162,20 @@ export class SlotQueue {
 
   /** Registers this process as a worker: one job at a time per queue. */
   async work(queue: WorkQueue, handler: SlotHandler): Promise<void> {
-    await this.#boss.work<SlotJob>(
+    const workerId = await this.#boss.work<SlotJob>(
       queue,
       { batchSize: 1, pollingIntervalSeconds: this.#options.pollingIntervalSeconds ?? 2 },
       async (jobs: Job<SlotJob>[]) => {
         for (const job of jobs) await handler(job.data, { id: job.id, retryCount: job.retryCount ?? 0 });
       },
     );
+    this.#workers.push(workerId);
+  }
+
+  /** Makes this process's workers look for jobs now instead of at their next poll. */
+  wake(): void {
+    if (this.#stopped) return;
+    for (const id of this.#workers) this.#boss.notifyWorker(id);
   }
 
   /** Jobs not yet finished (queued, waiting to retry, or running) across the work queues. */

@@ -43,10 +43,10 @@ export class Scheduler {
 
   constructor(options: SchedulerOptions) {
     this.#options = {
-      tickMs: 60_000,
-      firstStartLookbackMs: 24 * HOUR,
-      maxCatchUpMs: 30 * 24 * HOUR,
       ...options,
+      tickMs: options.tickMs ?? 60_000,
+      firstStartLookbackMs: options.firstStartLookbackMs ?? 24 * HOUR,
+      maxCatchUpMs: options.maxCatchUpMs ?? 30 * 24 * HOUR,
     };
   }
 
@@ -72,7 +72,11 @@ export class Scheduler {
       from = oldest;
     }
     const result: TickResult = { from, to: now, queued: [], missed: [] };
-    if (now <= from) return (this.lastTick = result); // clock went back: wait until it passes the cursor again
+    if (now <= from) {
+      // First start with no look-back, or the clock went back: plan from here on / wait until it passes the cursor.
+      if (stored === null) await advanceCursor(db, now);
+      return (this.lastTick = result);
+    }
     for (const slot of plan(from, now)) {
       const job = toJob(slot);
       if (now > slot.validUntil) {
@@ -92,6 +96,7 @@ export class Scheduler {
       }
     }
     await advanceCursor(db, now);
+    if (result.queued.length > 0) queue.wake();
     return (this.lastTick = result);
   }
 
