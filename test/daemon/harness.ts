@@ -1,6 +1,6 @@
 import { configSchema } from "../../src/config/schema.ts";
 import { etInstant } from "../../src/calendar/index.ts";
-import { ManualClock } from "../../src/daemon/clock.ts";
+import type { ManualClock } from "../../src/daemon/clock.ts";
 import { Daemon, planFromSchedule } from "../../src/daemon/daemon.ts";
 import type { Collect, CollectionRequest } from "../../src/daemon/handlers.ts";
 import type { QueueConnection } from "../../src/daemon/queue.ts";
