@@ -4,6 +4,9 @@ import * as configCommand from "./config.ts";
 import * as dbCommand from "./db.ts";
 import * as calendarCommand from "./calendar.ts";
 import * as scheduleCommand from "./schedule.ts";
+import * as collectCommand from "./collect.ts";
+import * as statusCommand from "./status.ts";
+import * as demoCommand from "./demo.ts";
 import * as serviceCommand from "./service.ts";
 
 // Each command lives in its own file and registers itself here.
@@ -12,6 +15,9 @@ const commands: Array<(program: Command) => void> = [
   configCommand.register,
   calendarCommand.register,
   scheduleCommand.register,
+  collectCommand.register,
+  statusCommand.register,
+  demoCommand.register,
   serviceCommand.register,
 ];
 

@@ -205,8 +205,9 @@ async function collectSymbol(
     duration_s: 0,
   };
   const finish = (): SymbolSummary => {
-    summary.coverage =
-      summary.contracts_selected === 0 ? 1 : round(summary.quotes_stored / summary.contracts_selected, 4);
+    if (summary.contracts_selected > 0)
+      summary.coverage = round(summary.quotes_stored / summary.contracts_selected, 4);
+    else summary.coverage = summary.status === "failed" ? 0 : 1;
     summary.duration_s = round((Date.now() - started) / 1000, 3);
     return summary;
   };

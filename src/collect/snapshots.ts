@@ -1,6 +1,7 @@
 import type { Contract } from "@stoqey/ib";
 import type { IbClient, MarketDataResult } from "../ib/client.ts";
-import { IbRequestError, MarketDataType } from "../ib/client.ts";
+import { IbRequestError } from "../ib/client.ts";
+import type { MarketDataType } from "../ib/client.ts";
 import { byConId, underlyingContract } from "../ib/contracts.ts";
 import type { UnderlyingSecType } from "../ib/contracts.ts";
 import { NO_SUBSCRIPTION_CODES } from "../ib/error-codes.ts";

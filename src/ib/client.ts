@@ -110,6 +110,7 @@ export class IbClient extends EventEmitter {
   readonly farms = new Map<string, boolean>();
   /** gateway clock − local clock, from REQ_CURRENT_TIME. */
   clockOffsetMs = 0;
+  private warnedOffsetMs = 0;
 
   private constructor(options: IbClientOptions) {
     super();
@@ -156,7 +157,13 @@ export class IbClient extends EventEmitter {
     const after = Date.now();
     // CURRENT_TIME is whole seconds: its midpoint is the best estimate.
     this.clockOffsetMs = epochSeconds * 1000 + 500 - (before + after) / 2;
-    if (Math.abs(this.clockOffsetMs) > this.options.clockWarnThresholdMs) {
+    const threshold = this.options.clockWarnThresholdMs;
+    // Warn once per distinct offset, not on every run of a long-lived connection.
+    if (
+      Math.abs(this.clockOffsetMs) > threshold &&
+      Math.abs(this.clockOffsetMs - this.warnedOffsetMs) > threshold
+    ) {
+      this.warnedOffsetMs = this.clockOffsetMs;
       this.logger?.warn(
         { offsetSeconds: Math.round(this.clockOffsetMs / 1000), gatewayTime: new Date(epochSeconds * 1000) },
         "the local clock differs from the gateway's by more than 5 s; collection uses the gateway's clock",
@@ -614,4 +621,29 @@ function asIbError(error: unknown): IbRequestError {
     undefined,
     "transient",
   );
+}
+
+/** The client options a configuration describes (host, port, client id, pacing limits, connect attempts). */
+export function clientOptionsFromConfig(
+  config: {
+    ib: {
+      host: string;
+      port: number;
+      client_id: number;
+      max_messages_per_second: number;
+      max_market_data_lines: number;
+    };
+    collect: { connect_attempts: number };
+  },
+  logger?: Logger,
+): IbClientOptions {
+  return {
+    host: config.ib.host,
+    port: config.ib.port,
+    clientId: config.ib.client_id,
+    maxMessagesPerSecond: config.ib.max_messages_per_second,
+    maxMarketDataLines: config.ib.max_market_data_lines,
+    reconnectAttempts: config.collect.connect_attempts,
+    ...(logger ? { logger } : {}),
+  };
 }

@@ -1,0 +1,84 @@
+import { Presets, SingleBar } from "cli-progress";
+import type { CollectionProgress, CollectionSummary } from "../collect/run.ts";
+
+/** Exactly the documented `--json` object of `chainvault collect` (and `demo --json`). */
+export function summaryJson(summary: CollectionSummary): object {
+  return {
+    symbols: summary.symbols.map((entry) => ({
+      symbol: entry.symbol,
+      status: entry.status,
+      contracts_discovered: entry.contracts_discovered,
+      contracts_selected: entry.contracts_selected,
+      quotes_stored: entry.quotes_stored,
+      coverage: entry.coverage,
+      new_listings: entry.new_listings,
+      duration_s: entry.duration_s,
+    })),
+    duration_s: summary.duration_s,
+    pacing_lower_bound_s: summary.pacing_lower_bound_s,
+  };
+}
+
+export function formatSummary(summary: CollectionSummary): string {
+  const header = ["symbol", "status", "discovered", "selected", "stored", "coverage", "new", "seconds"];
+  const rows = summary.symbols.map((entry) => [
+    entry.symbol,
+    entry.status,
+    String(entry.contracts_discovered),
+    String(entry.contracts_selected),
+    String(entry.quotes_stored),
+    `${(entry.coverage * 100).toFixed(1)}%`,
+    String(entry.new_listings),
+    entry.duration_s.toFixed(1),
+  ]);
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
+  );
+  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join("  ");
+  const errors = summary.symbols
+    .filter((entry) => entry.error)
+    .map((entry) => `  ${entry.symbol}: ${entry.error}`);
+  return [
+    `${summary.type} collection for ${summary.date}`,
+    line(header),
+    ...rows.map(line),
+    ...(errors.length > 0 ? ["errors:", ...errors] : []),
+    `took ${summary.duration_s.toFixed(1)} s; IB's pacing allows no less than ${summary.pacing_lower_bound_s.toFixed(1)} s ` +
+      `(${summary.messages_sent} messages)`,
+  ].join("\n");
+}
+
+/** A progress bar on a terminal (contracts done / total, rate, ETA); nothing otherwise (log lines report progress). */
+export function progressReporter(enabled: boolean): {
+  onProgress: (progress: CollectionProgress) => void;
+  stop: () => void;
+} {
+  if (!enabled) return { onProgress: () => undefined, stop: () => undefined };
+  const bar = new SingleBar(
+    {
+      format: " {symbol} [{bar}] {value}/{total} contracts | {rate}/s | ETA {eta_formatted}",
+      stream: process.stderr,
+      hideCursor: true,
+      etaBuffer: 200,
+    },
+    Presets.shades_classic,
+  );
+  let current: string | undefined;
+  let startedAt = Date.now();
+  return {
+    onProgress(progress) {
+      if (progress.phase !== "snapshots") return;
+      if (progress.symbol !== current) {
+        if (current !== undefined) bar.stop();
+        current = progress.symbol;
+        startedAt = Date.now();
+        bar.start(progress.total, progress.done, { symbol: progress.symbol.padEnd(5), rate: "0.0" });
+      }
+      const seconds = Math.max((Date.now() - startedAt) / 1000, 0.001);
+      bar.update(progress.done, { rate: (progress.done / seconds).toFixed(1) });
+    },
+    stop() {
+      if (current !== undefined) bar.stop();
+    },
+  };
+}

@@ -1,0 +1,119 @@
+import type { Command } from "commander";
+import type { IsoDate } from "../calendar/index.ts";
+import { COLLECTION_TYPES, runCollection } from "../collect/run.ts";
+import type { CollectionType } from "../collect/run.ts";
+import { clientOptionsFromConfig, IbClient } from "../ib/client.ts";
+import { createLogger } from "../logger.ts";
+import { formatSummary, progressReporter, summaryJson } from "./collect-output.ts";
+import { addDatabaseOptions, loadCommandConfig, withDatabase } from "./context.ts";
+import type { DatabaseOptions } from "./context.ts";
+import { CommandFailure, UsageError } from "./errors.ts";
+
+interface CollectOptions extends DatabaseOptions {
+  symbols?: string;
+  type: string;
+  date?: string;
+  force?: boolean;
+  verbose?: boolean;
+  json?: boolean;
+}
+
+export function parseSymbols(text: string): string[] {
+  const symbols = text
+    .split(",")
+    .map((symbol) => symbol.trim().toUpperCase())
+    .filter(Boolean);
+  for (const symbol of symbols) {
+    if (!/^[A-Z][A-Z0-9.]{0,9}$/.test(symbol))
+      throw new UsageError(`--symbols: "${symbol}" is not a ticker such as SPY`);
+  }
+  if (symbols.length === 0)
+    throw new UsageError("--symbols needs at least one ticker, e.g. --symbols SPY,PLTR");
+  return symbols;
+}
+
+export function parseCollectionType(text: string): CollectionType {
+  if (!(COLLECTION_TYPES as readonly string[]).includes(text)) {
+    throw new UsageError(`--type must be one of ${COLLECTION_TYPES.join(", ")}; got "${text}"`);
+  }
+  return text as CollectionType;
+}
+
+export function parseDate(text: string, flag = "--date"): IsoDate {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || Number.isNaN(Date.parse(`${text}T00:00:00Z`))) {
+    throw new UsageError(`${flag} must be a date YYYY-MM-DD; got "${text}"`);
+  }
+  return text as IsoDate;
+}
+
+export function register(program: Command): void {
+  addDatabaseOptions(
+    program
+      .command("collect")
+      .description(
+        "Collect option chains from TWS / IB Gateway (ib.host:ib.port) into the database, as fast as IB's pacing allows.\n" +
+          "Per symbol: discover the chain, select strikes (config `selection`), take one streaming snapshot per contract\n" +
+          "(quotes, sizes, volume, open interest, IB's greeks), fill missing greeks from Black-Scholes, and store the rows\n" +
+          "while the run proceeds. A completed (date, symbol, type) is skipped unless --force; an interrupted one resumes.\n" +
+          "Exit status 1 when any symbol failed. Try it without a gateway: `chainvault demo`.",
+      )
+      .option(
+        "--symbols <list>",
+        "comma-separated underlyings (default: config `symbols`, i.e. SPY,PLTR,TSLA)",
+      )
+      .option("--type <type>", `collection type: ${COLLECTION_TYPES.join(" | ")}`, "eod")
+      .option(
+        "--date <YYYY-MM-DD>",
+        "New York trading date the rows belong to (default: the gateway's today)",
+      )
+      .option("--force", "re-run a completed collection, replacing its rows")
+      .option("--verbose", "log every step (debug level)")
+      .option(
+        "--json",
+        "print only the summary object on stdout: {symbols:[…], duration_s, pacing_lower_bound_s}",
+      ),
+  ).action(async (options: CollectOptions) => {
+    const type = parseCollectionType(options.type);
+    const date = options.date === undefined ? undefined : parseDate(options.date);
+    const { config } = loadCommandConfig(options);
+    const symbols = options.symbols ? parseSymbols(options.symbols) : config.symbols;
+    const showBar = !options.json && !options.verbose && process.stderr.isTTY === true;
+    const logger = createLogger({
+      level: options.verbose
+        ? "debug"
+        : showBar
+          ? "warn"
+          : (process.env.CHAINVAULT_LOG_LEVEL ?? config.log.level),
+    });
+    await withDatabase(
+      options,
+      async ({ db, config: loaded }) => {
+        let ib: IbClient;
+        try {
+          ib = await IbClient.connect(clientOptionsFromConfig(loaded, logger));
+        } catch (error) {
+          throw new CommandFailure(
+            `cannot connect to the gateway at ${loaded.ib.host}:${loaded.ib.port}: ${(error as Error).message}. ` +
+              "Start TWS / IB Gateway with the API enabled, or check ib.host / ib.port (IB_HOST / IB_PORT).",
+          );
+        }
+        const progress = progressReporter(showBar);
+        try {
+          const summary = await runCollection(
+            { symbols, type, force: options.force ?? false, ...(date ? { date } : {}) },
+            { db, ib, config: loaded, logger, onProgress: progress.onProgress },
+          );
+          progress.stop();
+          process.stdout.write(
+            options.json ? `${JSON.stringify(summaryJson(summary))}\n` : `${formatSummary(summary)}\n`,
+          );
+          if (summary.symbols.some((entry) => entry.status === "failed")) process.exitCode = 1;
+        } finally {
+          progress.stop();
+          await ib.close();
+        }
+      },
+      { migrate: true, logger },
+    );
+  });
+}

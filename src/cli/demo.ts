@@ -1,0 +1,128 @@
+import type { Command } from "commander";
+import { isTradingDay, previousTradingDay, toEt } from "../calendar/index.ts";
+import type { IsoDate } from "../calendar/index.ts";
+import { runCollection } from "../collect/run.ts";
+import { IbClient } from "../ib/client.ts";
+import { createLogger } from "../logger.ts";
+import { startSimulator } from "../sim/server.ts";
+import type { Database } from "../store/database.ts";
+import { formatSummary, progressReporter, summaryJson } from "./collect-output.ts";
+import { addDatabaseOptions, withDatabase } from "./context.ts";
+import type { DatabaseOptions } from "./context.ts";
+
+const DEMO_SYMBOLS = ["SPY", "PLTR", "TSLA"];
+
+/** The latest trading day whose 16:45 ET end-of-day collection time has passed. */
+export function lastEodDate(now: Date): IsoDate {
+  const { date, time } = toEt(now);
+  return isTradingDay(date) && time >= "16:45" ? date : previousTradingDay(date);
+}
+
+async function sampleRows(db: Database, date: IsoDate): Promise<string> {
+  const result = await db.query<Record<string, unknown>>(
+    `SELECT c.contract_symbol, q.bid_price, q.ask_price, q.open_interest, q.implied_volatility, q.delta,
+            q.gamma, q.theta, q.vega, q.rho, q.greeks_source, q.underlying_price
+       FROM market_data_ticks AS q JOIN option_chains AS c ON c.id = q.contract_id
+       JOIN underlying_securities AS u ON u.id = c.underlying_id
+      WHERE q.collection_date = $1 AND q.collection_type = 'eod' AND u.symbol = 'SPY' AND c.expiration_date > $1
+      ORDER BY c.expiration_date, abs(c.strike_price - q.underlying_price), c.option_type
+      LIMIT 6`,
+    [date],
+  );
+  const columns = [
+    "contract_symbol",
+    "bid_price",
+    "ask_price",
+    "open_interest",
+    "implied_volatility",
+    "delta",
+    "gamma",
+    "theta",
+    "vega",
+    "rho",
+    "greeks_source",
+  ];
+  const cells = result.rows.map((row) =>
+    columns.map((column) => (row[column] === null ? "NULL" : String(row[column]))),
+  );
+  const widths = columns.map((title, column) =>
+    Math.max(title.length, ...cells.map((row) => row[column]!.length)),
+  );
+  const line = (row: string[]) => row.map((cell, column) => cell.padEnd(widths[column]!)).join("  ");
+  return ["sample rows (SPY, next expiry, at the money):", line(columns), ...cells.map(line)].join("\n");
+}
+
+export function register(program: Command): void {
+  addDatabaseOptions(
+    program
+      .command("demo")
+      .description(
+        "See chainvault work without a gateway: starts the built-in simulated IB Gateway in-process (IB's rate and\n" +
+          "line limits lifted), collects the SPY, PLTR and TSLA end-of-day chains of the last trading day into the\n" +
+          "embedded database (--data-dir, default ./data), then prints the summary and a few stored rows.\n" +
+          "Inspect the result afterwards with `chainvault status --date D` or `chainvault db info`.",
+      )
+      .option("--json", "print only the collection summary object"),
+  ).action(async (options: DatabaseOptions & { json?: boolean }) => {
+    const logger = createLogger({ level: process.env.CHAINVAULT_LOG_LEVEL ?? "warn" });
+    const date = lastEodDate(new Date());
+    const sim = await startSimulator({
+      port: 0,
+      start: { date, timeEt: "16:45" },
+      rate: Infinity,
+      lines: Infinity,
+    });
+    try {
+      await withDatabase(
+        options,
+        async ({ db, config }) => {
+          const demoConfig = {
+            ...config,
+            ib: {
+              ...config.ib,
+              host: sim.host,
+              port: sim.port,
+              max_messages_per_second: 5000,
+              max_market_data_lines: 1000,
+            },
+          };
+          const ib = await IbClient.connect({
+            host: sim.host,
+            port: sim.port,
+            clientId: config.ib.client_id,
+            maxMessagesPerSecond: demoConfig.ib.max_messages_per_second,
+            maxMarketDataLines: demoConfig.ib.max_market_data_lines,
+            clockWarnThresholdMs: Number.POSITIVE_INFINITY,
+            logger,
+          });
+          const showBar = !options.json && process.stderr.isTTY === true;
+          const progress = progressReporter(showBar);
+          try {
+            if (!options.json) {
+              process.stdout.write(
+                `simulated gateway on ${sim.host}:${sim.port}, New York time ${date} 16:45; collecting ${DEMO_SYMBOLS.join(", ")}…\n`,
+              );
+            }
+            const summary = await runCollection(
+              { symbols: DEMO_SYMBOLS, type: "eod", date, force: true },
+              { db, ib, config: demoConfig, logger, onProgress: progress.onProgress },
+            );
+            progress.stop();
+            if (options.json) {
+              process.stdout.write(`${JSON.stringify(summaryJson(summary))}\n`);
+            } else {
+              process.stdout.write(`${formatSummary(summary)}\n\n${await sampleRows(db, date)}\n`);
+            }
+            if (summary.symbols.some((entry) => entry.status === "failed")) process.exitCode = 1;
+          } finally {
+            progress.stop();
+            await ib.close();
+          }
+        },
+        { migrate: true, logger },
+      );
+    } finally {
+      await sim.close();
+    }
+  });
+}
