@@ -127,3 +127,93 @@ export async function eventually(check: () => boolean, timeoutMs = 5000, what = 
     await sleep(10);
   }
 }
+
+export interface CollectedTicks {
+  marketDataType?: number;
+  prices: Map<number, number>;
+  sizes: Map<number, number>;
+  generics: Map<number, number>;
+  strings: Map<number, string>;
+  computations: Map<
+    number,
+    {
+      iv?: number;
+      delta?: number;
+      price?: number;
+      gamma?: number;
+      vega?: number;
+      theta?: number;
+      undPrice?: number;
+    }
+  >;
+  ended: boolean;
+}
+
+/** Subscribes to every tick event of reqId; `done` resolves on TICK_SNAPSHOT_END (snapshots) or after settleMs. */
+export function collectTicks(
+  api: IBApi,
+  reqId: number,
+): { ticks: CollectedTicks; ended: Promise<void>; stop(): void } {
+  const ticks: CollectedTicks = {
+    prices: new Map(),
+    sizes: new Map(),
+    generics: new Map(),
+    strings: new Map(),
+    computations: new Map(),
+    ended: false,
+  };
+  let resolveEnded = () => {};
+  const ended = new Promise<void>((resolve) => (resolveEnded = resolve));
+  const listeners: [EventName, (...args: never[]) => void][] = [
+    [EventName.marketDataType, (id: number, type: number) => id === reqId && (ticks.marketDataType = type)],
+    [
+      EventName.tickPrice,
+      (id: number, type: number, value: number) => id === reqId && ticks.prices.set(type, value),
+    ],
+    [
+      EventName.tickSize,
+      (id: number, type: number, value: number) =>
+        id === reqId && value !== undefined && ticks.sizes.set(type, value),
+    ],
+    [
+      EventName.tickGeneric,
+      (id: number, type: number, value: number) => id === reqId && ticks.generics.set(type, value),
+    ],
+    [
+      EventName.tickString,
+      (id: number, type: number, value: string) => id === reqId && ticks.strings.set(type, value),
+    ],
+    [
+      EventName.tickOptionComputation,
+      (
+        id: number,
+        type: number,
+        _attrib: number,
+        iv: number,
+        delta: number,
+        price: number,
+        _pv: number,
+        gamma: number,
+        vega: number,
+        theta: number,
+        undPrice: number,
+      ) => id === reqId && ticks.computations.set(type, { iv, delta, price, gamma, vega, theta, undPrice }),
+    ],
+    [
+      EventName.tickSnapshotEnd,
+      (id: number) => {
+        if (id !== reqId) return;
+        ticks.ended = true;
+        resolveEnded();
+      },
+    ],
+  ];
+  for (const [event, listener] of listeners) api.on(event, listener);
+  return {
+    ticks,
+    ended,
+    stop() {
+      for (const [event, listener] of listeners) api.off(event, listener);
+    },
+  };
+}

@@ -7,6 +7,7 @@ const MONTHLY_LEAD_DAYS = 92;
 const QUARTERLY_LEAD_DAYS = 366;
 const LEAPS_YEARS_AHEAD = 3;
 const LONGEST_LISTING_MONTHS = 30;
+const FINE_GRID_DAYS = 120;
 
 export type ExpiryKind = "daily" | "weekly" | "monthly" | "quarterly" | "leaps";
 
@@ -78,18 +79,30 @@ export function strikesOn(spec: UnderlyingSpec, walk: DailyWalk, expiry: IsoDate
   if (!options || !listing) return [];
   const lastClose = addDays(date < expiry ? date : expiry, -1);
   const firstClose = addDays(listing.listed, -1);
-  const { low, high } = walk.rangeOf(firstClose, lastClose < firstClose ? firstClose : lastClose);
-  const years = Math.max((Date.parse(expiry) - Date.parse(listing.listed)) / (365 * 86_400_000), 1 / 365);
-  const spread = spec.shortVol * Math.sqrt(years);
-  const nearBand = Math.min(0.08, Math.max(0.03, 0.45 * spread));
-  const farBand = Math.min(0.5, Math.max(0.08, 1.5 * spread));
+  const yearsBetween = (from: IsoDate, to: IsoDate) =>
+    Math.max((Date.parse(to) - Date.parse(from)) / (365 * 86_400_000), 1 / 365);
+  const rangeSince = (from: IsoDate) => walk.rangeOf(from, lastClose < from ? from : lastClose);
   const listingPrice = walk.closeOn(firstClose);
-  const coarse = options.coarseIncrement(options.fineIncrement(listingPrice));
-  // Long-dated expiries list only the coarse grid, as LEAPS do.
-  const fine = years > 1 ? coarse : options.fineIncrement(listingPrice);
-  const strikes = new Set<number>([
-    ...gridBetween(low * (1 - nearBand), high * (1 + nearBand), fine),
-    ...gridBetween(low * (1 - farBand), high * (1 + farBand), coarse),
-  ]);
+  const fine = options.fineIncrement(listingPrice);
+  const coarse = options.coarseIncrement(fine);
+  // The coarse grid spans a wide band around every close since listing.
+  const all = rangeSince(firstClose);
+  const farBand = Math.min(
+    0.4,
+    Math.max(0.08, 1.2 * spec.shortVol * Math.sqrt(yearsBetween(listing.listed, expiry))),
+  );
+  const strikes = new Set<number>(gridBetween(all.low * (1 - farBand), all.high * (1 + farBand), coarse));
+  // The fine grid near the money starts four months before expiry: long-dated series get their finer strikes late.
+  const fineFrom =
+    addDays(expiry, -FINE_GRID_DAYS) > listing.listed ? addDays(expiry, -FINE_GRID_DAYS) : listing.listed;
+  if (date >= fineFrom) {
+    const recent = rangeSince(addDays(fineFrom, -1));
+    const nearBand = Math.min(
+      0.07,
+      Math.max(0.025, 0.35 * spec.shortVol * Math.sqrt(yearsBetween(fineFrom, expiry))),
+    );
+    for (const strike of gridBetween(recent.low * (1 - nearBand), recent.high * (1 + nearBand), fine))
+      strikes.add(strike);
+  }
   return [...strikes].map((strike) => Math.round(strike * 2) / 2).sort((a, b) => a - b);
 }

@@ -97,8 +97,8 @@ export const UNDERLYINGS: readonly UnderlyingSpec[] = [
     dailyVolume: 60_000_000,
     options: {
       tradingClass: "SPY",
-      dailyLeadDays: 10,
-      weeklyLeadDays: 35,
+      dailyLeadDays: 8,
+      weeklyLeadDays: 28,
       fineIncrement: () => 1,
       coarseIncrement: () => 5,
       exchanges: EQUITY_OPTION_EXCHANGES,
@@ -124,7 +124,7 @@ export const UNDERLYINGS: readonly UnderlyingSpec[] = [
     options: {
       tradingClass: "PLTR",
       dailyLeadDays: 0,
-      weeklyLeadDays: 35,
+      weeklyLeadDays: 28,
       fineIncrement: equityFineIncrement,
       coarseIncrement: equityCoarseIncrement,
       exchanges: EQUITY_OPTION_EXCHANGES,
@@ -150,7 +150,7 @@ export const UNDERLYINGS: readonly UnderlyingSpec[] = [
     options: {
       tradingClass: "TSLA",
       dailyLeadDays: 0,
-      weeklyLeadDays: 35,
+      weeklyLeadDays: 28,
       fineIncrement: equityFineIncrement,
       coarseIncrement: equityCoarseIncrement,
       exchanges: EQUITY_OPTION_EXCHANGES,
