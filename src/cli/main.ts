@@ -8,6 +8,7 @@ import * as collectCommand from "./collect.ts";
 import * as statusCommand from "./status.ts";
 import * as demoCommand from "./demo.ts";
 import * as serviceCommand from "./service.ts";
+import * as daemonCommand from "./daemon.ts";
 
 // Each command lives in its own file and registers itself here.
 const commands: Array<(program: Command) => void> = [
@@ -19,6 +20,7 @@ const commands: Array<(program: Command) => void> = [
   statusCommand.register,
   demoCommand.register,
   serviceCommand.register,
+  daemonCommand.register,
 ];
 
 export function buildProgram(): Command {

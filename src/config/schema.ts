@@ -164,6 +164,25 @@ const schedule = z
   })
   .strict();
 
+/** The unattended daemon (src/daemon/): its job queue's retry policy and its timers. */
+const daemon = z
+  .object({
+    /** Attempts after the first before a slot's job goes to the dead-letter queue. */
+    retry_limit: z.number().int().min(0).max(20).default(4),
+    /** First retry delay; it doubles (with jitter) per attempt, up to retry_delay_max_seconds. */
+    retry_delay_seconds: z.number().int().min(1).max(3600).default(60),
+    retry_delay_max_seconds: z.number().int().min(1).max(86400).default(1800),
+    /** A worker that stops reporting for this long (killed, machine asleep) loses its job to another. */
+    heartbeat_seconds: z.number().int().min(10).max(3600).default(60),
+    /** On SIGTERM/SIGINT, how long the run in flight may take to finish before it is handed back (it resumes later). */
+    shutdown_grace_seconds: z.number().int().min(1).max(3600).default(120),
+    /** Longest sleep between two looks at the plan; also bounds how late a wake from sleep is noticed. */
+    tick_seconds: z.number().int().min(1).max(3600).default(60),
+    /** On the very first start, run slots of the last this many hours that are still inside their window. */
+    first_start_lookback_hours: z.number().min(0).max(24 * 30).default(24),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     /** Underlyings to collect, in order. */
@@ -176,6 +195,7 @@ export const configSchema = z
     selection: selection.default(selection.parse({})),
     pricing: pricing.default(pricing.parse({})),
     schedule: schedule.default(schedule.parse({})),
+    daemon: daemon.default(daemon.parse({})),
     log: z
       .object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info") })
       .strict()

@@ -7,8 +7,8 @@ import type { Logger } from "../logger.ts";
 import type { Clock } from "./clock.ts";
 import { handleSlot } from "./handlers.ts";
 import type { Collect, Discover } from "./handlers.ts";
-import { lastRun } from "./ledger.ts";
-import type { LastRun } from "./ledger.ts";
+import { readScheduleHealth } from "./health.ts";
+import type { ScheduleHealth } from "./health.ts";
 import { SlotQueue, WORK_QUEUES } from "./queue.ts";
 import type { QueueConnection, SlotQueueOptions } from "./queue.ts";
 import { Scheduler } from "./scheduler.ts";
@@ -38,12 +38,9 @@ export interface DaemonOptions {
   loop?: boolean;
 }
 
-export interface DaemonHealth {
+export interface DaemonHealth extends ScheduleHealth {
   daemonId: string;
   running: boolean;
-  /** The most recent slot attempt recorded by any daemon on this database. */
-  lastRun: LastRun | null;
-  nextDue: { key: string; at: string } | null;
   lastTick: { at: string; queued: number; missed: number } | null;
   inFlight: string[];
 }
@@ -114,15 +111,11 @@ export class Daemon {
 
   /** Health for a status command or an HTTP endpoint: last slot run, next slot due. */
   async health(): Promise<DaemonHealth> {
-    const next = this.scheduler.nextDue();
     const tick = this.scheduler.lastTick;
     return {
+      ...(await readScheduleHealth(this.#options.db, this.#options.plan, this.#options.clock.now())),
       daemonId: this.daemonId,
       running: this.#running,
-      lastRun: await lastRun(this.#options.db),
-      nextDue: next
-        ? { key: `${next.type}:${next.symbol ?? "*"}:${next.date}`, at: next.at.toISOString() }
-        : null,
       lastTick: tick
         ? { at: tick.to.toISOString(), queued: tick.queued.length, missed: tick.missed.length }
         : null,

@@ -1,0 +1,161 @@
+import { Writable } from "node:stream";
+import type { Command } from "commander";
+import { runCollection } from "../collect/run.ts";
+import { systemClock } from "../daemon/clock.ts";
+import { Daemon, planFromSchedule } from "../daemon/daemon.ts";
+import { openDaemonDatabase } from "../daemon/engine.ts";
+import type { DaemonDatabase } from "../daemon/engine.ts";
+import type { Collect } from "../daemon/handlers.ts";
+import { clientOptionsFromConfig, IbClient } from "../ib/client.ts";
+import { createLogger } from "../logger.ts";
+import type { Logger } from "../logger.ts";
+import { DataDirLockedError } from "../store/data-dir-lock.ts";
+import { migrate } from "../store/migrate.ts";
+import { addDatabaseOptions, loadCommandConfig } from "./context.ts";
+import type { DatabaseOptions } from "./context.ts";
+import { CommandFailure } from "./errors.ts";
+
+interface DaemonCommandOptions extends DatabaseOptions {
+  once?: boolean;
+  jsonLogs?: boolean;
+}
+
+const LEVELS: Record<number, string> = {
+  10: "TRACE",
+  20: "DEBUG",
+  30: "INFO",
+  40: "WARN",
+  50: "ERROR",
+  60: "FATAL",
+};
+
+/** pino's JSON lines as "HH:MM:SS LEVEL message key=value …" for a person reading a terminal or log file. */
+function readableLines(out: NodeJS.WritableStream): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString("utf8").split("\n")) {
+        if (!line) continue;
+        try {
+          const { level, time, msg, ...rest } = JSON.parse(line) as Record<string, unknown>;
+          const fields = Object.entries(rest)
+            .map(([key, value]) => `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`)
+            .join(" ");
+          const stamp = new Date(Number(time)).toISOString().slice(11, 19);
+          out.write(
+            `${stamp} ${LEVELS[Number(level)] ?? level} ${String(msg ?? "")}${fields ? ` ${fields}` : ""}\n`,
+          );
+        } catch {
+          out.write(`${line}\n`);
+        }
+      }
+      done();
+    },
+  });
+}
+
+/** One IB connection per collection: the gateway restarts nightly, so a long-lived one would go stale. */
+function collectWithGateway(
+  daemonDb: DaemonDatabase,
+  config: ReturnType<typeof loadCommandConfig>["config"],
+  logger: Logger,
+): Collect {
+  return async (request) => {
+    const ib = await IbClient.connect(clientOptionsFromConfig(config, logger));
+    try {
+      return await runCollection(request, { db: daemonDb.db, ib, config, logger });
+    } finally {
+      await ib.close();
+    }
+  };
+}
+
+export function register(program: Command): void {
+  addDatabaseOptions(
+    program
+      .command("daemon")
+      .description(
+        "Run unattended: collect every slot of the plan (`chainvault schedule`) at its New York time, exactly once.\n" +
+          "Slots go through a durable job queue in the database (pg-boss), so a restart, a second daemon on the same\n" +
+          "database, or a retry never runs a slot twice. On start and after sleep, slots still inside their window run;\n" +
+          "older ones are recorded as missed. SIGTERM/SIGINT lets the run in flight finish (daemon.shutdown_grace_seconds;\n" +
+          "after that it is handed back and resumes later) and exits 0. Keep it alive with `chainvault service install`.",
+      )
+      .option(
+        "--once",
+        "plan and run what is due now, wait for it to finish, then exit (for cron or a quick check)",
+      )
+      .option("--json-logs", "log JSON lines (pino) instead of readable lines"),
+  ).action(async (options: DaemonCommandOptions) => {
+    const { config } = loadCommandConfig(options);
+    const level = process.env.CHAINVAULT_LOG_LEVEL ?? config.log.level;
+    const logger = createLogger({
+      level,
+      destination: options.jsonLogs ? process.stderr : readableLines(process.stderr),
+    });
+    let handle: DaemonDatabase;
+    try {
+      handle = await openDaemonDatabase({
+        url: config.database.url,
+        dataDir: config.database.data_dir,
+        poolSize: config.database.pool_size,
+        logger,
+      });
+    } catch (error) {
+      if (error instanceof DataDirLockedError) throw new CommandFailure(error.message);
+      throw new CommandFailure(`cannot open the database: ${(error as Error).message}`);
+    }
+    try {
+      await migrate(handle.db, { logger });
+      const plan = planFromSchedule({ symbols: config.symbols, schedule: config.schedule });
+      const settings = config.daemon;
+      const daemon = await Daemon.start({
+        db: handle.db,
+        queue: handle.queue,
+        plan,
+        clock: systemClock,
+        logger,
+        symbols: config.symbols,
+        gapCheckDays: config.schedule.gap_check_days,
+        collect: collectWithGateway(handle, config, logger),
+        loop: !options.once,
+        tickMs: settings.tick_seconds * 1000,
+        firstStartLookbackMs: settings.first_start_lookback_hours * 3_600_000,
+        queueOptions: {
+          retryLimit: settings.retry_limit,
+          retryDelaySeconds: settings.retry_delay_seconds,
+          retryDelayMaxSeconds: settings.retry_delay_max_seconds,
+          heartbeatSeconds: settings.heartbeat_seconds,
+        },
+      });
+      const graceMs = settings.shutdown_grace_seconds * 1000;
+      if (options.once) {
+        const tick = await daemon.scheduler.tick();
+        logger.info({ queued: tick.queued.length, missed: tick.missed.length }, "planned what is due now");
+        while ((await daemon.queue.unfinished()) > 0)
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+        await daemon.stop(graceMs);
+      } else {
+        const health = await daemon.health();
+        logger.info(
+          { nextDue: health.nextDue, lastRun: health.lastRun?.key ?? null },
+          "waiting for the next slot",
+        );
+        await new Promise<void>((resolve) => {
+          const onSignal = (signal: NodeJS.Signals) => {
+            process.off("SIGTERM", onSignal);
+            process.off("SIGINT", onSignal);
+            logger.info({ signal }, "stopping: no new slots are taken");
+            daemon.stop(graceMs).then(resolve, (error: unknown) => {
+              logger.error({ err: error }, "stopping the daemon failed");
+              resolve();
+            });
+          };
+          process.on("SIGTERM", onSignal);
+          process.on("SIGINT", onSignal);
+        });
+      }
+    } finally {
+      await handle.db.close();
+    }
+  });
+}
