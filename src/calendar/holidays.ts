@@ -112,17 +112,30 @@ export function isTradingDay(date: IsoDate): boolean {
   return !isWeekend(date) && !isHoliday(date);
 }
 
-/** NYSE's early close time on its three scheduled half days. */
+/** NYSE's early close time on its scheduled half days (since 1993). */
 export const EARLY_CLOSE_ET = "13:00";
 
 /**
- * 13:00 ET early closes of a year, sorted. NYSE closes early:
+ * Early closes that no rule predicts (the day after Christmas), from the NYSE closings history as compiled by
+ * pandas_market_calendars (holidays/nyse.py, "DayAfterChristmas1pmEarlyCloseAdhoc").
+ */
+export const UNSCHEDULED_EARLY_CLOSES: readonly EarlyClose[] = [
+  { date: "1997-12-26", closeEt: "13:00" },
+  { date: "2003-12-26", closeEt: "13:00" },
+];
+
+/**
+ * Early closes of a year, sorted. Since 2013 NYSE closes at 13:00:
  * - on 3 July when it is a Monday–Thursday (Independence Day on Tuesday–Friday). When 4 July is a Saturday the
  *   holiday itself falls on Friday 3 July and Thursday 2 July is a full day (2015, 2020, 2026); when it is a Sunday
  *   or Monday, the Friday before is a full day (2016, 2021, 2022);
  * - on the day after Thanksgiving (always a Friday);
  * - on 24 December when it is a Monday–Thursday. A Friday 24 December is itself the observed Christmas holiday,
  *   and the Friday 23 December before a Sunday/Monday Christmas is a full day (2016, 2022).
+ * Earlier years differ (NYSE closings history, as compiled in pandas_market_calendars holidays/nyse.py): no
+ * 3 July half day before 1995; from 1996 to 2012 a Thursday Independence Day gave a half day on Friday 5 July
+ * instead of Wednesday 3 July; the day after Thanksgiving was a full day before 1992 and closed at 14:00 in 1992;
+ * Christmas Eve closed at 14:00 in 1990–1992. Intraday events (late opens, circuit breakers) are not modelled.
  * A day that is itself closed (e.g. an unscheduled closure) is never listed.
  */
 export function earlyClosesOf(year: number): EarlyClose[] {
@@ -137,16 +150,40 @@ export function earlyClosesOf(year: number): EarlyClose[] {
 const earlyCloseCache = new Map<number, EarlyClose[]>();
 
 function computeEarlyCloses(year: number): EarlyClose[] {
-  const candidates: IsoDate[] = [];
+  const list: EarlyClose[] = [];
   const julyThird = isoDate(year, 7, 3);
-  if (weekdayOf(julyThird) >= 1 && weekdayOf(julyThird) <= 4) candidates.push(julyThird);
-  candidates.push(addDays(nthWeekdayOfMonth(year, 11, 4, 4), 1));
+  const julyThirdWeekday = weekdayOf(julyThird);
+  if (
+    year >= 1995 &&
+    julyThirdWeekday >= 1 &&
+    julyThirdWeekday <= 4 &&
+    (julyThirdWeekday !== 3 || year >= 2013)
+  ) {
+    list.push({ date: julyThird, closeEt: EARLY_CLOSE_ET });
+  }
+  const julyFifth = isoDate(year, 7, 5);
+  if (year >= 1996 && year <= 2012 && weekdayOf(julyFifth) === 5)
+    list.push({ date: julyFifth, closeEt: "13:00" });
+  if (year >= 1992) {
+    const dayAfterThanksgiving = addDays(nthWeekdayOfMonth(year, 11, 4, 4), 1);
+    list.push({ date: dayAfterThanksgiving, closeEt: year === 1992 ? "14:00" : EARLY_CLOSE_ET });
+  }
   const christmasEve = isoDate(year, 12, 24);
-  if (weekdayOf(christmasEve) >= 1 && weekdayOf(christmasEve) <= 4) candidates.push(christmasEve);
-  return candidates.filter((date) => isTradingDay(date)).map((date) => ({ date, closeEt: EARLY_CLOSE_ET }));
+  if (weekdayOf(christmasEve) >= 1 && weekdayOf(christmasEve) <= 4) {
+    list.push({ date: christmasEve, closeEt: year <= 1992 ? "14:00" : EARLY_CLOSE_ET });
+  }
+  list.push(...UNSCHEDULED_EARLY_CLOSES.filter((e) => yearOf(e.date) === year));
+  return list
+    .filter((e) => isTradingDay(e.date))
+    .sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+}
+
+/** The early close time ("HH:MM" ET) of a date, or null when the date is not an early close. */
+export function earlyCloseTimeOf(date: IsoDate): string | null {
+  earlyClosesOf(yearOf(date));
+  return earlyCloseCache.get(yearOf(date))!.find((e) => e.date === date)?.closeEt ?? null;
 }
 
 export function isEarlyClose(date: IsoDate): boolean {
-  earlyClosesOf(yearOf(date));
-  return earlyCloseCache.get(yearOf(date))!.some((e) => e.date === date);
+  return earlyCloseTimeOf(date) !== null;
 }

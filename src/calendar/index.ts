@@ -7,6 +7,8 @@ export { addDays, weekdayOf } from "./dates.ts";
 export {
   EARLY_CLOSE_ET,
   UNSCHEDULED_CLOSURES,
+  UNSCHEDULED_EARLY_CLOSES,
+  earlyCloseTimeOf,
   earlyClosesOf,
   holidaysOf,
   isEarlyClose,

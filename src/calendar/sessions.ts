@@ -1,4 +1,5 @@
-import { EARLY_CLOSE_ET, isEarlyClose, isTradingDay } from "./holidays.ts";
+import { earlyCloseTimeOf, isTradingDay } from "./holidays.ts";
+import { formatMinutes, minutesOfDay } from "./time.ts";
 import type { IsoDate } from "./dates.ts";
 
 /**
@@ -36,15 +37,14 @@ const REGULAR_CLOSE_ET: Record<SessionKind, string> = {
   equity_option: "16:00",
   broad_etf_option: "16:15",
 };
-const EARLY_CLOSE_BY_KIND: Record<SessionKind, string> = {
-  equity: EARLY_CLOSE_ET,
-  equity_option: EARLY_CLOSE_ET,
-  broad_etf_option: "13:15",
-};
+/** Minutes the late-closing option classes trade after the equity close, on full and half days alike. */
+const LATE_CLOSE_EXTRA_MINUTES = 15;
 
 /** Regular-hours session of a product on a date, in New York time; null when the market is closed. */
 export function sessionOf(date: IsoDate, kind: SessionKind): { openEt: string; closeEt: string } | null {
   if (!isTradingDay(date)) return null;
-  const closeEt = isEarlyClose(date) ? EARLY_CLOSE_BY_KIND[kind] : REGULAR_CLOSE_ET[kind];
-  return { openEt: REGULAR_OPEN_ET, closeEt };
+  const early = earlyCloseTimeOf(date);
+  if (early === null) return { openEt: REGULAR_OPEN_ET, closeEt: REGULAR_CLOSE_ET[kind] };
+  const extra = kind === "broad_etf_option" ? LATE_CLOSE_EXTRA_MINUTES : 0;
+  return { openEt: REGULAR_OPEN_ET, closeEt: formatMinutes(minutesOfDay(early) + extra) };
 }

@@ -58,7 +58,7 @@ export function register(program: Command): void {
         lines.push(`  ${holiday.date}  ${weekdayName(holiday.date)}  ${holiday.name}`);
       }
       lines.push(
-        `Early closes (equities and equity options 13:00 ET, SPY/QQQ/IWM/DIA and index options 13:15 ET):`,
+        "Early closes (equities and equity options; SPY/QQQ/IWM/DIA and index options 15 minutes later):",
       );
       if (report.early_closes.length === 0) lines.push("  none");
       for (const early of report.early_closes) {

@@ -81,7 +81,9 @@ function holidayName(date: IsoDate): string {
 function earlyCloseReason(date: IsoDate): string {
   const monthDay = date.slice(5);
   if (monthDay === "07-03") return "eve of Independence Day";
+  if (monthDay === "07-05") return "day after Independence Day";
   if (monthDay === "12-24") return "Christmas Eve";
+  if (monthDay === "12-26") return "day after Christmas";
   return "day after Thanksgiving";
 }
 

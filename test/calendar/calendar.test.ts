@@ -187,6 +187,35 @@ describe("observance edge cases", () => {
   });
 });
 
+describe("early closes before 2015", () => {
+  // NYSE closings history as compiled in pandas_market_calendars (pandas_market_calendars/holidays/nyse.py:
+  // MonTuesThursBeforeIndependenceDay from 1995, FridayAfterIndependenceDayNYSEpre2013, Wednesday from 2013,
+  // DayAfterThanksgiving 14:00 in 1992 and 13:00 from 1993, ChristmasEve 14:00 1990–1992, 1997/2003-12-26).
+  const closeOf = (date: string) =>
+    earlyClosesOf(Number(date.slice(0, 4))).find((e) => e.date === date)?.closeEt;
+
+  it("follows the Independence Day half-day rules of their time", () => {
+    expect(closeOf("2012-07-03")).toBe("13:00"); // Tuesday
+    expect(closeOf("2013-07-03")).toBe("13:00"); // Wednesday, from 2013
+    expect(closeOf("2002-07-03")).toBeUndefined(); // Wednesday before 2013: Friday 5 July instead
+    expect(closeOf("2002-07-05")).toBe("13:00");
+    expect(closeOf("1996-07-05")).toBe("13:00");
+    expect(closeOf("1995-07-03")).toBe("13:00"); // Monday
+    expect(closeOf("1990-07-03")).toBeUndefined();
+  });
+
+  it("follows the Thanksgiving and Christmas half-day rules of their time", () => {
+    expect(closeOf("1991-11-29")).toBeUndefined();
+    expect(closeOf("1992-11-27")).toBe("14:00");
+    expect(closeOf("1993-11-26")).toBe("13:00");
+    expect(closeOf("1990-12-24")).toBe("14:00");
+    expect(closeOf("1996-12-24")).toBe("13:00");
+    expect(closeOf("1997-12-26")).toBe("13:00");
+    expect(closeOf("2003-12-26")).toBe("13:00");
+    expect(sessionOf("1992-11-27", "broad_etf_option")).toEqual({ openEt: "09:30", closeEt: "14:15" });
+  });
+});
+
 describe("sessions", () => {
   it("opens 09:30 and closes 16:00 for equities and equity options, 16:15 for broad ETF options", () => {
     expect(sessionOf("2026-03-09", "equity")).toEqual({ openEt: "09:30", closeEt: "16:00" });
