@@ -110,6 +110,8 @@ export class IbClient extends EventEmitter {
   readonly farms = new Map<string, boolean>();
   /** gateway clock − local clock, from REQ_CURRENT_TIME. */
   clockOffsetMs = 0;
+  /** How often each IB error/notice code arrived on this client (for run reports and tests). */
+  readonly errorCounts = new Map<number, number>();
   private warnedOffsetMs = 0;
 
   private constructor(options: IbClientOptions) {
@@ -459,7 +461,10 @@ export class IbClient extends EventEmitter {
         }
         this.onError(code, error.message, reqId);
       });
-      api.on(EventName.info, (message: string, code: number) => this.onNotice(code, message));
+      api.on(EventName.info, (message: string, code: number) => {
+        this.errorCounts.set(code, (this.errorCounts.get(code) ?? 0) + 1);
+        this.onNotice(code, message);
+      });
       this.bindData(api);
       try {
         api.connect(this.clientId);
@@ -556,6 +561,7 @@ export class IbClient extends EventEmitter {
   }
 
   private onError(code: number, message: string, reqId: number): void {
+    this.errorCounts.set(code, (this.errorCounts.get(code) ?? 0) + 1);
     const classified = classifyError(code);
     const handler = reqId >= 0 ? this.handlers.get(reqId) : undefined;
     if (handler) {
