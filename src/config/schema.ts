@@ -110,6 +110,14 @@ const pricing = z
   })
   .strict();
 
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "a 24-hour time such as 16:45");
 /** One collection of the plan (src/schedule/plan.ts): whether it runs, and when. */
 const etSlot = (time: string, enabled = true) =>
@@ -146,7 +154,11 @@ const scheduleSlots = {
 const schedule = z
   .object({
     /** IANA zone of the *_local times (e.g. Asia/Jerusalem); unset means the machine's zone. */
-    timezone: z.string().min(1).optional(),
+    timezone: z
+      .string()
+      .min(1)
+      .refine(isTimeZone, "an IANA time zone such as Asia/Jerusalem or America/Los_Angeles")
+      .optional(),
     /** How many days back gap_check looks for missing or partial collections. */
     gap_check_days: z.number().int().min(1).max(366).default(10),
     pre_market: scheduleSlots.pre_market.default(scheduleSlots.pre_market.parse({})),

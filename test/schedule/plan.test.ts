@@ -334,3 +334,13 @@ describe("slotsBetween", () => {
     expect(slotsBetween(from, from, options)).toEqual([]);
   });
 });
+
+describe("schedule config", () => {
+  it("accepts IANA zones and rejects others", () => {
+    expect(configSchema.parse({ schedule: { timezone: "Asia/Jerusalem" } }).schedule.timezone).toBe(
+      "Asia/Jerusalem",
+    );
+    expect(() => configSchema.parse({ schedule: { timezone: "Israel Standard Time" } })).toThrow(/IANA/);
+    expect(() => configSchema.parse({ schedule: { eod: { enabled: true, when: "late" } } })).toThrow();
+  });
+});
