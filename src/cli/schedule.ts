@@ -147,11 +147,12 @@ export function register(program: Command): void {
   addConfigOption(
     program
       .command("schedule")
+      .summary("Show the collection plan in New York time and on your clock")
       .description(
-        "Show the collection plan: every slot the daemon will run, in time order, with its New York time and\n" +
-          "the same instant on your clock. Collections are set in New York time, so they follow the market\n" +
-          "through every daylight-saving change; the gap check and weekend slots are set in local time\n" +
-          "(schedule.timezone, default the machine's zone). The note says why a slot moved: an early close,\n" +
+        "Show the collection plan: every slot the daemon will run, in time order, with its New York time and " +
+          "the same instant on your clock. Collections are set in New York time, so they follow the market " +
+          "through every daylight-saving change; the gap check and weekend slots are set in local time " +
+          "(schedule.timezone, default the machine's zone). The note says why a slot moved: an early close, " +
           "a holiday, a Thursday expiry, or New York and your zone changing clocks on different dates.",
       )
       .option("--from <date>", "first New York trading date, YYYY-MM-DD (default: today in New York)")

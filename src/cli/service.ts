@@ -122,10 +122,11 @@ function uninstall(options: ServiceOptions): void {
 export function register(program: Command): void {
   const service = program
     .command("service")
+    .summary("Install or remove the OS service that keeps `chainvault daemon` running")
     .description(
-      "Keep `chainvault daemon` running unattended: a launchd LaunchAgent (macOS) or a systemd user unit\n" +
-        "(Linux) that starts it at login and restarts it when it exits. The OS only keeps the daemon alive;\n" +
-        "the daemon itself decides when to collect, in New York time, so no collection times are written into\n" +
+      "Keep `chainvault daemon` running unattended: a launchd LaunchAgent (macOS) or a systemd user unit " +
+        "(Linux) that starts it at login and restarts it when it exits. The OS only keeps the daemon alive; " +
+        "the daemon itself decides when to collect, in New York time, so no collection times are written into " +
         "the service file. Secrets stay in your env file (~/.config/chainvault/env), never in the service file.",
     );
   const platformOption = "launchd (macOS) or systemd (Linux); default: this machine's";
