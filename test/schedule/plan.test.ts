@@ -49,20 +49,21 @@ const THURSDAY_EXPIRIES_2026 = new Set([
 // Weeks whose Thursday is closed discover on Friday.
 const FRIDAY_DISCOVERIES_2026 = new Set(["2026-01-02", "2026-11-27"]);
 
-/** The rule table of issue 5: [type, per symbol?, time, zone basis, moves with an early close?]. */
+/** The rule table of issue 5: per symbol?, time, zone basis, moves with an early close?, valid until. */
+// prettier-ignore
 const RULES = {
-  pre_market: { perSymbol: true, time: "06:30", basis: "et", closeRelative: false },
-  monthly_discovery: { perSymbol: true, time: "06:30", basis: "et", closeRelative: false },
-  post_expiry: { perSymbol: false, time: "07:00", basis: "et", closeRelative: false },
-  gap_check: { perSymbol: false, time: "08:00", basis: "local", closeRelative: false },
-  analytics: { perSymbol: true, time: "15:45", basis: "et", closeRelative: true },
-  eod: { perSymbol: true, time: "16:45", basis: "et", closeRelative: true },
-  pre_expiry: { perSymbol: true, time: "15:00", basis: "et", closeRelative: true },
-  settlement: { perSymbol: true, time: "15:59", basis: "et", closeRelative: true },
-  expiry_processing: { perSymbol: false, time: "17:00", basis: "et", closeRelative: true },
-  weekly_discovery: { perSymbol: true, time: "17:00", basis: "et", closeRelative: true },
-  weekend_review: { perSymbol: false, time: "08:00", basis: "local", closeRelative: false },
-  weekend_prep: { perSymbol: false, time: "18:00", basis: "local", closeRelative: false },
+  pre_market:         { perSymbol: true,  time: "06:30", basis: "et",    closeRelative: false, window: "open" },
+  monthly_discovery:  { perSymbol: true,  time: "06:30", basis: "et",    closeRelative: false, window: "nextOpen" },
+  post_expiry:        { perSymbol: false, time: "07:00", basis: "et",    closeRelative: false, window: "nextOpen" },
+  gap_check:          { perSymbol: false, time: "08:00", basis: "local", closeRelative: false, window: "nextGapCheck" },
+  analytics:          { perSymbol: true,  time: "15:45", basis: "et",    closeRelative: true,  window: "close" },
+  eod:                { perSymbol: true,  time: "16:45", basis: "et",    closeRelative: true,  window: "nextOpen" },
+  pre_expiry:         { perSymbol: true,  time: "15:00", basis: "et",    closeRelative: true,  window: "close" },
+  settlement:         { perSymbol: true,  time: "15:59", basis: "et",    closeRelative: true,  window: "close" },
+  expiry_processing:  { perSymbol: false, time: "17:00", basis: "et",    closeRelative: true,  window: "nextOpen" },
+  weekly_discovery:   { perSymbol: true,  time: "17:00", basis: "et",    closeRelative: true,  window: "nextOpen" },
+  weekend_review:     { perSymbol: false, time: "08:00", basis: "local", closeRelative: false, window: "nextOpen" },
+  weekend_prep:       { perSymbol: false, time: "18:00", basis: "local", closeRelative: false, window: "nextOpen" },
 } as const;
 type RuleType = keyof typeof RULES;
 
@@ -98,7 +99,14 @@ function expectedSlotsOf(date: string): string[] {
     const rule = RULES[type];
     const time = rule.closeRelative && EARLY_CLOSES_2026.has(date) ? minus3h(rule.time) : rule.time;
     const at = wallToUtc(date, time, rule.basis === "et" ? "America/New_York" : ZONE);
-    for (const symbol of rule.perSymbol ? SYMBOLS : ["*"]) out.push(`${at} ${type} ${symbol} ${date}`);
+    const until = {
+      open: () => wallToUtc(date, "09:30", "America/New_York"),
+      close: () => wallToUtc(date, EARLY_CLOSES_2026.has(date) ? "13:00" : "16:00", "America/New_York"),
+      nextOpen: () => wallToUtc(nextTradingDate(date), "09:30", "America/New_York"),
+      nextGapCheck: () => wallToUtc(nextTradingDate(date), "08:00", ZONE),
+    }[rule.window]();
+    for (const symbol of rule.perSymbol ? SYMBOLS : ["*"])
+      out.push(`${at} ${type} ${symbol} ${date} ${until}`);
   };
   if (weekday === 6) put("weekend_review");
   if (weekday === 0) put("weekend_prep");
@@ -119,12 +127,19 @@ function expectedSlotsOf(date: string): string[] {
   return out;
 }
 
+function nextTradingDate(date: string): string {
+  let next = addDay(date, 1);
+  const closed = (d: string) => [0, 6].includes(new Date(`${d}T12:00:00Z`).getUTCDay());
+  while (closed(next) || HOLIDAYS_2026.has(next) || next === "2027-01-01") next = addDay(next, 1);
+  return next;
+}
+
 function addDay(date: string, days: number): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }
 
 function describeSlot(slot: Slot): string {
-  return `${slot.at.toISOString()} ${slot.type} ${slot.symbol ?? "*"} ${slot.date}`;
+  return `${slot.at.toISOString()} ${slot.type} ${slot.symbol ?? "*"} ${slot.date} ${slot.validUntil.toISOString()}`;
 }
 
 class SteppedClock implements Clock {
@@ -138,7 +153,7 @@ class SteppedClock implements Clock {
 }
 
 describe("the 2026 plan, driven by an injected clock", () => {
-  it("runs every slot of 2026 at exactly the instant the independent model computes", () => {
+  it("runs every slot of 2026 at exactly the instant, and with the window, the independent model computes", () => {
     const dates: string[] = [];
     for (let d = "2026-01-01"; d <= "2026-12-31"; d = addDay(d, 1)) dates.push(d);
     const expected = dates.flatMap(expectedSlotsOf).sort();
