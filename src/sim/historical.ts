@@ -23,6 +23,7 @@ const OPTION_KINDS: ReadonlySet<string> = new Set([
   "OPTION_IMPLIED_VOLATILITY",
 ]);
 const UNDERLYING_KINDS: ReadonlySet<string> = new Set([...OPTION_KINDS, "HISTORICAL_VOLATILITY"]);
+const MAX_DURATION_DAYS = 20 * 365;
 const DURATION_DAYS: Record<string, number> = { D: 1, W: 7, M: 30, Y: 365 };
 
 type Answer = { message: Field[] } | { error: { code: number; message: string } };
@@ -53,6 +54,8 @@ export function answerHistorical(market: SyntheticMarket, request: HistoricalReq
     if (end > today) end = today;
   }
   const days = Number(duration[1]) * (DURATION_DAYS[(duration[2] as string).toUpperCase()] as number);
+  if (days > MAX_DURATION_DAYS)
+    return invalid(`Historical data duration "${request.duration}" is longer than the 20 years served`);
   const start = addDays(end, -Math.max(days - 1, 0));
   const found = findContracts(market, request.contract, today);
   if (found.length !== 1) {

@@ -168,6 +168,22 @@ export class ClientSession {
     }
   }
 
+  /** A timer whose callback cannot take the server down: a failure is logged and closes this connection only. */
+  private later(ms: number, action: () => void): NodeJS.Timeout {
+    return setTimeout(() => {
+      try {
+        action();
+      } catch (error) {
+        this.log.error(
+          { err: error instanceof Error ? error.message : String(error) },
+          "request failed; closing the connection",
+        );
+        this.error(-1, 320, "Error processing request: the simulated gateway failed to answer");
+        this.close();
+      }
+    }, ms);
+  }
+
   private onHandshake(minVersion: number, maxVersion: number): void {
     const version = Math.min(maxVersion, MAX_SERVER_VERSION);
     if (!Number.isFinite(version) || version < 100 || minVersion > MAX_SERVER_VERSION) {
@@ -413,12 +429,12 @@ export class ClientSession {
       const unanswered = context.faults.unansweredSnapshotSymbols ?? [];
       if (unanswered.includes("*") || unanswered.includes(symbol)) return;
       const latency = context.faults.snapshotLatencyMs ?? context.options.snapshotLatencyMs;
-      line.timer = setTimeout(() => {
+      line.timer = this.later(latency, () => {
         if (this.lines.get(reqId) !== line) return;
         this.sendTicks(line, this.delivery(line));
         this.lines.delete(reqId);
         this.send([OUT.TICK_SNAPSHOT_END, 1, reqId]);
-      }, latency);
+      });
       return;
     }
     this.sendTicks(line, delivery);
@@ -426,14 +442,14 @@ export class ClientSession {
   }
 
   private scheduleStream(line: MarketDataLine): void {
-    line.timer = setTimeout(() => {
+    line.timer = this.later(this.context.options.streamIntervalMs, () => {
       if (this.lines.get(line.reqId) !== line || this.context.connectivityLost) {
         if (this.lines.get(line.reqId) === line) this.scheduleStream(line);
         return;
       }
       this.sendTicks(line, this.delivery(line), true);
       this.scheduleStream(line);
-    }, this.context.options.streamIntervalMs);
+    });
   }
 
   private sendTicks(line: MarketDataLine, delivery: Delivery, onlyIfChanged = false): void {
@@ -536,12 +552,12 @@ export class ClientSession {
       );
       return;
     }
-    const timer = setTimeout(() => {
+    const timer = this.later(this.context.options.historicalLatencyMs, () => {
       this.historical.delete(reqId);
       const answer = answerHistorical(this.context.market, request, this.context.clock.now());
       if ("error" in answer) this.error(reqId, answer.error.code, answer.error.message);
       else this.send(answer.message);
-    }, this.context.options.historicalLatencyMs);
+    });
     this.historical.set(reqId, timer);
   }
 
