@@ -31,8 +31,9 @@ export interface EarlyClose {
 
 /**
  * Unscheduled full-day closures, kept as data because no rule predicts them.
- * Sources: NYSE Group press releases and the NYSE historical closings list
- * (https://www.nyse.com/publicdocs/nyse/NYSE_Holidays_and_Closings_History.pdf):
+ * Sources: NYSE Group press releases announcing each closure, and NYSE's closings history as compiled in
+ * pandas_market_calendars (github.com/rsheftel/pandas_market_calendars, pandas_market_calendars/holidays/nyse.py,
+ * which lists no other full-day closure since 1990):
  * - 1994-04-27 national day of mourning for President Nixon;
  * - 2001-09-11..14 the September 11 attacks (markets reopened Monday 2001-09-17);
  * - 2004-06-11 national day of mourning for President Reagan;
