@@ -57,7 +57,7 @@ describe.each(["SPY", "PLTR"])("%s chain consistency as received by the client",
         p.prices.get(1),
         p.prices.get(2),
       ] as number[];
-      expect(cBid - (pAsk as number)).toBeLessThanOrEqual(parity + 1e-6);
+      expect((cBid as number) - (pAsk as number)).toBeLessThanOrEqual(parity + 1e-6);
       expect((cAsk as number) - (pBid as number)).toBeGreaterThanOrEqual(parity - 1e-6);
       // The model prices (tick 13) satisfy parity exactly.
       const modelGap = (c.computations.get(13)?.price as number) - (p.computations.get(13)?.price as number);

@@ -1,7 +1,7 @@
 import { EventName, OptionType, SecType, type Contract, type ContractDetails } from "@stoqey/ib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Simulator } from "../../src/sim/server.ts";
-import { connect, simulator, waitForError, type TestClient } from "./helpers.ts";
+import { connect, emitterOf, simulator, waitForError, type TestClient } from "./helpers.ts";
 
 const TODAY = "2026-01-14";
 
@@ -54,11 +54,11 @@ function chainParameters(
     };
     const onEnd = (id: number) => {
       if (id !== reqId) return;
-      client.api.off(EventName.securityDefinitionOptionParameter, onRow);
+      emitterOf(client.api).off(EventName.securityDefinitionOptionParameter, onRow);
       client.api.off(EventName.securityDefinitionOptionParameterEnd, onEnd);
       resolve(rows);
     };
-    client.api.on(EventName.securityDefinitionOptionParameter, onRow);
+    emitterOf(client.api).on(EventName.securityDefinitionOptionParameter, onRow);
     client.api.on(EventName.securityDefinitionOptionParameterEnd, onEnd);
     client.api.reqSecDefOptParams(reqId, symbol, "", "STK", conId);
   });

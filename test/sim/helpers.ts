@@ -1,3 +1,4 @@
+import type { EventEmitter } from "node:events";
 import { EventName, IBApi, IBApiNext } from "@stoqey/ib";
 import { expect } from "vitest";
 import { startSimulator, type SimOptions, type Simulator } from "../../src/sim/server.ts";
@@ -6,6 +7,13 @@ export interface ClientError {
   code: number;
   reqId: number;
   message: string;
+}
+
+type Listener = Parameters<EventEmitter["on"]>[1];
+
+/** IBApi's typed overloads do not accept a variable event name; its runtime is a plain EventEmitter. */
+export function emitterOf(api: IBApi): EventEmitter {
+  return api as unknown as EventEmitter;
 }
 
 /** A connected IBApi client that records every error and info message it receives. */
@@ -81,16 +89,16 @@ export function waitFor<T extends unknown[]>(
 ): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      api.off(event, listener);
+      emitterOf(api).off(event, listener);
       reject(new Error(`timed out waiting for ${event}`));
     }, timeoutMs);
     const listener = (...args: unknown[]) => {
       if (!predicate(...(args as T))) return;
       clearTimeout(timer);
-      api.off(event, listener);
+      emitterOf(api).off(event, listener);
       resolve(args as T);
     };
-    api.on(event, listener);
+    emitterOf(api).on(event, listener);
   });
 }
 
@@ -164,7 +172,7 @@ export function collectTicks(
   };
   let resolveEnded = () => {};
   const ended = new Promise<void>((resolve) => (resolveEnded = resolve));
-  const listeners: [EventName, (...args: never[]) => void][] = [
+  const listeners: [EventName, Listener][] = [
     [EventName.marketDataType, (id: number, type: number) => id === reqId && (ticks.marketDataType = type)],
     [
       EventName.tickPrice,
@@ -208,12 +216,12 @@ export function collectTicks(
       },
     ],
   ];
-  for (const [event, listener] of listeners) api.on(event, listener);
+  for (const [event, listener] of listeners) emitterOf(api).on(event, listener);
   return {
     ticks,
     ended,
     stop() {
-      for (const [event, listener] of listeners) api.off(event, listener);
+      for (const [event, listener] of listeners) emitterOf(api).off(event, listener);
     },
   };
 }
