@@ -41,34 +41,48 @@ export function copyField(value: unknown): string {
 }
 
 export function copyLine(row: readonly unknown[]): string {
-  let line = "";
-  for (let i = 0; i < row.length; i++) {
-    if (i > 0) line += "\t";
-    line += copyField(row[i]);
+  return row.map(copyField).join("\t") + "\n";
+}
+
+/** Yields COPY text in chunks of about `linesPerChunk` rows (arrays joined: far cheaper than +=). */
+export function* copyTextChunks(
+  rows: Iterable<readonly unknown[]>,
+  linesPerChunk = 2_000,
+): Generator<{ text: string; rows: number }> {
+  let lines: string[] = [];
+  for (const row of rows) {
+    lines.push(row.map(copyField).join("\t"));
+    if (lines.length === linesPerChunk) {
+      yield { text: lines.join("\n") + "\n", rows: lines.length };
+      lines = [];
+    }
   }
-  return line + "\n";
+  if (lines.length > 0) yield { text: lines.join("\n") + "\n", rows: lines.length };
 }
 
 /**
- * Yields COPY text in chunks of roughly `chunkChars` characters, so a large batch is neither one
- * giant string per row nor one per batch.
+ * Rows already encoded as COPY text (by a repository's column encoders), so a loader can send the
+ * same text twice (fast path, then staging) without encoding it again.
  */
-export function* copyTextChunks(
-  rows: Iterable<readonly unknown[]>,
-  chunkChars = 1 << 20,
-): Generator<{ text: string; rows: number }> {
-  let text = "";
+export class EncodedRows {
+  constructor(
+    readonly chunks: readonly string[],
+    readonly count: number,
+  ) {}
+}
+
+export type CopySource = Iterable<readonly unknown[]> | EncodedRows;
+
+/** The COPY text of `rows` in chunks, and how many rows they hold. */
+export function encodeCopySource(rows: CopySource): EncodedRows {
+  if (rows instanceof EncodedRows) return rows;
+  const chunks: string[] = [];
   let count = 0;
-  for (const row of rows) {
-    text += copyLine(row);
-    count++;
-    if (text.length >= chunkChars) {
-      yield { text, rows: count };
-      text = "";
-      count = 0;
-    }
+  for (const chunk of copyTextChunks(rows)) {
+    chunks.push(chunk.text);
+    count += chunk.rows;
   }
-  if (count > 0) yield { text, rows: count };
+  return new EncodedRows(chunks, count);
 }
 
 /** Quotes an identifier list such as `table (a, b)` for a COPY statement; names must be plain identifiers. */

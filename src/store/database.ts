@@ -5,6 +5,8 @@
  * Both engines return the same JavaScript types: int8 and numeric columns as `number`,
  * `date` columns as "YYYY-MM-DD" strings, timestamptz as `Date`.
  */
+import type { CopySource } from "./copy-text.ts";
+
 export type Engine = "pglite" | "postgres";
 
 export interface QueryResult<Row> {
@@ -19,9 +21,9 @@ export interface Queryable {
   exec(sql: string): Promise<void>;
   /**
    * Bulk-loads rows with COPY. Values are written in `columns` order; null/undefined and
-   * non-finite numbers become NULL. Returns the number of rows copied.
+   * non-finite numbers become NULL. Also accepts pre-encoded `EncodedRows`. Returns the number of rows copied.
    */
-  copyRows(table: string, columns: readonly string[], rows: Iterable<readonly unknown[]>): Promise<number>;
+  copyRows(table: string, columns: readonly string[], rows: CopySource): Promise<number>;
 }
 
 export interface Database extends Queryable {

@@ -1,5 +1,5 @@
 import type { Database, Engine, Queryable, QueryResult } from "./database.ts";
-import { copyTarget, copyTextChunks } from "./copy-text.ts";
+import { copyTarget, encodeCopySource } from "./copy-text.ts";
 import { RESULT_PARSERS } from "./type-parsers.ts";
 
 /**
@@ -41,18 +41,13 @@ function session(pg: PgliteQueryable): Queryable {
     },
     async copyRows(table, columns, rows): Promise<number> {
       // PGlite reads COPY input from a Blob handed over as the virtual file /dev/blob.
-      const parts: string[] = [];
-      let count = 0;
-      for (const chunk of copyTextChunks(rows)) {
-        parts.push(chunk.text);
-        count += chunk.rows;
-      }
-      if (count === 0) return 0;
+      const encoded = encodeCopySource(rows);
+      if (encoded.count === 0) return 0;
       await pg.query(`COPY ${copyTarget(table, columns)} FROM '/dev/blob'`, [], {
         ...QUERY_OPTIONS,
-        blob: new Blob(parts),
+        blob: new Blob(encoded.chunks as string[]),
       });
-      return count;
+      return encoded.count;
     },
   };
 }

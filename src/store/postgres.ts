@@ -4,7 +4,8 @@ import { from as copyFrom } from "pg-copy-streams";
 import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
 import type { Database, Queryable, QueryResult } from "./database.ts";
-import { copyTarget, copyTextChunks } from "./copy-text.ts";
+import { copyTarget, copyTextChunks, EncodedRows } from "./copy-text.ts";
+import type { CopySource } from "./copy-text.ts";
 import { RESULT_PARSERS } from "./type-parsers.ts";
 import type { Logger } from "../logger.ts";
 import { redactUrl } from "../logger.ts";
@@ -19,17 +20,16 @@ const typeParsers = {
 
 type Client = pg.Pool | PoolClient;
 
-async function copyInto(
-  client: PoolClient,
-  table: string,
-  columns: readonly string[],
-  rows: Iterable<readonly unknown[]>,
-) {
+async function copyInto(client: PoolClient, table: string, columns: readonly string[], rows: CopySource) {
   const stream = client.query(copyFrom(`COPY ${copyTarget(table, columns)} FROM STDIN`));
+  if (rows instanceof EncodedRows) {
+    await pipeline(Readable.from(rows.chunks), stream);
+    return rows.count;
+  }
   let count = 0;
   const source = Readable.from(
     (function* () {
-      for (const chunk of copyTextChunks(rows, 256 * 1024)) {
+      for (const chunk of copyTextChunks(rows)) {
         count += chunk.rows;
         yield chunk.text;
       }

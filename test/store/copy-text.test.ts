@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { copyLine, copyTarget } from "../../src/store/copy-text.ts";
-import { fitValue, numeric } from "../../src/store/repositories/fit.ts";
+import { copyField, copyLine, copyTarget } from "../../src/store/copy-text.ts";
+import { copyEncoder, fitValue, numeric } from "../../src/store/repositories/fit.ts";
+import type { ColumnType } from "../../src/store/repositories/fit.ts";
 import { openTestDatabase, TEST_ENGINES } from "../helpers/db.ts";
 
 describe("COPY text encoding", () => {
@@ -62,5 +63,49 @@ describe("fitting values to columns", () => {
     expect(fitValue("toolong", { kind: "text", maxLength: 5 })).toBeNull();
     expect(fitValue(new Date(Number.NaN), { kind: "timestamptz" })).toBeNull();
     expect(fitValue(undefined, delta)).toBeNull();
+  });
+});
+
+describe("the fast column encoders", () => {
+  const samples: unknown[] = [
+    0,
+    -0.99995,
+    999.9999,
+    999.99996,
+    1000,
+    1e-7,
+    12.345678,
+    -2_147_483_648,
+    2_147_483_648,
+    12.6,
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    null,
+    undefined,
+    "1.25",
+    "abc",
+    "tab\there",
+    new Date("2026-01-02T03:04:05Z"),
+    new Date(Number.NaN),
+    "2026-03-08",
+  ];
+  const types: ColumnType[] = [
+    numeric(7, 4),
+    numeric(12, 4),
+    { kind: "int2" },
+    { kind: "int4" },
+    { kind: "int8" },
+    { kind: "text", maxLength: 5 },
+    { kind: "timestamptz" },
+    { kind: "date" },
+  ];
+  it.each(types)("encode exactly what fitValue + copyField would (%o)", (type) => {
+    const encode = copyEncoder(type);
+    for (const value of samples) {
+      if (value instanceof Date || typeof value === "string") {
+        if (type.kind !== "timestamptz" && type.kind !== "date" && type.kind !== "text") continue;
+      }
+      expect(encode(value), `${String(value)} as ${type.kind}`).toBe(copyField(fitValue(value, type)));
+    }
   });
 });

@@ -1,5 +1,6 @@
 import type { Database, Queryable } from "../database.ts";
-import { fitValue } from "./fit.ts";
+import { EncodedRows } from "../copy-text.ts";
+import { copyEncoder } from "./fit.ts";
 import type { ColumnType } from "./fit.ts";
 
 export interface ColumnSpec<Row> {
@@ -10,6 +11,37 @@ export interface ColumnSpec<Row> {
 
 const UNIQUE_VIOLATION = "23505";
 const BATCH_ROWS = 100_000;
+
+const LINES_PER_CHUNK = 2_000;
+
+/**
+ * COPY text for rows[from, to), each value fitted to its column (malformed → NULL). Lines are
+ * joined from arrays: measured ~5x faster than growing strings with += (rope flattening).
+ */
+function encodeRows<Row>(
+  columns: readonly ColumnSpec<Row>[],
+  rows: readonly Row[],
+  from: number,
+  to: number,
+): EncodedRows {
+  const getters = columns.map((column) => column.get);
+  const encoders = columns.map((column) => copyEncoder(column.type));
+  const width = columns.length;
+  const fields = new Array<string>(width);
+  const chunks: string[] = [];
+  let lines: string[] = [];
+  for (let i = from; i < to; i++) {
+    const row = rows[i]!;
+    for (let c = 0; c < width; c++) fields[c] = encoders[c]!(getters[c]!(row));
+    lines.push(fields.join("\t"));
+    if (lines.length === LINES_PER_CHUNK) {
+      chunks.push(lines.join("\n") + "\n");
+      lines = [];
+    }
+  }
+  if (lines.length > 0) chunks.push(lines.join("\n") + "\n");
+  return new EncodedRows(chunks, to - from);
+}
 
 function isUniqueViolation(error: unknown): boolean {
   return (
@@ -39,9 +71,7 @@ export async function copyIdempotent<Row>(
   const names = columns.map((column) => column.name);
   let stored = 0;
   for (let start = 0; start < rows.length; start += BATCH_ROWS) {
-    const values = rows
-      .slice(start, start + BATCH_ROWS)
-      .map((row) => columns.map((column) => fitValue(column.get(row), column.type)));
+    const values = encodeRows(columns, rows, start, Math.min(rows.length, start + BATCH_ROWS));
     stored += await inTransaction(db, async (tx) => {
       await tx.exec("SAVEPOINT chainvault_copy");
       try {

@@ -45,6 +45,72 @@ export function fitValue(value: unknown, type: ColumnType): unknown {
     case "date":
     case "timestamptz":
       if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value;
-      return value;
+      return typeof value === "string" ? value : null;
   }
+}
+
+const NULL_FIELD = "\\N";
+const COPY_SPECIAL = /[\\\t\n\r]/;
+
+/**
+ * A fast COPY-text encoder for one column, equivalent to `copyField(fitValue(value, type))`.
+ * Bulk loads call it 10 million times for 500k quotes, so each type gets its own closure and the
+ * common case (a finite number in range) is one comparison and one String().
+ */
+export function copyEncoder(type: ColumnType): (value: unknown) => string {
+  switch (type.kind) {
+    case "numeric": {
+      const limit = 10 ** (type.precision - type.scale) - 0.5 * 10 ** -type.scale;
+      return (value) => {
+        if (typeof value === "number") return value < limit && value > -limit ? String(value) : NULL_FIELD;
+        if (value === null || value === undefined) return NULL_FIELD;
+        const fitted = fitValue(value, type);
+        return fitted === null ? NULL_FIELD : String(fitted);
+      };
+    }
+    case "int2":
+    case "int4":
+    case "int8": {
+      const limit = INT_LIMIT[type.kind];
+      return (value) => {
+        if (typeof value === "number" && Number.isInteger(value) && value <= limit && value >= -limit) {
+          return String(value);
+        }
+        if (value === null || value === undefined) return NULL_FIELD;
+        const fitted = fitValue(value, type);
+        return fitted === null ? NULL_FIELD : String(fitted);
+      };
+    }
+    case "timestamptz":
+    case "date": {
+      // Snapshots share one Date object per batch: remember the last conversion.
+      let lastDate: Date | null = null;
+      let lastText = "";
+      return (value) => {
+        if (value instanceof Date) {
+          if (value !== lastDate) {
+            lastDate = value;
+            lastText = Number.isNaN(value.getTime()) ? NULL_FIELD : value.toISOString();
+          }
+          return lastText;
+        }
+        return typeof value === "string" ? encodeText(value) : NULL_FIELD;
+      };
+    }
+    case "text": {
+      const maxLength = type.maxLength ?? Number.POSITIVE_INFINITY;
+      return (value) => {
+        if (value === null || value === undefined) return NULL_FIELD;
+        const text = String(value);
+        return text.length > maxLength ? NULL_FIELD : encodeText(text);
+      };
+    }
+  }
+}
+
+function encodeText(text: string): string {
+  if (!COPY_SPECIAL.test(text)) return text;
+  return text.replace(/[\\\t\n\r]/g, (ch) =>
+    ch === "\\" ? "\\\\" : ch === "\t" ? "\\t" : ch === "\n" ? "\\n" : "\\r",
+  );
 }
