@@ -1,5 +1,13 @@
 import type { Command } from "commander";
-import { addDays, etInstant, inZone, toEt, type IsoDate } from "../calendar/index.ts";
+import {
+  addDays,
+  etInstant,
+  holidaysOf,
+  inZone,
+  toEt,
+  type Holiday,
+  type IsoDate,
+} from "../calendar/index.ts";
 import {
   LOCAL_TIME_TYPES,
   checkZone,
@@ -63,8 +71,8 @@ function toRow(slot: Slot, displayZone: string): ScheduleRow {
   };
 }
 
-/** Rows that differ only by symbol become one line in the text form. */
-function textTable(rows: ScheduleRow[]): string[] {
+/** Rows that differ only by symbol become one line; weekday closures in the range get a line of their own. */
+function textTable(rows: ScheduleRow[], closures: Holiday[]): string[] {
   const merged: Array<ScheduleRow & { symbols: string[] }> = [];
   for (const row of rows) {
     const last = merged.at(-1);
@@ -89,16 +97,26 @@ function textTable(rows: ScheduleRow[]): string[] {
     const index = footnotes.indexOf(note);
     return index >= 0 ? `[${index + 1}]` : note;
   };
-  const table = [
+  const closed = closures.map((h) => ({ date: h.date, cells: [h.date, "-", "-", "closed", "-", h.name] }));
+  const lineOf = (r: (typeof merged)[number]): string[][] => {
+    const before = closed.filter((c) => c.date < r.date);
+    closed.splice(0, before.length);
+    return [
+      ...before.flatMap((c) => [c.cells]),
+      [
+        r.date,
+        r.at_et,
+        r.at_local.replace("T", " "),
+        r.type,
+        r.symbols.length > 0 ? r.symbols.join(",") : "-",
+        noteCell(r.note),
+      ],
+    ];
+  };
+  const table: string[][] = [
     ["DATE", "ET", "LOCAL", "TYPE", "SYMBOLS", "NOTE"],
-    ...merged.map((r) => [
-      r.date,
-      r.at_et,
-      r.at_local.replace("T", " "),
-      r.type,
-      r.symbols.length > 0 ? r.symbols.join(",") : "-",
-      noteCell(r.note),
-    ]),
+    ...merged.flatMap((r) => lineOf(r)),
+    ...closed.map((c) => c.cells),
   ];
   const widths = table[0]!.map((_, column) => Math.max(...table.map((line) => line[column]!.length)));
   const lines = table.map((line) =>
@@ -109,6 +127,12 @@ function textTable(rows: ScheduleRow[]): string[] {
   );
   if (footnotes.length > 0) lines.push("", ...footnotes.map((note, index) => `[${index + 1}] ${note}`));
   return lines;
+}
+
+function closuresBetween(from: IsoDate, days: number): Holiday[] {
+  const until = addDays(from, days);
+  const years = new Set([Number(from.slice(0, 4)), Number(until.slice(0, 4))]);
+  return [...years].flatMap((year) => holidaysOf(year)).filter((h) => h.date >= from && h.date < until);
 }
 
 function parseFrom(text: string | undefined): IsoDate {
@@ -186,7 +210,9 @@ export function register(program: Command): void {
       `gap_check, weekend_review and weekend_prep are set in ${planZone} (${source}).`,
       "",
     ];
-    const body = rows.length > 0 ? textTable(rows) : ["no slots: the exchange is closed on these dates"];
+    const closures = closuresBetween(from, days);
+    const body =
+      rows.length > 0 || closures.length > 0 ? textTable(rows, closures) : ["no slots on these dates"];
     process.stdout.write([...header, ...body].join("\n") + "\n");
   });
 }

@@ -113,6 +113,8 @@ describe("chainvault schedule", () => {
     const settlement = rows.find((r) => r.type === "settlement" && r.symbol === "SPY")!;
     expect(settlement.at_local).toBe("2026-04-02T15:59");
     expect(settlement.note).toMatch(/Good Friday/);
+    const text = await run("schedule", "--config", configFile, "--from", "2026-04-02", "--days", "2");
+    expect(text.stdout).toMatch(/^2026-04-03 +- +- +closed +- +Good Friday$/m);
   });
 
   it("rejects a bad date, day count or zone with exit code 2", async () => {
