@@ -7,41 +7,58 @@ import type { QueueConnection } from "../../src/daemon/queue.ts";
 import type { Plan } from "../../src/daemon/slots.ts";
 import { createLogger } from "../../src/logger.ts";
 import type { Database } from "../../src/store/database.ts";
-import { completeCollection, startCollection } from "../../src/store/repositories/collection-status.ts";
+import { runCollection } from "../../src/collect/run.ts";
+import type { Config } from "../../src/config/schema.ts";
+import { clientOptionsFromConfig, IbClient } from "../../src/ib/client.ts";
 
 export const SYMBOLS = ["SPY"];
 export const logger = createLogger({ level: process.env.CHAINVAULT_TEST_LOG_LEVEL ?? "silent" });
 
 export function testPlan(): Plan {
-  const config = configSchema.parse({ symbols: SYMBOLS, schedule: { timezone: "Asia/Jerusalem" } });
+  const config = testConfig(7497, 0);
   return planFromSchedule({ symbols: config.symbols, schedule: config.schedule });
 }
 
 /** 2026-03-09..03-20: the weeks New York and Jerusalem are 6 hours apart, ending on a monthly expiry. */
 export const TWO_WEEKS = { from: etInstant("2026-03-08", "12:00"), to: etInstant("2026-03-22", "12:00") };
 
+/** A small chain per run: the nearest expiries and one strike each side, so a run takes about a second. */
+export function testConfig(ibPort: number, clientId: number): Config {
+  const tier = { range: 0.01, min_strikes: 1 };
+  return configSchema.parse({
+    symbols: SYMBOLS,
+    ib: { port: ibPort, client_id: clientId },
+    selection: { max_days_to_expiry: 1, tiers: { low_iv: tier, normal_iv: tier, high_iv: tier } },
+    collect: { include_vix: false, connect_attempts: 2 },
+    schedule: { timezone: "Asia/Jerusalem" },
+  });
+}
+
 /**
- * Stand-in for src/collect/run.ts (not in the tree when this test was written): it keeps the
- * status row through the store's real repository exactly as the collector's contract says, and
- * counts every run it is asked for, so a repeated run shows.
+ * The real collector (src/collect/run.ts) against the simulated gateway, one IB connection per run
+ * as `chainvault daemon` does, counting what each run did so a repeated run shows.
  */
-export class CountingCollector {
-  readonly started = new Map<string, number>();
-  readonly completed = new Map<string, number>();
+export class CollectorProbe {
+  /** Runs that collected (status completed or partial), per slot key. */
+  readonly collected = new Map<string, number>();
+  /** Runs that found the key already completed and did nothing. */
+  readonly skipped = new Map<string, number>();
+  readonly quotes = new Map<string, number>();
 
-  constructor(private readonly delayMs = 0) {}
-
-  collectFor(db: Database): Collect {
+  collectFor(db: Database, config: Config): Collect {
     return async (request: CollectionRequest) => {
-      for (const symbol of request.symbols) {
-        const key = `${request.type}:${symbol}:${request.date}`;
-        const collectionKey = { collectionDate: request.date, symbol, collectionType: request.type };
-        const row = await startCollection(db, collectionKey, { timezone: "America/New_York" });
-        if (row.status === "completed") continue;
-        this.started.set(key, (this.started.get(key) ?? 0) + 1);
-        if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
-        await completeCollection(db, collectionKey, { recordsCollected: 1 });
-        this.completed.set(key, (this.completed.get(key) ?? 0) + 1);
+      const ib = await IbClient.connect(clientOptionsFromConfig(config, logger));
+      try {
+        const summary = await runCollection(request, { db, ib, config, logger });
+        for (const entry of summary.symbols) {
+          const key = `${request.type}:${entry.symbol}:${summary.date}`;
+          const bucket = entry.status === "skipped" ? this.skipped : this.collected;
+          if (entry.status !== "failed") bucket.set(key, (bucket.get(key) ?? 0) + 1);
+          if (entry.status === "completed") this.quotes.set(key, entry.quotes_stored);
+        }
+        return summary;
+      } finally {
+        await ib.close();
       }
     };
   }
