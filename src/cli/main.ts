@@ -9,6 +9,7 @@ import * as statusCommand from "./status.ts";
 import * as demoCommand from "./demo.ts";
 import * as serviceCommand from "./service.ts";
 import * as daemonCommand from "./daemon.ts";
+import * as simCommand from "./sim.ts";
 
 // Each command lives in its own file and registers itself here.
 const commands: Array<(program: Command) => void> = [
@@ -21,6 +22,7 @@ const commands: Array<(program: Command) => void> = [
   demoCommand.register,
   serviceCommand.register,
   daemonCommand.register,
+  simCommand.register,
 ];
 
 export function buildProgram(): Command {
