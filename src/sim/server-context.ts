@@ -24,4 +24,6 @@ export interface ServerContext {
   logger: Logger;
   sessions: Set<ClientSession>;
   connectivityLost: boolean;
+  /** Totals over all connections since start. */
+  stats: { messagesReceived: number; messagesSent: number };
 }

@@ -49,6 +49,8 @@ export interface Simulator {
   faults: FaultControl;
   /** Open client connections. */
   connections(): number;
+  /** Messages received from and sent to clients since start. */
+  stats(): { messagesReceived: number; messagesSent: number };
   close(): Promise<void>;
 }
 
@@ -72,6 +74,7 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
     logger,
     sessions: new Set(),
     connectivityLost: false,
+    stats: { messagesReceived: 0, messagesSent: 0 },
   };
   const sockets = new Set<Socket>();
   let restartUntil = 0;
@@ -161,6 +164,7 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
     market: context.market,
     faults,
     connections: () => context.sessions.size,
+    stats: () => ({ ...context.stats }),
     async close() {
       clearInterval(housekeeping);
       for (const session of [...context.sessions]) session.close();

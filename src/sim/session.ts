@@ -75,6 +75,7 @@ export class ClientSession {
     if (this.phase === "closed" || this.socket.destroyed) return false;
     this.socket.write(encodeFrame(fields));
     this.sentMessages++;
+    this.context.stats.messagesSent++;
     if (this.socket.writableLength > MAX_QUEUED_BYTES) {
       this.log.warn({ queued: this.socket.writableLength }, "client stopped reading; disconnecting");
       this.close();
@@ -152,6 +153,7 @@ export class ClientSession {
         this.onHandshake(event.minVersion, event.maxVersion);
         continue;
       }
+      this.context.stats.messagesReceived++;
       try {
         this.onMessage(event.fields);
       } catch (error) {

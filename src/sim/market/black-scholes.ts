@@ -90,17 +90,31 @@ export function bsGreeks({ right, spot, strike, years, vol, rate, dividendYield 
   return { price: Math.max(price, 0), delta: -discountQ * normCdf(-d1), gamma, vega, theta: theta / 365 };
 }
 
-/** The volatility that reprices `price`, by bisection; undefined when the price is outside the no-arbitrage range. */
-export function impliedVol(price: number, inputs: Omit<BsInputs, "vol">): number | undefined {
+/**
+ * The volatility that reprices `price`: Newton steps from `guess` (fast when the guess is close, as it is for
+ * quotes around a model price), falling back to bisection; undefined outside the no-arbitrage range.
+ */
+export function impliedVol(price: number, inputs: Omit<BsInputs, "vol">, guess = 0.3): number | undefined {
   let low = 0.005;
   let high = 5;
   if (!(price > bsPrice({ ...inputs, vol: low })) || !(price < bsPrice({ ...inputs, vol: high })))
     return undefined;
-  for (let i = 0; i < 60; i++) {
+  let vol = Math.min(high, Math.max(low, guess));
+  for (let i = 0; i < 8; i++) {
+    const { price: value, vega } = bsGreeks({ ...inputs, vol });
+    const diff = value - price;
+    if (Math.abs(diff) < 1e-9) return vol;
+    if (diff > 0) high = Math.min(high, vol);
+    else low = Math.max(low, vol);
+    const step = vega > 1e-12 ? diff / (vega * 100) : Infinity;
+    const next = vol - step;
+    vol = next > low && next < high ? next : 0.5 * (low + high);
+  }
+  for (let i = 0; i < 60 && high - low > 1e-9; i++) {
     const mid = 0.5 * (low + high);
     if (bsPrice({ ...inputs, vol: mid }) > price) high = mid;
     else low = mid;
-    if (high - low < 1e-7) break;
+    vol = 0.5 * (low + high);
   }
-  return 0.5 * (low + high);
+  return vol;
 }

@@ -536,7 +536,7 @@ export class SyntheticMarket {
       dividendYield: spec.dividendYield,
     };
     const at_ = (price: number) => {
-      const iv = price > 0 && years > 0 ? impliedVol(price, inputs) : undefined;
+      const iv = price > 0 && years > 0 ? impliedVol(price, inputs, vol) : undefined;
       if (iv === undefined) return undefined;
       return { ...this.computation(spec, contract, spot, years, iv), optionPrice: price };
     };
@@ -566,7 +566,7 @@ export class SyntheticMarket {
     let high = -Infinity;
     let low = Infinity;
     let first = 0;
-    for (let t = open; t <= at.getTime(); t += 30 * MINUTE_MS) {
+    for (let t = open; t <= at.getTime(); t += 60 * MINUTE_MS) {
       const price = this.modelComputation(contract, new Date(t)).optionPrice;
       if (t === open) first = price;
       high = Math.max(high, price);
