@@ -407,6 +407,11 @@ export class IbClient extends EventEmitter {
         clearTimeout(timer);
         this.api = api;
         this.connected = true;
+        // The market-data type is per connection: restore it before anything else goes out.
+        const type = this.marketDataType;
+        if (type !== undefined) {
+          void this.pacer.send(() => api.reqMarketDataType(type), "high").catch(() => undefined);
+        }
         this.logger?.info(
           {
             host: this.options.host,
@@ -590,7 +595,6 @@ export class IbClient extends EventEmitter {
   private onDrop(): void {
     if (this.closing) return;
     this.connected = false;
-    this.marketDataType = undefined;
     const api = this.api;
     this.api = undefined;
     api?.removeAllListeners();

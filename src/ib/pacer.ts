@@ -1,9 +1,14 @@
 /**
  * The one request pacer of a gateway connection. IB allows 50 client messages per second and 100
  * market-data lines; going over either costs error 100 (and a disconnect) or 101. Every outgoing message
- * — requests, cancels, type switches — goes through `send`, so no sliding one-second window ever holds
- * more than `messagesPerSecond` messages. Lines are a counting semaphore: a streaming request holds one
- * until its cancel is sent, a snapshot until TICK_SNAPSHOT_END.
+ * — requests, cancels, type switches — goes through `send`.
+ *
+ * Messages are spaced evenly (a virtual-scheduling/GCRA pacer on the monotonic clock) rather than sent in
+ * bursts of a whole second's allowance: a burst at the edge of a one-second window is what the gateway
+ * counts twice when its clock and ours disagree by a few milliseconds. Any one-second window holds at most
+ * `messagesPerSecond + 2` messages, and the long-run rate is exactly `messagesPerSecond`.
+ * Lines are a counting semaphore: a streaming request holds one until its cancel is sent, a snapshot until
+ * TICK_SNAPSHOT_END.
  */
 export interface PacerOptions {
   messagesPerSecond: number;
@@ -23,12 +28,11 @@ interface PendingSend {
 export class RequestPacer {
   readonly messagesPerSecond: number;
   readonly lines: number;
-  private readonly windowMs: number;
   private readonly now: () => number;
-  /** Send times of the last `capacity` messages, oldest at `head`. */
-  private readonly sentAt: number[];
-  private head = 0;
-  private readonly capacity: number;
+  /** Milliseconds between two messages at the configured rate. */
+  private readonly intervalMs: number;
+  /** The theoretical time of the next message; a message may go up to one interval before it. */
+  private nextAt = Number.NEGATIVE_INFINITY;
   private readonly high: PendingSend[] = [];
   private readonly normal: PendingSend[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -46,11 +50,8 @@ export class RequestPacer {
     if (!(options.lines >= 1)) throw new Error("lines must be at least 1");
     this.messagesPerSecond = options.messagesPerSecond;
     this.lines = Math.floor(options.lines);
-    this.now = options.now ?? Date.now;
-    // A fractional rate (e.g. 0.5/s) still needs one slot; the window then stretches to keep the rate.
-    this.capacity = Math.max(1, Math.floor(options.messagesPerSecond));
-    this.windowMs = (1000 * this.capacity) / options.messagesPerSecond;
-    this.sentAt = new Array<number>(this.capacity).fill(Number.NEGATIVE_INFINITY);
+    this.now = options.now ?? (() => performance.now());
+    this.intervalMs = 1000 / options.messagesPerSecond;
   }
 
   /**
@@ -120,8 +121,7 @@ export class RequestPacer {
       const pending = this.high[0] ?? this.normal[0];
       if (!pending) return;
       const now = this.now();
-      const oldest = this.sentAt[this.head] ?? Number.NEGATIVE_INFINITY;
-      const readyAt = Math.max(oldest + this.windowMs, this.pausedUntil);
+      const readyAt = Math.max(this.nextAt - this.intervalMs, this.pausedUntil);
       if (readyAt > now) {
         this.timer = setTimeout(
           () => {
@@ -133,8 +133,7 @@ export class RequestPacer {
         return;
       }
       (this.high[0] ? this.high : this.normal).shift();
-      this.sentAt[this.head] = now;
-      this.head = (this.head + 1) % this.capacity;
+      this.nextAt = Math.max(this.nextAt, now) + this.intervalMs;
       this.messagesSent++;
       try {
         pending.send();
