@@ -7,6 +7,7 @@ import { openDaemonDatabase } from "../daemon/engine.ts";
 import type { DaemonDatabase } from "../daemon/engine.ts";
 import type { Collect } from "../daemon/handlers.ts";
 import { clientOptionsFromConfig, IbClient } from "../ib/client.ts";
+import { openHistoricalSession } from "../ib/historical.ts";
 import { createLogger } from "../logger.ts";
 import type { Logger } from "../logger.ts";
 import { DataDirLockedError } from "../store/data-dir-lock.ts";
@@ -117,6 +118,15 @@ export function register(program: Command): void {
         symbols: config.symbols,
         gapCheckDays: config.schedule.gap_check_days,
         collect: collectWithGateway(handle, config, logger),
+        // Historical requests use the next client id: IB allows one connection per id.
+        openHistorical: () =>
+          openHistoricalSession({
+            host: config.ib.host,
+            port: config.ib.port,
+            clientId: config.ib.client_id + 1,
+            logger,
+            spacingMs: 10_000,
+          }),
         loop: !options.once,
         tickMs: settings.tick_seconds * 1000,
         firstStartLookbackMs: settings.first_start_lookback_hours * 3_600_000,

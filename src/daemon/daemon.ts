@@ -6,7 +6,7 @@ import type { Database } from "../store/database.ts";
 import type { Logger } from "../logger.ts";
 import type { Clock } from "./clock.ts";
 import { handleSlot } from "./handlers.ts";
-import type { Collect, Discover } from "./handlers.ts";
+import type { Collect, Discover, HandlerDeps } from "./handlers.ts";
 import { readScheduleHealth } from "./health.ts";
 import type { ScheduleHealth } from "./health.ts";
 import { SlotQueue, WORK_QUEUES } from "./queue.ts";
@@ -29,6 +29,8 @@ export interface DaemonOptions {
   gapCheckDays: number;
   collect: Collect;
   discover?: Discover;
+  openHistorical?: HandlerDeps["openHistorical"];
+  historicalFillLimit?: number;
   /** Names this process in daemon_slot_runs; default host:pid:random. */
   daemonId?: string;
   queueOptions?: Omit<SlotQueueOptions, "connection" | "logger">;
@@ -98,6 +100,8 @@ export class Daemon {
             gapCheckDays: options.gapCheckDays,
             collect: options.collect,
             discover: options.discover,
+            openHistorical: options.openHistorical,
+            historicalFillLimit: options.historicalFillLimit,
           });
         } finally {
           daemon.#inFlight.delete(slot.key);

@@ -1,4 +1,4 @@
-import { addDays } from "../calendar/index.ts";
+import { addDays, etInstant, sessionOf, toEt } from "../calendar/index.ts";
 import type { IsoDate } from "../calendar/index.ts";
 import type { Database } from "../store/database.ts";
 import type { Logger } from "../logger.ts";
@@ -14,7 +14,16 @@ import {
   slotStatus,
 } from "./ledger.ts";
 import type { RunOutcome } from "./ledger.ts";
-import { expiredWithoutExpiryData, outcomeCounts, processExpiry, recordQualityIssue } from "./maintenance.ts";
+import type { HistoricalSession } from "../ib/historical.ts";
+import {
+  contractsToFill,
+  expiredWithoutExpiryData,
+  hasHistoricalFill,
+  outcomeCounts,
+  processExpiry,
+  recordQualityIssue,
+  storeDailyBar,
+} from "./maintenance.ts";
 import type { SlotJob, SlotQueue } from "./queue.ts";
 import { isCollectionType, queueFor, toJob } from "./slots.ts";
 import type { CollectionSlotType, Plan } from "./slots.ts";
@@ -43,6 +52,10 @@ export interface HandlerDeps {
   gapCheckDays: number;
   collect: Collect;
   discover?: Discover;
+  /** Daily bars for days whose snapshot can no longer be taken; without it such gaps are only reported. */
+  openHistorical?: () => Promise<HistoricalSession>;
+  /** At most this many contracts per missed day are filled from daily bars (IB paces historical requests). */
+  historicalFillLimit?: number;
 }
 
 const DAY = 86_400_000;
@@ -242,6 +255,7 @@ async function gapCheck(slot: SlotJob, deps: HandlerDeps): Promise<{ summary: st
     .filter((planned) => isCollectionType(planned.type) && planned.symbol !== null);
   let requeued = 0;
   const gaps: { key: string; status: string }[] = [];
+  const unrecoverable = new Map<string, { symbol: string; date: string }>();
   for (const planned of expected) {
     const status = await slotStatus(db, planned);
     if (status === "completed") continue;
@@ -252,6 +266,10 @@ async function gapCheck(slot: SlotJob, deps: HandlerDeps): Promise<{ summary: st
     if (now <= planned.validUntil && status !== "partial") {
       if (await queue.enqueueRecovery(queueFor(planned.type), job, `gap:${slot.date}`)) requeued += 1;
       continue;
+    }
+    // The EOD is the day's record; a day without it is what daily bars can partly make up for.
+    if (planned.type === "eod" && status !== "partial") {
+      unrecoverable.set(`${planned.symbol}:${planned.date}`, { symbol: planned.symbol!, date: planned.date });
     }
     await recordQualityIssue(db, {
       date: planned.date,
@@ -264,10 +282,67 @@ async function gapCheck(slot: SlotJob, deps: HandlerDeps): Promise<{ summary: st
   }
   const days = [...new Set(gaps.map((gap) => gap.key.split(":")[2]))];
   if (gaps.length > 0) logger.warn({ days, gaps }, "gap check found missing or partial collections");
+  const filled = await fillFromDailyBars([...unrecoverable.values()], deps);
   return {
-    summary: `${gaps.length} gaps on ${days.length} trading days (${days.join(", ") || "none"}); ${requeued} re-queued`,
+    summary:
+      `${gaps.length} gaps on ${days.length} trading days (${days.join(", ") || "none"}); ${requeued} re-queued` +
+      (deps.openHistorical ? `; ${filled} daily bars stored` : ""),
     records: gaps.length,
   };
+}
+
+/**
+ * A missed day cannot be snapshotted afterwards, but IB still has daily bars for contracts that
+ * have not expired: their close and volume are stored as hist_daily rows at the 16:00 ET close.
+ */
+async function fillFromDailyBars(
+  missedDays: { symbol: string; date: string }[],
+  deps: HandlerDeps,
+): Promise<number> {
+  if (!deps.openHistorical || missedDays.length === 0) return 0;
+  const { db, logger } = deps;
+  const today = toEt(deps.clock.now()).date;
+  let stored = 0;
+  let session: HistoricalSession | null = null;
+  try {
+    for (const day of missedDays) {
+      if (await hasHistoricalFill(db, day.symbol, day.date)) continue;
+      const contracts = await contractsToFill(
+        db,
+        day.symbol,
+        day.date,
+        today,
+        deps.historicalFillLimit ?? 20,
+      );
+      if (contracts.length === 0) continue;
+      session ??= await deps.openHistorical();
+      const close = etInstant(day.date, sessionOf(day.date, "equity")?.closeEt ?? "16:00");
+      for (const contract of contracts) {
+        try {
+          const bars = await session.dailyBars(contract.conId, day.date, 1);
+          const bar = bars.find((candidate) => candidate.date === day.date);
+          if (!bar) continue;
+          await storeDailyBar(db, {
+            contractId: contract.contractId,
+            date: day.date,
+            time: close,
+            close: bar.close,
+            volume: bar.volume,
+          });
+          stored += 1;
+        } catch (error) {
+          logger.warn({ err: error, conId: contract.conId, date: day.date }, "no daily bar for a missed day");
+        }
+      }
+      logger.info(
+        { symbol: day.symbol, date: day.date, contracts: contracts.length },
+        "missed day filled from daily bars",
+      );
+    }
+  } finally {
+    await session?.close();
+  }
+  return stored;
 }
 
 export { ALL_SYMBOLS };

@@ -119,3 +119,57 @@ export async function outcomeCounts(
     count: Number(row.n),
   }));
 }
+
+/** Collection type of rows filled from daily bars after a missed snapshot. */
+export const HISTORICAL_FILL_TYPE = "hist_daily";
+
+/**
+ * Contracts of a symbol worth filling for a missed day: not expired by `today` (IB serves no bars
+ * for expired ones) and quoted by the latest collection before `date`, nearest expiries first.
+ */
+export async function contractsToFill(
+  db: Queryable,
+  symbol: string,
+  date: string,
+  today: string,
+  limit: number,
+): Promise<{ contractId: number; conId: number }[]> {
+  const result = await db.query<{ id: number; ib_con_id: number }>(
+    `SELECT c.id, c.ib_con_id
+       FROM option_chains c
+       JOIN underlying_securities u ON u.id = c.underlying_id
+      WHERE u.symbol = $1 AND c.ib_con_id IS NOT NULL AND c.expiration_date >= $3::date
+        AND c.id IN (SELECT t.contract_id FROM market_data_ticks t
+                      WHERE t.collection_date = (SELECT max(t2.collection_date) FROM market_data_ticks t2
+                                                   JOIN option_chains c2 ON c2.id = t2.contract_id
+                                                  WHERE c2.underlying_id = u.id AND t2.collection_date < $2::date))
+      ORDER BY c.expiration_date, c.strike_price, c.option_type
+      LIMIT $4`,
+    [symbol, date, today, limit],
+  );
+  return result.rows.map((row) => ({ contractId: Number(row.id), conId: Number(row.ib_con_id) }));
+}
+
+export async function hasHistoricalFill(db: Queryable, symbol: string, date: string): Promise<boolean> {
+  const result = await db.query(
+    `SELECT 1 FROM market_data_ticks t
+       JOIN option_chains c ON c.id = t.contract_id
+       JOIN underlying_securities u ON u.id = c.underlying_id
+      WHERE u.symbol = $1 AND t.collection_date = $2 AND t.collection_type = $3 LIMIT 1`,
+    [symbol, date, HISTORICAL_FILL_TYPE],
+  );
+  return result.rows.length > 0;
+}
+
+/** Stores one daily bar as a quote row of type hist_daily at the close; a second store of it is a no-op. */
+export async function storeDailyBar(
+  db: Queryable,
+  row: { contractId: number; date: string; time: Date; close: number; volume: number | null },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO market_data_ticks (time, collection_date, contract_id, collection_type, last_price, close_price, volume)
+     VALUES ($1, $2, $3, $4, $5, $5, $6)
+     ON CONFLICT (contract_id, collection_type, time) DO NOTHING`,
+    [row.time, row.date, row.contractId, HISTORICAL_FILL_TYPE, row.close, row.volume],
+  );
+}

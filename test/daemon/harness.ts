@@ -2,6 +2,7 @@ import { configSchema } from "../../src/config/schema.ts";
 import { etInstant } from "../../src/calendar/index.ts";
 import type { ManualClock } from "../../src/daemon/clock.ts";
 import { Daemon, planFromSchedule } from "../../src/daemon/daemon.ts";
+import type { DaemonOptions } from "../../src/daemon/daemon.ts";
 import type { Collect, CollectionRequest } from "../../src/daemon/handlers.ts";
 import type { QueueConnection } from "../../src/daemon/queue.ts";
 import type { Plan } from "../../src/daemon/slots.ts";
@@ -23,12 +24,15 @@ export function testPlan(): Plan {
 export const TWO_WEEKS = { from: etInstant("2026-03-08", "12:00"), to: etInstant("2026-03-22", "12:00") };
 
 /** A small chain per run: the nearest expiries and one strike each side, so a run takes about a second. */
-export function testConfig(ibPort: number, clientId: number): Config {
+export function testConfig(ibPort: number, clientId: number, maxDaysToExpiry = 1): Config {
   const tier = { range: 0.01, min_strikes: 1 };
   return configSchema.parse({
     symbols: SYMBOLS,
     ib: { port: ibPort, client_id: clientId },
-    selection: { max_days_to_expiry: 1, tiers: { low_iv: tier, normal_iv: tier, high_iv: tier } },
+    selection: {
+      max_days_to_expiry: maxDaysToExpiry,
+      tiers: { low_iv: tier, normal_iv: tier, high_iv: tier },
+    },
     collect: { include_vix: false, connect_attempts: 2 },
     schedule: { timezone: "Asia/Jerusalem" },
   });
@@ -72,6 +76,7 @@ export function startDaemon(options: {
   plan: Plan;
   daemonId: string;
   loop?: boolean;
+  openHistorical?: DaemonOptions["openHistorical"];
 }): Promise<Daemon> {
   return Daemon.start({
     db: options.db,
@@ -84,6 +89,8 @@ export function startDaemon(options: {
     collect: options.collect,
     daemonId: options.daemonId,
     loop: options.loop ?? false,
+    openHistorical: options.openHistorical,
+    historicalFillLimit: 5,
     firstStartLookbackMs: 0,
     tickMs: 60_000,
     queueOptions: {

@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { etInstant } from "../../src/calendar/index.ts";
+import { ManualClock } from "../../src/daemon/clock.ts";
+import { openDaemonDatabase } from "../../src/daemon/engine.ts";
+import type { DaemonDatabase } from "../../src/daemon/engine.ts";
+import { openHistoricalSession } from "../../src/ib/historical.ts";
+import { startSimulator } from "../../src/sim/server.ts";
+import type { Simulator } from "../../src/sim/server.ts";
+import { migrate } from "../../src/store/migrate.ts";
+import { CollectorProbe, settle, startDaemon, testConfig, testPlan } from "./harness.ts";
+
+describe("gap check", () => {
+  let handle: DaemonDatabase;
+  let sim: Simulator;
+  beforeAll(async () => {
+    handle = await openDaemonDatabase({ dataDir: "memory://" });
+    await migrate(handle.db);
+    sim = await startSimulator({
+      port: 0,
+      start: { date: "2026-03-09", timeEt: "16:44" },
+      rate: Infinity,
+      lines: Infinity,
+    });
+  });
+  afterAll(async () => {
+    await sim?.close();
+    await handle?.db.close();
+  });
+
+  it(
+    "fills a missed EOD from daily bars of the contracts that have not expired",
+    { timeout: 120_000 },
+    async () => {
+      const clock = new ManualClock(etInstant("2026-03-09", "16:44"));
+      const move = (instant: Date) => {
+        clock.set(instant);
+        sim.clock.set(instant);
+      };
+      const probe = new CollectorProbe();
+      const daemon = await startDaemon({
+        ...handle,
+        clock,
+        plan: testPlan(),
+        collect: probe.collectFor(handle.db, testConfig(sim.port, 41, 7)),
+        daemonId: "gaps",
+        openHistorical: () => openHistoricalSession({ host: sim.host, port: sim.port, clientId: 42 }),
+      });
+      try {
+        await daemon.scheduler.tick();
+        move(etInstant("2026-03-09", "16:45"));
+        await daemon.scheduler.tick();
+        await settle([daemon]);
+        expect(probe.collected.get("eod:SPY:2026-03-09")).toBe(1);
+
+        // Off all Tuesday: Tuesday's EOD window closes at Wednesday's open, before the daemon is back.
+        move(etInstant("2026-03-11", "10:00"));
+        await daemon.scheduler.tick();
+        await settle([daemon]);
+
+        const eod = await handle.db.query<{ status: string }>(
+          "SELECT status FROM daily_collection_status WHERE collection_type = 'eod' AND collection_date = '2026-03-10'",
+        );
+        expect(eod.rows).toEqual([{ status: "missed" }]);
+        const gapCheck = await handle.db.query<{ status: string; error_message: string }>(
+          "SELECT status, error_message FROM daily_collection_status WHERE collection_type = 'gap_check' AND collection_date = '2026-03-11'",
+        );
+        expect(gapCheck.rows[0]?.status).toBe("completed");
+        expect(gapCheck.rows[0]?.error_message).toMatch(/2026-03-10/);
+        const bars = await handle.db.query<{ n: number; priced: number; at: Date }>(
+          `SELECT count(*)::int AS n, count(close_price)::int AS priced, min(time) AS at
+           FROM market_data_ticks WHERE collection_type = 'hist_daily' AND collection_date = '2026-03-10'`,
+        );
+        expect(bars.rows[0]!.n).toBe(5);
+        expect(bars.rows[0]!.priced).toBe(5);
+        expect(new Date(bars.rows[0]!.at).toISOString()).toBe(etInstant("2026-03-10", "16:00").toISOString());
+        const issue = await handle.db.query<{ rule: string }>(
+          "SELECT rule FROM data_quality_issues WHERE collection_type = 'eod' AND collection_date = '2026-03-10'",
+        );
+        expect(issue.rows).toEqual([{ rule: "collection_gap" }]);
+      } finally {
+        await daemon.stop(1_000);
+      }
+    },
+  );
+});
