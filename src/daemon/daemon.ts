@@ -5,7 +5,7 @@ import type { PlanOptions } from "../schedule/index.ts";
 import type { Database } from "../store/database.ts";
 import type { Logger } from "../logger.ts";
 import type { Clock } from "./clock.ts";
-import { handleSlot } from "./handlers.ts";
+import { handleSlot, recordSlotDeadLetter } from "./handlers.ts";
 import type { Collect, Discover, HandlerDeps } from "./handlers.ts";
 import { readScheduleHealth } from "./health.ts";
 import type { ScheduleHealth } from "./health.ts";
@@ -108,6 +108,7 @@ export class Daemon {
         }
       });
     }
+    await queue.workDeadLetters((slot) => recordSlotDeadLetter(slot, options));
     if (options.loop !== false) daemon.#loop = daemon.scheduler.run(daemon.#abort.signal);
     options.logger.info({ daemonId }, "daemon started");
     return daemon;

@@ -15,6 +15,7 @@ import {
 } from "./ledger.ts";
 import type { RunOutcome } from "./ledger.ts";
 import type { HistoricalSession } from "../ib/historical.ts";
+import { recordDeadLetter } from "../store/repositories/dead-letters.ts";
 import {
   contractsToFill,
   expiredWithoutExpiryData,
@@ -346,3 +347,32 @@ async function fillFromDailyBars(
 }
 
 export { ALL_SYMBOLS };
+
+/**
+ * A slot whose retries ran out: recorded in collection_dead_letters (the table `chainvault status`
+ * and the alerts read) with the last error, for a person to look at or replay.
+ */
+export async function recordSlotDeadLetter(
+  slot: SlotJob,
+  deps: Pick<HandlerDeps, "db" | "logger">,
+): Promise<void> {
+  const failures = await deps.db.query<{ detail: string | null; attempts: number }>(
+    `SELECT (array_agg(detail ORDER BY id DESC))[1] AS detail, count(*)::int AS attempts
+       FROM daemon_slot_runs WHERE slot_key = $1 AND outcome = 'failed'`,
+    [slot.key],
+  );
+  const last = failures.rows[0];
+  await recordDeadLetter(deps.db, {
+    collectionDate: slot.date,
+    symbol: slot.symbol ?? ALL_SYMBOLS,
+    collectionType: slot.type,
+    category: "permanent",
+    errorMessage: `retries exhausted: ${last?.detail ?? "no error recorded"}`,
+    attempts: last?.attempts ?? 0,
+    payload: slot,
+  });
+  deps.logger.error(
+    { slot: slot.key, attempts: last?.attempts, lastError: last?.detail },
+    "slot dead-lettered: its retries ran out (see collection_dead_letters; run it by hand with `chainvault collect`)",
+  );
+}

@@ -172,6 +172,18 @@ export class SlotQueue {
     this.#workers.push(workerId);
   }
 
+  /** Registers a worker on the dead-letter queue: it sees each slot whose retries ran out, once. */
+  async workDeadLetters(handler: (slot: SlotJob) => Promise<void>): Promise<void> {
+    const workerId = await this.#boss.work<SlotJob>(
+      DEAD_LETTER_QUEUE,
+      { batchSize: 1, pollingIntervalSeconds: this.#options.pollingIntervalSeconds ?? 2 },
+      async (jobs: Job<SlotJob>[]) => {
+        for (const job of jobs) await handler(job.data);
+      },
+    );
+    this.#workers.push(workerId);
+  }
+
   /** Makes this process's workers look for jobs now instead of at their next poll. */
   wake(): void {
     if (this.#stopped) return;

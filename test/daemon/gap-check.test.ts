@@ -83,3 +83,57 @@ describe("gap check", () => {
     },
   );
 });
+
+describe("retries and the dead-letter queue", () => {
+  let handle: DaemonDatabase;
+  beforeAll(async () => {
+    handle = await openDaemonDatabase({ dataDir: "memory://" });
+    await migrate(handle.db);
+  });
+  afterAll(async () => {
+    await handle?.db.close();
+  });
+
+  it("retries a failing slot with backoff, then dead-letters it once", { timeout: 60_000 }, async () => {
+    const clock = new ManualClock(etInstant("2026-03-09", "16:44"));
+    let attempts = 0;
+    const daemon = await startDaemon({
+      ...handle,
+      clock,
+      plan: testPlan(),
+      collect: async () => {
+        attempts += 1;
+        throw new Error("gateway unreachable (test)");
+      },
+      daemonId: "failing",
+      retryLimit: 2,
+    });
+    try {
+      await daemon.scheduler.tick();
+      clock.set(etInstant("2026-03-09", "16:45"));
+      await daemon.scheduler.tick();
+      await settle([daemon]);
+      const deadline = Date.now() + 20_000;
+      let rows: { error_message: string; attempts: number; collection_type: string }[] = [];
+      while (rows.length === 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        daemon.queue.wake();
+        rows = (
+          await handle.db.query<{ error_message: string; attempts: number; collection_type: string }>(
+            "SELECT error_message, attempts, collection_type FROM collection_dead_letters",
+          )
+        ).rows;
+      }
+      expect(attempts).toBe(3);
+      expect(rows).toEqual([
+        {
+          error_message: "retries exhausted: gateway unreachable (test)",
+          attempts: 3,
+          collection_type: "eod",
+        },
+      ]);
+    } finally {
+      await daemon.stop(1_000);
+    }
+  });
+});

@@ -77,6 +77,7 @@ export function startDaemon(options: {
   daemonId: string;
   loop?: boolean;
   openHistorical?: DaemonOptions["openHistorical"];
+  retryLimit?: number;
 }): Promise<Daemon> {
   return Daemon.start({
     db: options.db,
@@ -95,6 +96,7 @@ export function startDaemon(options: {
     tickMs: 60_000,
     queueOptions: {
       pollingIntervalSeconds: 0.5,
+      retryLimit: options.retryLimit ?? 4,
       retryDelaySeconds: 1,
       retryDelayMaxSeconds: 2,
       heartbeatSeconds: 10,
