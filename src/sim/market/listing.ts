@@ -16,7 +16,21 @@ function parts(date: IsoDate): [number, number, number] {
 }
 
 /** The kinds an expiry date belongs to for this underlying, with the calendar day it was listed. */
+const listingCache = new Map<string, { listed: IsoDate; kind: ExpiryKind } | undefined>();
+
 export function listingOf(
+  spec: UnderlyingSpec,
+  expiry: IsoDate,
+): { listed: IsoDate; kind: ExpiryKind } | undefined {
+  const key = `${spec.symbol}|${expiry}`;
+  if (listingCache.has(key)) return listingCache.get(key);
+  if (listingCache.size > 20_000) listingCache.clear();
+  const listing = computeListing(spec, expiry);
+  listingCache.set(key, listing);
+  return listing;
+}
+
+function computeListing(
   spec: UnderlyingSpec,
   expiry: IsoDate,
 ): { listed: IsoDate; kind: ExpiryKind } | undefined {

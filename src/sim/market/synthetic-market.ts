@@ -87,8 +87,12 @@ function roundTo(value: number, tick: number): number {
   return Math.round(value / tick) * tick;
 }
 
+const POWERS = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000];
+
+/** Rounds to a few decimals (what goes on the wire), cheaply: this runs for every field of every quote. */
 function fix(value: number, decimals = 4): number {
-  return Number(value.toFixed(decimals));
+  const power = POWERS[decimals] ?? 10 ** decimals;
+  return Math.round(value * power) / power;
 }
 
 function floorMinute(instant: Date): Date {
@@ -104,6 +108,7 @@ export class SyntheticMarket {
   private readonly chainCache = new Map<string, OptionContract[]>();
   private readonly strikeCache = new Map<string, number[]>();
   private readonly spotCache = new Map<string, number>();
+  private readonly previousCloseCache = new Map<string, number>();
 
   constructor(readonly seed: number) {
     for (const spec of UNDERLYINGS) this.walks.set(spec.symbol, new DailyWalk(seed, spec));
@@ -453,13 +458,23 @@ export class SyntheticMarket {
     return { bid: fix(bid, 2), ask: fix(ask, 2) };
   }
 
+  private previousClose(symbol: string, date: IsoDate): number {
+    const key = `${symbol}|${date}`;
+    let close = this.previousCloseCache.get(key);
+    if (close === undefined) {
+      close = this.walk(symbol).closeOn(addDays(date, -1));
+      if (this.previousCloseCache.size > 10_000) this.previousCloseCache.clear();
+      this.previousCloseCache.set(key, close);
+    }
+    return close;
+  }
+
   /** Open interest of a contract on date (a daily figure, as of the previous close). */
   openInterest(contract: OptionContract, date: IsoDate): number {
     const spec = this.spec(contract.symbol);
     const listing = listingOf(spec, contract.expiry);
     if (!listing || date < listing.listed || date > contract.expiry) return 0;
-    const walk = this.walk(contract.symbol);
-    const previousClose = walk.closeOn(addDays(date, -1));
+    const previousClose = this.previousClose(contract.symbol, date);
     const years = Math.max((Date.parse(contract.expiry) - Date.parse(date)) / YEAR_MS, 1 / 365);
     const vol = atmVol(spec, years, 1);
     const standardized =
