@@ -1,0 +1,92 @@
+// bench/collect: a full EOD collection of SPY + PLTR + TSLA (selection: all) against the simulated gateway at
+// IB's default limits (50 msg/s, 100 lines), into PGlite in a temporary directory, with the default pacer.
+// Prints wall time, the pacing lower bound, their ratio (goal <= 1.15) and peak RSS (goal <= 200 MB).
+// The gateway runs in its own process, so the RSS is the collector's (PGlite included).
+//   npm run bench:collect [-- --symbols SPY,PLTR,TSLA --date 2025-01-15]
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { parseArgs } from "node:util";
+import pino from "pino";
+import { runCollection } from "../src/collect/run.ts";
+import { configSchema } from "../src/config/schema.ts";
+import { clientOptionsFromConfig, IbClient } from "../src/ib/client.ts";
+import { migrate } from "../src/store/migrate.ts";
+import { openDatabase } from "../src/store/open.ts";
+
+const { values } = parseArgs({
+  options: {
+    symbols: { type: "string", default: "SPY,PLTR,TSLA" },
+    date: { type: "string", default: "2025-01-15" },
+  },
+});
+const symbols = values.symbols.split(",");
+const date = values.date;
+
+async function startGateway(): Promise<{ host: string; port: number; stop(): Promise<void> }> {
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      path.join(import.meta.dirname, "sim-process.ts"),
+      JSON.stringify({ port: 0, start: { date, timeEt: "16:45" }, rate: 50, lines: 100 }),
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once("line", resolve);
+    child.once("exit", (code) => reject(new Error(`simulator exited with ${code}`)));
+  });
+  const address = JSON.parse(line) as { host: string; port: number };
+  return {
+    ...address,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+const logger = pino({ level: process.env.CHAINVAULT_LOG_LEVEL ?? "warn" });
+const dataDir = await mkdtemp(path.join(tmpdir(), "chainvault-bench-collect-"));
+const gateway = await startGateway();
+const config = configSchema.parse({
+  selection: { mode: "all" },
+  ib: { host: gateway.host, port: gateway.port },
+});
+const db = await openDatabase({ dataDir });
+await migrate(db);
+const ib = await IbClient.connect({
+  ...clientOptionsFromConfig(config, logger),
+  clockWarnThresholdMs: Infinity,
+});
+try {
+  const started = performance.now();
+  const summary = await runCollection({ symbols, type: "eod", date }, { db, ib, config, logger });
+  const wall = (performance.now() - started) / 1000;
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  for (const entry of summary.symbols) {
+    console.log(
+      `${entry.symbol.padEnd(5)} ${entry.status.padEnd(9)} selected ${String(entry.contracts_selected).padStart(5)}  stored ${String(entry.quotes_stored).padStart(5)}  coverage ${(entry.coverage * 100).toFixed(2)}%  ${entry.duration_s.toFixed(1)} s`,
+    );
+  }
+  const ratio = wall / summary.pacing_lower_bound_s;
+  console.log(
+    `pacer: ${config.ib.max_messages_per_second} msg/s, ${config.ib.max_market_data_lines} lines; gateway: 50 msg/s, 100 lines`,
+  );
+  console.log(`messages sent:       ${summary.messages_sent}`);
+  console.log(`wall time:           ${wall.toFixed(1)} s`);
+  console.log(`pacing lower bound:  ${summary.pacing_lower_bound_s.toFixed(1)} s`);
+  console.log(`ratio:               ${ratio.toFixed(3)} (goal <= 1.15)`);
+  console.log(`peak RSS:            ${peakRssMb.toFixed(0)} MB (goal <= 200 MB)`);
+  console.log(`IB errors received:  ${JSON.stringify(Object.fromEntries(ib.errorCounts))}`);
+} finally {
+  await ib.close();
+  await db.close();
+  await gateway.stop();
+  await rm(dataDir, { recursive: true, force: true });
+}
