@@ -8,70 +8,107 @@
  * is never what limits a collection benchmark. Prints requests/s, server messages/s and the ratio to 50 msg/s.
  */
 import { parseArgs } from "node:util";
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { EventName, IBApi } from "@stoqey/ib";
+import { SyntheticMarket } from "../src/sim/market/synthetic-market.ts";
 import { startSimulator } from "../src/sim/server.ts";
 
-const { values: args } = parseArgs({
-  options: {
-    snapshots: { type: "string", default: "4000" },
-    latency: { type: "string", default: "50" },
-  },
-});
-const SNAPSHOTS = Number(args.snapshots);
-const IB_RATE = 50;
-const DATE = "2026-01-14";
+type WorkerRequest = "stats" | "close";
 
-const sim = await startSimulator({
-  port: 0,
-  seed: 1,
-  start: { date: DATE, timeEt: "11:00" },
-  rate: Infinity,
-  lines: Infinity,
-  snapshotLatencyMs: Number(args.latency),
-});
-const contracts = ["SPY", "PLTR", "TSLA"].flatMap((symbol) => sim.market.chain(symbol, DATE));
-if (contracts.length < SNAPSHOTS)
-  console.log(`note: the chains hold ${contracts.length} contracts; requesting some twice`);
-
-const api = new IBApi({ host: sim.host, port: sim.port, clientId: 1, maxReqPerSec: 1_000_000 });
-const decodeErrors: string[] = [];
-api.on(EventName.error, (error: Error, code: number) => {
-  if (code === 505) decodeErrors.push(error.message);
-});
-await new Promise<void>((resolve) => {
-  api.once(EventName.nextValidId, () => resolve());
-  api.connect(1);
-});
-
-const before = sim.stats();
-let ended = 0;
-const started = performance.now();
-const done = new Promise<void>((resolve) => {
-  api.on(EventName.tickSnapshotEnd, () => {
-    ended++;
-    if (ended === SNAPSHOTS) resolve();
+if (!isMainThread) {
+  // The simulator runs in its own thread, as the gateway would run in its own process: the client's decoding
+  // does not share a core with the server.
+  const sim = await startSimulator({
+    port: 0,
+    seed: 1,
+    start: { date: "2026-01-14", timeEt: "11:00" },
+    rate: Infinity,
+    lines: Infinity,
+    snapshotLatencyMs: (workerData as { latency: number }).latency,
   });
-});
-for (let i = 0; i < SNAPSHOTS; i++) {
-  const contract = contracts[i % contracts.length];
-  api.reqMktData(10_000 + i, { conId: contract?.conId, exchange: "SMART" }, "", true, false);
+  parentPort?.on("message", async (request: WorkerRequest) => {
+    if (request === "stats") parentPort?.postMessage({ stats: sim.stats() });
+    if (request === "close") {
+      await sim.close();
+      parentPort?.close();
+    }
+  });
+  parentPort?.postMessage({ port: sim.port });
+} else {
+  await runBenchmark();
 }
-await done;
-const seconds = (performance.now() - started) / 1000;
-const after = sim.stats();
-api.disconnect();
-await sim.close();
 
-const requests = after.messagesReceived - before.messagesReceived;
-const served = after.messagesSent - before.messagesSent;
-const requestsPerSecond = requests / seconds;
-console.log(
-  `snapshots:            ${SNAPSHOTS} in ${seconds.toFixed(2)} s (snapshot latency ${args.latency} ms)`,
-);
-console.log(`client requests/s:    ${requestsPerSecond.toFixed(0)}`);
-console.log(
-  `server messages/s:    ${(served / seconds).toFixed(0)} (${(served / SNAPSHOTS).toFixed(1)} messages per snapshot)`,
-);
-console.log(`ratio to IB's ${IB_RATE} msg/s: ${(requestsPerSecond / IB_RATE).toFixed(1)}x (goal >= 20x)`);
-console.log(`decode errors (505):  ${decodeErrors.length}`);
-process.exitCode = decodeErrors.length === 0 ? 0 : 1;
+async function runBenchmark(): Promise<void> {
+  const { values: args } = parseArgs({
+    options: {
+      snapshots: { type: "string", default: "4000" },
+      latency: { type: "string", default: "50" },
+    },
+  });
+  const SNAPSHOTS = Number(args.snapshots);
+  const IB_RATE = 50;
+  const DATE = "2026-01-14";
+
+  const worker = new Worker(new URL(import.meta.url), { workerData: { latency: Number(args.latency) } });
+  const ask = <T>(request: WorkerRequest | undefined, key: string): Promise<T> =>
+    new Promise((resolve) => {
+      const listener = (message: Record<string, T>) => {
+        if (!(key in message)) return;
+        worker.off("message", listener);
+        resolve(message[key] as T);
+      };
+      worker.on("message", listener);
+      if (request) worker.postMessage(request);
+    });
+  const port = await ask<number>(undefined, "port");
+  const stats = () => ask<{ messagesReceived: number; messagesSent: number }>("stats", "stats");
+  // The same seed gives the same chains and conIds as the simulator's market.
+  const market = new SyntheticMarket(1);
+  const contracts = ["SPY", "PLTR", "TSLA"].flatMap((symbol) => market.chain(symbol, DATE));
+  if (contracts.length < SNAPSHOTS)
+    console.log(`note: the chains hold ${contracts.length} contracts; requesting some twice`);
+
+  const api = new IBApi({ host: "127.0.0.1", port, clientId: 1, maxReqPerSec: 1_000_000 });
+  const decodeErrors: string[] = [];
+  api.on(EventName.error, (error: Error, code: number) => {
+    if (code === 505) decodeErrors.push(error.message);
+  });
+  await new Promise<void>((resolve) => {
+    api.once(EventName.nextValidId, () => resolve());
+    api.connect(1);
+  });
+
+  const before = await stats();
+  let ended = 0;
+  const started = performance.now();
+  const done = new Promise<void>((resolve) => {
+    api.on(EventName.tickSnapshotEnd, () => {
+      ended++;
+      if (ended === SNAPSHOTS) resolve();
+    });
+  });
+  for (let i = 0; i < SNAPSHOTS; i++) {
+    const contract = contracts[i % contracts.length];
+    api.reqMktData(10_000 + i, { conId: contract?.conId, exchange: "SMART" }, "", true, false);
+  }
+  await done;
+  const seconds = (performance.now() - started) / 1000;
+  const after = await stats();
+  api.disconnect();
+  worker.postMessage("close");
+  await new Promise((resolve) => worker.once("exit", resolve));
+
+  const requests = after.messagesReceived - before.messagesReceived;
+  const served = after.messagesSent - before.messagesSent;
+  const requestsPerSecond = requests / seconds;
+  console.log(
+    `snapshots:            ${SNAPSHOTS} in ${seconds.toFixed(2)} s (snapshot latency ${args.latency} ms)`,
+  );
+  console.log(`client requests/s:    ${requestsPerSecond.toFixed(0)}`);
+  console.log(
+    `server messages/s:    ${(served / seconds).toFixed(0)} (${(served / SNAPSHOTS).toFixed(1)} messages per snapshot)`,
+  );
+  console.log(`ratio to IB's ${IB_RATE} msg/s: ${(requestsPerSecond / IB_RATE).toFixed(1)}x (goal >= 20x)`);
+  console.log(`decode errors (505):  ${decodeErrors.length}`);
+  process.exitCode = decodeErrors.length === 0 ? 0 : 1;
+}
