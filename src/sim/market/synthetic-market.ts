@@ -504,6 +504,12 @@ export class SyntheticMarket {
     return Math.round(daily * fraction);
   }
 
+  /** The model quote (prices, sizes, OI, volume, IV and greeks) of a conId at instant; undefined if never listed. */
+  quote(conId: number, instant: Date): OptionQuote | undefined {
+    const contract = this.contract(conId);
+    return contract ? this.optionQuote(contract, instant) : undefined;
+  }
+
   /** Everything IB sends for an option at instant (the server decides what is visible for the data type). */
   optionQuote(contract: OptionContract, instant: Date): OptionQuote {
     const spec = this.spec(contract.symbol);
