@@ -169,7 +169,10 @@ async function benchPglite(rows: QuoteRow[]): Promise<void> {
     await db.close();
     console.log(`pglite: after close:            ${sizes(dataDir)}`);
     db = await openDatabase({ dataDir });
-    const vacuum = await timed(() => db.exec("VACUUM (ANALYZE) market_data_ticks; CHECKPOINT"));
+    const vacuum = await timed(async () => {
+      await db.exec("VACUUM (ANALYZE) market_data_ticks");
+      await db.exec("CHECKPOINT");
+    });
     console.log(`pglite: after VACUUM + CHECKPOINT (${vacuum.ms.toFixed(0)} ms): ${sizes(dataDir)}`);
     const count = await db.query<{ n: number }>("SELECT count(*) AS n FROM market_data_ticks");
     console.log(`pglite: rows stored: ${fmt(count.rows[0]!.n)}`);

@@ -2,7 +2,7 @@ import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import type { Database } from "./database.ts";
 import { lockDataDir } from "./data-dir-lock.ts";
-import { wrapPglite } from "./pglite.ts";
+import { walStartParams, wrapPglite } from "./pglite.ts";
 import type { PgliteLike } from "./pglite.ts";
 import { openPostgres } from "./postgres.ts";
 import type { Logger } from "../logger.ts";
@@ -34,13 +34,13 @@ export async function openEmbedded(
   logger?: Logger,
 ): Promise<{ db: Database; pglite: PGlite }> {
   if (dataDir.startsWith("memory://")) {
-    const pglite = await PGlite.create(dataDir);
+    const pglite = await PGlite.create(dataDir, { startParams: walStartParams(PGlite.defaultStartParams) });
     return { db: await wrapPglite(pglite as unknown as PgliteLike), pglite };
   }
   const absolute = path.resolve(dataDir);
   const release = await lockDataDir(absolute);
   try {
-    const pglite = await PGlite.create(absolute);
+    const pglite = await PGlite.create(absolute, { startParams: walStartParams(PGlite.defaultStartParams) });
     logger?.debug({ dataDir: absolute }, "opened embedded database");
     return { db: await wrapPglite(pglite as unknown as PgliteLike, { onClose: release }), pglite };
   } catch (error) {
