@@ -160,6 +160,26 @@ describe("simulated gateway: contracts and chains", () => {
     expect(vix?.contract.conId).toBe(13455763);
   });
 
+  it("lists new expiries and strikes and drops expired ones as simulated weeks pass; conIds stay the same", async () => {
+    const before = await chainParameters(client, 301, "TSLA", 76792991);
+    const smartBefore = before.find((row) => row.exchange === "SMART") as ChainRow;
+    const start = sim.clock.now();
+    sim.clock.set(new Date(start.getTime() + 21 * 86_400_000));
+    try {
+      const after = await chainParameters(client, 302, "TSLA", 76792991);
+      const smartAfter = after.find((row) => row.exchange === "SMART") as ChainRow;
+      expect(smartAfter.expirations).not.toContain("20260116");
+      expect(smartAfter.expirations.some((expiry) => !smartBefore.expirations.includes(expiry))).toBe(true);
+      const kept = sim.market.chain("TSLA", TODAY).filter((c) => c.expiry === "2026-03-20");
+      const later = sim.market.chain("TSLA", "2026-02-04").filter((c) => c.expiry === "2026-03-20");
+      for (const contract of kept)
+        expect(later.find((c) => c.conId === contract.conId)?.strike).toBe(contract.strike);
+      expect(later.length).toBeGreaterThanOrEqual(kept.length);
+    } finally {
+      sim.clock.set(start);
+    }
+  });
+
   it("answers an unknown contract or a strike that does not exist with 200", async () => {
     client.api.reqContractDetails(205, {
       symbol: "NOPE",

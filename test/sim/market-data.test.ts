@@ -1,4 +1,4 @@
-import { MarketDataType, OptionType, SecType, type Contract } from "@stoqey/ib";
+import { EventName, MarketDataType, OptionType, SecType, type Contract } from "@stoqey/ib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OptionContract } from "../../src/sim/market/contracts.ts";
 import type { Simulator } from "../../src/sim/server.ts";
@@ -102,6 +102,28 @@ describe("simulated gateway: market data", () => {
     expect(collector.ticks.sizes.get(27)).toBeGreaterThan(1000);
     client.api.cancelMktData(303);
     collector.stop();
+  });
+
+  it("streams new quotes as simulated time moves", async () => {
+    const collector = collectTicks(client.api, 308);
+    const bids: number[] = [];
+    const listener = (id: number, type: number, value: number) => {
+      if (id === 308 && type === 1) bids.push(value);
+    };
+    client.api.on(EventName.tickPrice, listener);
+    client.api.reqMktData(308, optionContract(nearMoney), "", false, false);
+    await eventually(() => bids.length === 1, 3000, "first bid");
+    const start = sim.clock.now();
+    sim.clock.set(new Date(start.getTime() + 47 * 60_000));
+    try {
+      await eventually(() => bids.length >= 2, 3000, "an updated bid");
+      expect(bids[1]).toBe(sim.market.optionQuote(nearMoney, sim.clock.now()).bid);
+    } finally {
+      sim.clock.set(start);
+      client.api.off(EventName.tickPrice, listener);
+      client.api.cancelMktData(308);
+      collector.stop();
+    }
   });
 
   it("quotes the VIX index without bid/ask", async () => {
