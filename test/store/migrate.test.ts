@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../src/store/database.ts";
 import { loadMigrations, migrate } from "../../src/store/migrate.ts";
 import { openDatabase } from "../../src/store/open.ts";
+import { insertQuotes } from "../../src/store/repositories/quotes.ts";
 import { createServerDatabase, openTestDatabase } from "../helpers/db.ts";
 import type { TestDatabase, TestEngine } from "../helpers/db.ts";
 import { runCli } from "../helpers/cli.ts";
@@ -169,6 +170,25 @@ describe("TimescaleDB features on the TimescaleDB test engine", () => {
     console.log(
       `compression of 10,000 EOD rows: ${before} -> ${after} bytes (${(before / after).toFixed(2)}x)`,
     );
+  });
+
+  it("keeps one copy when quotes already in a compressed chunk are stored again", async () => {
+    const compressed = await db.query<{ n: number }>(
+      "SELECT count(*) AS n FROM timescaledb_information.chunks WHERE hypertable_name = 'market_data_ticks' AND is_compressed",
+    );
+    expect(compressed.rows[0]!.n).toBeGreaterThan(0);
+    const rows = [1, 2, 3].map((contractId) => ({
+      time: new Date("2025-01-03T21:45:00Z"),
+      collectionDate: "2025-01-03",
+      contractId,
+      collectionType: "eod",
+      bidPrice: 1.23,
+    }));
+    expect(await insertQuotes(db, rows)).toBe(0);
+    const fresh = rows.map((row) => ({ ...row, collectionType: "settlement" }));
+    expect(await insertQuotes(db, [...rows, ...fresh])).toBe(3);
+    const count = await db.query<{ n: number }>("SELECT count(*) AS n FROM market_data_ticks");
+    expect(count.rows[0]!.n).toBe(10_003);
   });
 });
 
