@@ -30,7 +30,11 @@ export interface Database extends Queryable {
   readonly engine: Engine;
   /** Whether TimescaleDB features (hypertables, compression, continuous aggregates) are on. */
   readonly timescale: boolean;
-  /** Runs `work` on one connection in one transaction: committed when it resolves, rolled back when it throws. */
+  /**
+   * Runs `work` on one connection in one transaction: committed when it resolves, rolled back when
+   * it throws. Inside `work` use only `tx`: PGlite has a single session, so a call on the outer
+   * Database waits for the transaction to end — a deadlock if the transaction waits for it.
+   */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Re-reads whether the timescaledb extension is installed (after migrations created it). */
   refreshCapabilities(): Promise<void>;
