@@ -1,32 +1,20 @@
 import type { Socket } from "node:net";
 import type { Logger } from "../logger.ts";
-import { findContracts, type Resolved } from "./contract-lookup.ts";
+import { findContracts } from "./contract-lookup.ts";
 import { chainParameterMessages, optionContractData, underlyingContractData } from "./contract-data.ts";
 import { inWindow } from "./faults.ts";
 import { answerHistorical, type HistoricalRequest } from "./historical.ts";
 import { HistoricalPacer, MessageRateLimiter } from "./limits.ts";
 import { etOf } from "./market/et-time.ts";
+import { MarketDataLines } from "./market-data-lines.ts";
 import { encodeFrame, InboundParser, type Field } from "./protocol/framing.ts";
 import { FieldReader, readContract, ShortMessageError } from "./protocol/fields.ts";
-import { IN, MAX_SERVER_VERSION, OUT, STREAMING_GENERIC_TICKS } from "./protocol/ids.ts";
+import { IN, MAX_SERVER_VERSION, OUT } from "./protocol/ids.ts";
 import type { ServerContext } from "./server-context.ts";
-import { tickMessages, type Delivery } from "./ticks.ts";
 
 /** A client that stops reading gets disconnected once this much output is queued for it. */
 const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
-const DELAYED_MINUTES = 15;
 const ACCOUNT = "DU1234567";
-
-interface MarketDataLine {
-  reqId: number;
-  target: Resolved;
-  snapshot: boolean;
-  generic: Set<string>;
-  requestedType: number;
-  subscribed: boolean;
-  timer?: NodeJS.Timeout;
-  lastSent?: string;
-}
 
 type Phase = "handshake" | "start" | "ready" | "closed";
 
@@ -38,12 +26,11 @@ export class ClientSession {
   private phase: Phase = "handshake";
   private readonly parser = new InboundParser();
   private marketDataType = 1;
-  private readonly lines = new Map<number, MarketDataLine>();
+  private readonly marketData: MarketDataLines;
   private readonly historical = new Map<number, NodeJS.Timeout>();
   private readonly rate: MessageRateLimiter;
   private readonly pacer: HistoricalPacer;
   private sentMessages = 0;
-  private tickMessagesSent = 0;
   private nextOrderId = 1;
   private readonly log: Logger;
 
@@ -56,6 +43,14 @@ export class ClientSession {
     this.log = context.logger.child({ connection: id });
     this.rate = new MessageRateLimiter(context.options.rate);
     this.pacer = new HistoricalPacer(context.options.historicalPacing);
+    this.marketData = new MarketDataLines(
+      {
+        send: (fields) => this.send(fields),
+        error: (id, code, message) => this.error(id, code, message),
+        later: (ms, action) => this.later(ms, action),
+      },
+      context,
+    );
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("error", (error) => this.log.debug({ err: error.message }, "socket error"));
@@ -110,9 +105,8 @@ export class ClientSession {
   private dispose(): void {
     if (this.phase === "closed") return;
     this.phase = "closed";
-    for (const line of this.lines.values()) if (line.timer) clearTimeout(line.timer);
+    this.marketData.clear();
     for (const timer of this.historical.values()) clearTimeout(timer);
-    this.lines.clear();
     this.historical.clear();
     this.context.sessions.delete(this);
   }
@@ -128,8 +122,7 @@ export class ClientSession {
         "Connectivity between IB and Trader Workstation has been restored - data maintained.",
       );
     if (state === "lost-data") {
-      for (const line of this.lines.values()) if (line.timer) clearTimeout(line.timer);
-      this.lines.clear();
+      this.marketData.clear();
       this.error(-1, 1101, "Connectivity between IB and Trader Workstation has been restored - data lost.");
     }
   }
@@ -233,10 +226,10 @@ export class ClientSession {
     this.log.debug({ fields }, "request");
     switch (messageId) {
       case IN.REQ_MKT_DATA:
-        return this.onReqMktData(reader);
+        return this.marketData.request(reader, this.marketDataType, this.today());
       case IN.CANCEL_MKT_DATA:
         reader.str();
-        return this.onCancelMktData(reader.int() ?? -1);
+        return this.marketData.cancel(reader.int() ?? -1);
       case IN.REQ_CONTRACT_DATA:
         return this.onReqContractData(reader);
       case IN.REQ_SEC_DEF_OPT_PARAMS:
@@ -353,170 +346,6 @@ export class ClientSession {
   }
 
   // ---- market data ------------------------------------------------------------------------------------------
-
-  private onReqMktData(reader: FieldReader): void {
-    reader.str();
-    const reqId = reader.int() ?? -1;
-    const fields = readContract(reader);
-    if (fields.secType === "BAG") {
-      const legs = reader.int() ?? 0;
-      for (let i = 0; i < legs * 4; i++) reader.str();
-    }
-    if (reader.bool()) {
-      reader.str();
-      reader.str();
-      reader.str();
-    }
-    const genericList = reader.str();
-    const snapshot = reader.bool();
-    const generic = new Set(
-      genericList
-        .split(",")
-        .map((tick) => tick.trim())
-        .filter((tick) => tick !== ""),
-    );
-    const context = this.context;
-    if (snapshot && [...generic].some((tick) => STREAMING_GENERIC_TICKS.has(tick))) {
-      this.error(
-        reqId,
-        321,
-        "Error validating request.-'bQ' : cause - Snapshot market data subscription is not applicable to generic ticks",
-      );
-      return;
-    }
-    if (this.lines.has(reqId)) {
-      this.error(reqId, 322, "Error processing request.-'bW' : cause - Duplicate ticker id");
-      return;
-    }
-    const found = findContracts(context.market, fields, this.today());
-    if (found.length !== 1) {
-      this.error(
-        reqId,
-        200,
-        found.length === 0
-          ? "No security definition has been found for the request"
-          : "The contract description specified is ambiguous.",
-      );
-      return;
-    }
-    const target = found[0] as Resolved;
-    if (this.lines.size >= context.options.lines) {
-      this.error(reqId, 101, `Max number of tickers has been reached.`);
-      return;
-    }
-    if (context.faults.competingSession) {
-      this.error(reqId, 10197, "No market data during competing live session");
-      return;
-    }
-    const symbol = target.kind === "option" ? target.contract.symbol : target.spec.symbol;
-    const subscribed = !(context.faults.unsubscribedSymbols ?? []).includes(symbol);
-    const type = this.marketDataType;
-    if (!subscribed) {
-      if (type <= 2) {
-        this.error(
-          reqId,
-          354,
-          `Requested market data is not subscribed. Delayed market data is available.${symbol} ${target.kind === "option" ? "OPRA" : "NYSE"}/TOP/ALL`,
-        );
-        return;
-      }
-      this.error(reqId, 10167, `Requested market data is not subscribed. Displaying delayed market data.`);
-    }
-    const line: MarketDataLine = { reqId, target, snapshot, generic, requestedType: type, subscribed };
-    this.lines.set(reqId, line);
-    const delivery = this.delivery(line);
-    this.send([OUT.MARKET_DATA_TYPE, 1, reqId, delivery.marketDataType]);
-    this.send([OUT.TICK_REQ_PARAMS, reqId, 0.01, "9c0001", 3]);
-    if (snapshot) {
-      const unanswered = context.faults.unansweredSnapshotSymbols ?? [];
-      if (unanswered.includes("*") || unanswered.includes(symbol)) return;
-      const latency = context.faults.snapshotLatencyMs ?? context.options.snapshotLatencyMs;
-      line.timer = this.later(latency, () => {
-        if (this.lines.get(reqId) !== line) return;
-        this.sendTicks(line, this.delivery(line));
-        this.lines.delete(reqId);
-        this.send([OUT.TICK_SNAPSHOT_END, 1, reqId]);
-      });
-      return;
-    }
-    this.sendTicks(line, delivery);
-    this.scheduleStream(line);
-  }
-
-  private scheduleStream(line: MarketDataLine): void {
-    line.timer = this.later(this.context.options.streamIntervalMs, () => {
-      if (this.lines.get(line.reqId) !== line || this.context.connectivityLost) {
-        if (this.lines.get(line.reqId) === line) this.scheduleStream(line);
-        return;
-      }
-      this.sendTicks(line, this.delivery(line), true);
-      this.scheduleStream(line);
-    });
-  }
-
-  private sendTicks(line: MarketDataLine, delivery: Delivery, onlyIfChanged = false): void {
-    const messages = tickMessages(
-      line.reqId,
-      line.target,
-      this.context.market,
-      delivery,
-      line.snapshot ? new Set() : line.generic,
-    );
-    if (onlyIfChanged) {
-      // The timestamp tick changes every minute; compare the rest.
-      const signature = JSON.stringify(messages.slice(1));
-      if (signature === line.lastSent) return;
-      line.lastSent = signature;
-    } else line.lastSent = JSON.stringify(messages.slice(1));
-    const every = this.context.faults.malformedEvery;
-    for (const message of messages) {
-      this.tickMessagesSent++;
-      const outgoing =
-        every !== undefined && this.tickMessagesSent % every === 0 ? message.slice(0, 3) : message;
-      if (!this.send(outgoing)) return;
-    }
-  }
-
-  private delivery(line: MarketDataLine): Delivery {
-    const market = this.context.market;
-    const now = this.context.clock.now();
-    const isOption = line.target.kind === "option";
-    const symbol = line.target.kind === "option" ? line.target.contract.symbol : line.target.spec.symbol;
-    const delayed = !line.subscribed;
-    const lag = delayed ? DELAYED_MINUTES * 60_000 : 0;
-    const open = market.inSession(symbol, new Date(now.getTime() - lag), isOption);
-    const wantsFrozen = line.requestedType === 2 || line.requestedType === 4;
-    if (open)
-      return {
-        marketDataType: delayed ? 3 : 1,
-        delayed,
-        state: "live",
-        instant: new Date(now.getTime() - lag),
-      };
-    if (wantsFrozen)
-      return {
-        marketDataType: delayed ? 4 : 2,
-        delayed,
-        state: "frozen",
-        instant: market.lastCloseBefore(symbol, now, isOption),
-      };
-    return {
-      marketDataType: delayed ? 3 : 1,
-      delayed,
-      state: "closed",
-      instant: market.lastCloseBefore(symbol, now, isOption),
-    };
-  }
-
-  private onCancelMktData(reqId: number): void {
-    const line = this.lines.get(reqId);
-    if (!line) {
-      this.error(reqId, 300, `Can't find EId with tickerId:${reqId}`);
-      return;
-    }
-    if (line.timer) clearTimeout(line.timer);
-    this.lines.delete(reqId);
-  }
 
   // ---- historical data --------------------------------------------------------------------------------------
 
