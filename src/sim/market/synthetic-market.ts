@@ -152,6 +152,7 @@ export class SyntheticMarket {
     let strikes = this.strikeCache.get(key);
     if (!strikes) {
       strikes = strikesOn(this.spec(symbol), this.walk(symbol), expiry, date);
+      if (this.strikeCache.size > 20_000) this.strikeCache.clear();
       this.strikeCache.set(key, strikes);
     }
     return strikes;
