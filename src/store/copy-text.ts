@@ -61,14 +61,36 @@ export function* copyTextChunks(
 }
 
 /**
- * Rows already encoded as COPY text (by a repository's column encoders), so a loader can send the
- * same text twice (fast path, then staging) without encoding it again.
+ * Rows encoded as COPY text by a repository's column encoders. Chunks are produced lazily, so a
+ * server COPY parses one chunk while the next is being encoded, and remembered, so a loader can
+ * send the same text twice (fast path, then staging) without encoding it again.
  */
-export class EncodedRows {
+export class EncodedRows implements Iterable<string> {
+  private readonly produced: string[] = [];
+  private source: Iterator<string> | null;
+
   constructor(
-    readonly chunks: readonly string[],
+    chunks: Iterable<string>,
     readonly count: number,
-  ) {}
+  ) {
+    this.source = chunks[Symbol.iterator]();
+  }
+
+  *[Symbol.iterator](): Generator<string> {
+    for (let i = 0; ; i++) {
+      if (i < this.produced.length) {
+        yield this.produced[i]!;
+        continue;
+      }
+      const next = this.source?.next();
+      if (!next || next.done) {
+        this.source = null;
+        return;
+      }
+      this.produced.push(next.value);
+      yield next.value;
+    }
+  }
 }
 
 export type CopySource = Iterable<readonly unknown[]> | EncodedRows;

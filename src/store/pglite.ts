@@ -48,10 +48,11 @@ function session(pg: PgliteQueryable, wal: WalState): Queryable {
       // PGlite reads COPY input from a Blob handed over as the virtual file /dev/blob.
       const encoded = encodeCopySource(rows);
       if (encoded.count === 0) return 0;
-      for (const chunk of encoded.chunks) wal.copiedBytes += chunk.length;
+      const parts = [...encoded];
+      for (const part of parts) wal.copiedBytes += part.length;
       await pg.query(`COPY ${copyTarget(table, columns)} FROM '/dev/blob'`, [], {
         ...QUERY_OPTIONS,
-        blob: new Blob(encoded.chunks as string[]),
+        blob: new Blob(parts),
       });
       return encoded.count;
     },

@@ -23,7 +23,7 @@ type Client = pg.Pool | PoolClient;
 async function copyInto(client: PoolClient, table: string, columns: readonly string[], rows: CopySource) {
   const stream = client.query(copyFrom(`COPY ${copyTarget(table, columns)} FROM STDIN`));
   if (rows instanceof EncodedRows) {
-    await pipeline(Readable.from(rows.chunks), stream);
+    await pipeline(Readable.from(rows), stream);
     return rows.count;
   }
   let count = 0;

@@ -15,8 +15,9 @@ const BATCH_ROWS = 100_000;
 const LINES_PER_CHUNK = 2_000;
 
 /**
- * COPY text for rows[from, to), each value fitted to its column (malformed → NULL). Lines are
- * joined from arrays: measured ~5x faster than growing strings with += (rope flattening).
+ * COPY text for rows[from, to), each value fitted to its column (malformed → NULL), produced
+ * chunk by chunk as the COPY consumes it. Lines are joined from arrays: measured ~5x faster than
+ * growing strings with += (rope flattening).
  */
 function encodeRows<Row>(
   columns: readonly ColumnSpec<Row>[],
@@ -25,22 +26,23 @@ function encodeRows<Row>(
   to: number,
 ): EncodedRows {
   const getters = columns.map((column) => column.get);
-  const encoders = columns.map((column) => copyEncoder(column.type));
   const width = columns.length;
-  const fields = new Array<string>(width);
-  const chunks: string[] = [];
-  let lines: string[] = [];
-  for (let i = from; i < to; i++) {
-    const row = rows[i]!;
-    for (let c = 0; c < width; c++) fields[c] = encoders[c]!(getters[c]!(row));
-    lines.push(fields.join("\t"));
-    if (lines.length === LINES_PER_CHUNK) {
-      chunks.push(lines.join("\n") + "\n");
-      lines = [];
+  function* chunks(): Generator<string> {
+    const encoders = columns.map((column) => copyEncoder(column.type));
+    const fields = new Array<string>(width);
+    let lines: string[] = [];
+    for (let i = from; i < to; i++) {
+      const row = rows[i]!;
+      for (let c = 0; c < width; c++) fields[c] = encoders[c]!(getters[c]!(row));
+      lines.push(fields.join("\t"));
+      if (lines.length === LINES_PER_CHUNK) {
+        yield lines.join("\n") + "\n";
+        lines = [];
+      }
     }
+    if (lines.length > 0) yield lines.join("\n") + "\n";
   }
-  if (lines.length > 0) chunks.push(lines.join("\n") + "\n");
-  return new EncodedRows(chunks, to - from);
+  return new EncodedRows(chunks(), to - from);
 }
 
 function isUniqueViolation(error: unknown): boolean {
