@@ -119,6 +119,25 @@ describe.each(TEST_ENGINES)("repositories on %s", (engine) => {
     expect(await count(db, "market_data_ticks")).toBe(before + 2);
   });
 
+  it("keeps one copy when two writers race on the same rows in opposite orders", async () => {
+    const base = Date.parse("2026-11-21T21:45:00Z");
+    const rows = Array.from({ length: 3_000 }, (_, i) =>
+      quote(900_000 + (i % 300), {
+        time: new Date(base + Math.floor(i / 300) * 60_000),
+        collectionType: "race",
+      }),
+    );
+    const [first, second] = await Promise.all([
+      insertQuotes(db, rows),
+      insertQuotes(db, [...rows].reverse()),
+    ]);
+    expect(first + second).toBe(3_000);
+    const stored = await db.query<{ n: number }>(
+      "SELECT count(*) AS n FROM market_data_ticks WHERE collection_type = 'race'",
+    );
+    expect(stored.rows[0]!.n).toBe(3_000);
+  });
+
   it("stores malformed values as NULL instead of failing the batch", async () => {
     const [id] = (await upsertContracts(db, [contract(spy, 620, "C")])).values();
     const stored = await insertQuotes(db, [

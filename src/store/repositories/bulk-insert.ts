@@ -51,8 +51,24 @@ function isUniqueViolation(error: unknown): boolean {
   );
 }
 
-function inTransaction<T>(db: Database | Queryable, work: (tx: Queryable) => Promise<T>): Promise<T> {
-  return "transaction" in db ? db.transaction(work) : work(db);
+/** Deadlock and serialization failures: two writers racing on the same keys. Safe to retry. */
+const RETRYABLE = new Set(["40P01", "40001"]);
+const ATTEMPTS = 3;
+
+/**
+ * Runs `work` in its own transaction (retried when it loses a race with another writer), or inside
+ * the caller's transaction when given one (then the caller owns retries).
+ */
+async function inTransaction<T>(db: Database | Queryable, work: (tx: Queryable) => Promise<T>): Promise<T> {
+  if (!("transaction" in db)) return work(db);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction(work);
+    } catch (error) {
+      const code = (error as { code?: unknown } | null)?.code;
+      if (attempt >= ATTEMPTS || typeof code !== "string" || !RETRYABLE.has(code)) throw error;
+    }
+  }
 }
 
 /**
