@@ -27,7 +27,7 @@ import type { QuoteRow } from "../store/repositories/quotes.ts";
 import { insertUnderlyingTicks } from "../store/repositories/underlying-ticks.ts";
 import { findUnderlying } from "../store/repositories/underlyings.ts";
 import { discoverChain, discoverUnderlying, UnknownSymbolError } from "./discovery.ts";
-import type { DiscoveredContract, UnderlyingInfo } from "./discovery.ts";
+import type { ChainDiscovery, DiscoveredContract, UnderlyingInfo } from "./discovery.ts";
 import { enrichGreeks } from "./enrich.ts";
 import { selectContracts } from "./selection.ts";
 import type { ContractActivity } from "./selection.ts";
@@ -87,7 +87,10 @@ export interface CollectionSummary {
   type: CollectionType;
   symbols: SymbolSummary[];
   duration_s: number;
-  /** The least time IB's limits allow for what was sent: messages ÷ 50/s, or line-time ÷ 100 lines. */
+  /**
+   * The least time IB's limits allow for what was sent: messages ÷ 50/s, or the time lines were open at the
+   * gateway (request to cancel: the snapshot latency) ÷ 100 lines, whichever is larger.
+   */
   pacing_lower_bound_s: number;
   messages_sent: number;
 }
@@ -108,7 +111,7 @@ export async function runCollection(
 ): Promise<CollectionSummary> {
   const started = Date.now();
   const messagesBefore = deps.ib.pacer.messagesSent;
-  const lineMsBefore = deps.ib.pacer.lineMilliseconds;
+  const lineMsBefore = deps.ib.gatewayLineMilliseconds;
   await deps.ib.syncClock();
   const date = request.date ?? (toEt(deps.ib.now()).date as IsoDate);
   const engine: SnapshotEngineOptions = {
@@ -119,12 +122,25 @@ export async function runCollection(
   };
   if (deps.config.collect.include_vix) await collectVix(deps, date, request.type, engine);
 
+  // The next symbol's discovery (CONTRACT_DATA, database upserts) overlaps this symbol's snapshots, so the
+  // message pipe never runs dry between symbols.
   const symbols: SymbolSummary[] = [];
-  for (const symbol of request.symbols) {
-    symbols.push(await collectSymbol(symbol, date, request, deps, engine));
+  const start = (symbol: string): Preparation => {
+    const started = Date.now();
+    return { symbol, started, outcome: prepareSymbol(symbol, date, request, deps) };
+  };
+  let next = request.symbols[0] === undefined ? undefined : start(request.symbols[0]);
+  for (let index = 0; next; index++) {
+    const current = next;
+    const outcome = await current.outcome;
+    const following = request.symbols[index + 1];
+    next = following === undefined ? undefined : start(following);
+    symbols.push(await collectSymbol(current, outcome, date, request, deps, engine));
   }
+  // The last cancels are part of the run: its message count and lower bound include them.
+  await deps.ib.idle();
   const messages = deps.ib.pacer.messagesSent - messagesBefore;
-  const lineSeconds = (deps.ib.pacer.lineMilliseconds - lineMsBefore) / 1000;
+  const lineSeconds = (deps.ib.gatewayLineMilliseconds - lineMsBefore) / 1000;
   return {
     date,
     type: request.type,
@@ -184,15 +200,66 @@ async function storeUnderlyingTick(
   ]);
 }
 
-async function collectSymbol(
+interface Preparation {
+  symbol: string;
+  started: number;
+  outcome: Promise<PrepareOutcome>;
+}
+
+type PrepareOutcome =
+  | { kind: "skipped"; recordsCollected: number }
+  | { kind: "ready"; underlying: UnderlyingInfo; discovery: ChainDiscovery }
+  | { kind: "failed"; error: unknown };
+
+/** Status row, --force clean-up, underlying and chain discovery: everything that needs no market data. Never rejects. */
+async function prepareSymbol(
   symbol: string,
+  date: IsoDate,
+  request: CollectionRequest,
+  deps: CollectionDeps,
+): Promise<PrepareOutcome> {
+  const { db, ib, config, logger } = deps;
+  const key: CollectionKey = { collectionDate: date, symbol, collectionType: request.type };
+  try {
+    const status = await startCollection(db, key, {
+      collectionTime: ib.now(),
+      force: request.force ?? false,
+    });
+    if (status.status === "completed" && !request.force) {
+      return { kind: "skipped", recordsCollected: status.recordsCollected ?? 0 };
+    }
+    deps.onProgress?.({ symbol, phase: "discovery", done: 0, total: 0 });
+    if (request.force) {
+      const known = await findUnderlying(db, symbol);
+      if (known) await deleteCollectionQuotes(db, known.id, date, request.type);
+    }
+    const underlying = await discoverUnderlying(db, ib, symbol);
+    const maxDays = config.selection.max_days_to_expiry;
+    const discovery = await discoverChain(db, ib, underlying, {
+      date,
+      includeExpiry: (expiry) =>
+        EXPIRY_DAY_TYPES.has(request.type)
+          ? expiry === date
+          : maxDays === null || daysBetween(date, expiry) <= maxDays,
+      concurrency: config.collect.discovery_concurrency,
+      logger,
+    });
+    return { kind: "ready", underlying, discovery };
+  } catch (error) {
+    return { kind: "failed", error };
+  }
+}
+
+async function collectSymbol(
+  preparation: Preparation,
+  outcome: PrepareOutcome,
   date: IsoDate,
   request: CollectionRequest,
   deps: CollectionDeps,
   engine: SnapshotEngineOptions,
 ): Promise<SymbolSummary> {
   const { db, ib, config, logger } = deps;
-  const started = Date.now();
+  const { symbol, started } = preparation;
   const key: CollectionKey = { collectionDate: date, symbol, collectionType: request.type };
   const summary: SymbolSummary = {
     symbol,
@@ -212,41 +279,25 @@ async function collectSymbol(
     return summary;
   };
 
-  const status = await startCollection(db, key, { collectionTime: ib.now(), force: request.force ?? false });
-  if (status.status === "completed" && !request.force) {
+  if (outcome.kind === "skipped") {
     logger.info({ symbol, date, type: request.type }, "already collected; skipping (use --force to re-run)");
     summary.status = "skipped";
-    summary.quotes_stored = status.recordsCollected ?? 0;
+    summary.quotes_stored = outcome.recordsCollected;
     summary.contracts_selected = summary.quotes_stored;
     return finish();
   }
 
   let stored = 0;
   try {
-    deps.onProgress?.({ symbol, phase: "discovery", done: 0, total: 0 });
-    if (request.force) {
-      const known = await findUnderlying(db, symbol);
-      if (known) await deleteCollectionQuotes(db, known.id, date, request.type);
-    }
-    const underlying = await discoverUnderlying(db, ib, symbol);
+    if (outcome.kind === "failed") throw outcome.error;
+    const { underlying, discovery } = outcome;
+    summary.contracts_discovered = discovery.contracts.length;
+    summary.new_listings = discovery.newListings;
     const underlyingQuote = await quoteUnderlying(ib, symbol, underlying.secType, underlying.conId, engine);
     if (!(await hasUnderlyingTick(db, underlying.underlyingId, date, request.type))) {
       await storeUnderlyingTick(db, underlying, underlyingQuote, date, request.type);
     }
     const underlyingPrice = underlyingPriceOf(underlyingQuote.quote);
-
-    const maxDays = config.selection.max_days_to_expiry;
-    const discovery = await discoverChain(db, ib, underlying, {
-      date,
-      includeExpiry: (expiry) =>
-        EXPIRY_DAY_TYPES.has(request.type)
-          ? expiry === date
-          : maxDays === null || daysBetween(date, expiry) <= maxDays,
-      concurrency: config.collect.discovery_concurrency,
-      logger,
-    });
-    summary.contracts_discovered = discovery.contracts.length;
-    summary.new_listings = discovery.newListings;
 
     const activityById = await recentActivity(db, underlying.underlyingId, date);
     const activity = new Map<number, ContractActivity>();

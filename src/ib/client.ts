@@ -113,6 +113,8 @@ export class IbClient extends EventEmitter {
   /** How often each IB error/notice code arrived on this client (for run reports and tests). */
   readonly errorCounts = new Map<number, number>();
   private warnedOffsetMs = 0;
+  private lineMsAtGateway = 0;
+  private readonly outgoing = new Set<Promise<void>>();
 
   private constructor(options: IbClientOptions) {
     super();
@@ -255,6 +257,7 @@ export class IbClient extends EventEmitter {
       let settled = false;
       let completing = false;
       let timer: NodeJS.Timeout | undefined;
+      let sentAt: number | undefined;
       const finish = (outcome: { error?: IbRequestError; timedOut?: boolean; cancel: boolean }): void => {
         if (settled) return;
         settled = true;
@@ -262,10 +265,14 @@ export class IbClient extends EventEmitter {
         this.handlers.delete(reqId);
         if (outcome.cancel && this.connected) {
           // The line stays held until the cancel is on the wire.
-          this.send((api) => api.cancelMktData(reqId), "high")
+          this.send((api) => {
+            api.cancelMktData(reqId);
+            this.accountGatewayLine(sentAt);
+          }, "high")
             .catch(() => undefined)
             .finally(() => this.pacer.releaseLine());
         } else {
+          this.accountGatewayLine(sentAt);
           this.pacer.releaseLine();
         }
         resolve({
@@ -289,15 +296,25 @@ export class IbClient extends EventEmitter {
           finish({ error, cancel: error.code === 1101 });
         },
       });
-      this.send((api) =>
-        api.reqMktData(reqId, request.contract, request.genericTicks ?? "", request.snapshot, false),
-      ).then(
+      this.send((api) => {
+        api.reqMktData(reqId, request.contract, request.genericTicks ?? "", request.snapshot, false);
+        sentAt = performance.now();
+      }).then(
         () => {
           if (!settled) timer = setTimeout(() => finish({ timedOut: true, cancel: true }), request.timeoutMs);
         },
         (error: unknown) => finish({ error: asIbError(error), cancel: false }),
       );
     });
+  }
+
+  /** Milliseconds market-data lines were open at the gateway: from each request to its cancel or end. */
+  get gatewayLineMilliseconds(): number {
+    return this.lineMsAtGateway;
+  }
+
+  private accountGatewayLine(sentAt: number | undefined): void {
+    if (sentAt !== undefined) this.lineMsAtGateway += performance.now() - sentAt;
   }
 
   async close(): Promise<void> {
@@ -343,13 +360,24 @@ export class IbClient extends EventEmitter {
   }
 
   /** Waits for the connection, then for the pacer, then writes exactly one message. */
-  private async send(write: (api: IBApi) => void, priority: "high" | "normal" = "normal"): Promise<void> {
-    await this.ready();
-    await this.pacer.send(() => {
-      const api = this.api;
-      if (!api || !this.connected) throw new IbRequestError(504, "not connected", undefined, "connectivity");
-      write(api);
-    }, priority);
+  private send(write: (api: IBApi) => void, priority: "high" | "normal" = "normal"): Promise<void> {
+    const sending = this.ready().then(() =>
+      this.pacer.send(() => {
+        const api = this.api;
+        if (!api || !this.connected)
+          throw new IbRequestError(504, "not connected", undefined, "connectivity");
+        write(api);
+      }, priority),
+    );
+    this.outgoing.add(sending);
+    const forget = () => this.outgoing.delete(sending);
+    sending.then(forget, forget);
+    return sending;
+  }
+
+  /** Resolves once every message queued so far (cancels included) is on the wire or has failed. */
+  async idle(): Promise<void> {
+    while (this.outgoing.size > 0) await Promise.allSettled([...this.outgoing]);
   }
 
   private ready(): Promise<void> {

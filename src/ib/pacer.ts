@@ -41,9 +41,6 @@ export class RequestPacer {
   private readonly lineWaiters: Array<() => void> = [];
   /** Messages sent through this pacer since it was created. */
   messagesSent = 0;
-  /** Line-milliseconds held so far (the integral of lines in use over time). */
-  private lineMs = 0;
-  private lineChangedAt = 0;
 
   constructor(options: PacerOptions) {
     if (!(options.messagesPerSecond > 0)) throw new Error("messagesPerSecond must be positive");
@@ -74,7 +71,6 @@ export class RequestPacer {
   /** Waits for a free market-data line. Pair every acquire with exactly one release. */
   acquireLine(): Promise<void> {
     if (this.linesInUse < this.lines) {
-      this.accountLines();
       this.linesInUse++;
       return Promise.resolve();
     }
@@ -84,22 +80,7 @@ export class RequestPacer {
   releaseLine(): void {
     const next = this.lineWaiters.shift();
     if (next) next();
-    else if (this.linesInUse > 0) {
-      this.accountLines();
-      this.linesInUse--;
-    }
-  }
-
-  /** Total line-milliseconds held since the pacer was created. */
-  get lineMilliseconds(): number {
-    this.accountLines();
-    return this.lineMs;
-  }
-
-  private accountLines(): void {
-    const now = this.now();
-    if (this.lineChangedAt > 0) this.lineMs += this.linesInUse * (now - this.lineChangedAt);
-    this.lineChangedAt = now;
+    else if (this.linesInUse > 0) this.linesInUse--;
   }
 
   get linesHeld(): number {

@@ -174,8 +174,12 @@ describe.each(TEST_ENGINES)("runCollection against the simulator (%s)", (engine)
     const resumed = await h.collect({ symbols: ["SPY"], date: DATE });
     const sent = h.ib.pacer.messagesSent - before;
     expect(resumed.symbols[0]).toMatchObject({ status: "completed", quotes_stored: total, coverage: 1 });
-    const discoveryMessages = 2 + 2 * 4 + 2; // underlying details + quote, secdef + details per expiry/right (≤4 expiries), VIX
-    expect(sent).toBeLessThanOrEqual(7 * 2 + discoveryMessages + 4);
+    // Exactly: the clock (1), VIX details (1, its tick is stored already), SPY details (1), its quote (request +
+    // cancel), chain parameters (1), one CONTRACT_DATA per expiry and right, and two per missing contract.
+    const expiries = h.sim.market
+      .expirations("SPY", DATE)
+      .filter((expiry) => Date.parse(expiry) - Date.parse(DATE) <= 3 * 86_400_000);
+    expect(sent).toBe(1 + 1 + 1 + 2 + 1 + 2 * expiries.length + 7 * 2);
     const after = await h.db.query<{ n: string; contracts: string }>(
       `SELECT count(*) AS n, count(DISTINCT q.contract_id) AS contracts FROM market_data_ticks q
          JOIN option_chains c ON c.id = q.contract_id WHERE c.underlying_id = $1 AND q.collection_date = $2`,
