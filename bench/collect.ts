@@ -60,6 +60,15 @@ const config = configSchema.parse({
 });
 const db = await openDatabase({ dataDir });
 await migrate(db);
+const rssAfterOpenMb = process.memoryUsage().rss / 1048576;
+const peakBeforeRunMb = process.resourceUsage().maxRSS / 1024;
+let peakHeapMb = 0;
+let peakRunRssMb = 0;
+const sampler = setInterval(() => {
+  const usage = process.memoryUsage();
+  peakHeapMb = Math.max(peakHeapMb, usage.heapUsed / 1048576);
+  peakRunRssMb = Math.max(peakRunRssMb, usage.rss / 1048576);
+}, 250);
 const ib = await IbClient.connect({
   ...clientOptionsFromConfig(config, logger),
   clockWarnThresholdMs: Infinity,
@@ -83,8 +92,15 @@ try {
   console.log(`pacing lower bound:  ${summary.pacing_lower_bound_s.toFixed(1)} s`);
   console.log(`ratio:               ${ratio.toFixed(3)} (goal <= 1.15)`);
   console.log(`peak RSS:            ${peakRssMb.toFixed(0)} MB (goal <= 200 MB)`);
+  console.log(
+    `  of which PGlite:   peak ${peakBeforeRunMb.toFixed(0)} MB while creating the data directory, ${rssAfterOpenMb.toFixed(0)} MB once open`,
+  );
+  console.log(
+    `  during the run:    RSS peak ${peakRunRssMb.toFixed(0)} MB, JS heap peak ${peakHeapMb.toFixed(0)} MB (the collector's own objects)`,
+  );
   console.log(`IB errors received:  ${JSON.stringify(Object.fromEntries(ib.errorCounts))}`);
 } finally {
+  clearInterval(sampler);
   await ib.close();
   await db.close();
   await gateway.stop();
