@@ -136,7 +136,12 @@ async function requestWithPolicy(
       isComplete: request.isComplete,
       timeoutMs: request.timeoutMs,
     });
-    const error = result.error;
+    // A request that timed out without a single tick is a failure, not an empty quote.
+    const silent =
+      result.timedOut && result.ticks.prices.size === 0 && result.ticks.sizes.size === 0 && !result.error;
+    const error = silent
+      ? new IbRequestError(-1, `no market data within ${request.timeoutMs} ms`, undefined, "transient")
+      : result.error;
     if (!error) return { result, attempts };
     if (isNoSubscription(error) && switches < 2) {
       switches++;

@@ -98,4 +98,45 @@ describe("pacing and connection faults against IB's limits", () => {
       clearInterval(timer);
     }
   });
+
+  it("dead-letters contracts that keep failing (10197), marks the run partial, and a later run fills the gap", async () => {
+    h = await startHarness({
+      engine: "pglite",
+      start: { date: DATE, timeEt: "16:45" },
+      config: SMALL,
+      pacer: { messagesPerSecond: 2000, lines: 50 },
+    });
+    const harness = h;
+    let blocked = false;
+    const timer = setInterval(() => {
+      if (!blocked && harness.ib.pacer.messagesSent > 60) {
+        blocked = true;
+        harness.sim.faults.set({ competingSession: true });
+      }
+    }, 2);
+    let partial;
+    try {
+      partial = await h.collect({ symbols: ["PLTR"], date: DATE });
+    } finally {
+      clearInterval(timer);
+    }
+    const entry = partial.symbols[0]!;
+    expect(entry.status).toBe("partial");
+    expect(entry.quotes_stored).toBeGreaterThan(0);
+    expect(entry.coverage).toBeLessThan(1);
+    const letters = await h.db.query<{ n: string; category: string; error_code: number }>(
+      "SELECT count(*) AS n, min(category) AS category, min(error_code) AS error_code FROM collection_dead_letters",
+    );
+    expect(Number(letters.rows[0]?.n)).toBe(entry.contracts_selected - entry.quotes_stored);
+    expect(letters.rows[0]).toMatchObject({ category: "transient", error_code: 10197 });
+    const status = await h.db.query<{ status: string; error_message: string }>(
+      "SELECT status, error_message FROM daily_collection_status WHERE symbol = 'PLTR'",
+    );
+    expect(status.rows[0]?.status).toBe("partial");
+    expect(status.rows[0]?.error_message).toMatch(/contracts failed/);
+
+    h.sim.faults.set({ competingSession: undefined });
+    const resumed = await h.collect({ symbols: ["PLTR"], date: DATE });
+    expect(resumed.symbols[0]).toMatchObject({ status: "completed", coverage: 1 });
+  });
 });
