@@ -1,4 +1,4 @@
-import { toEt } from "../calendar/index.ts";
+import { isTradingDay, previousTradingDay, toEt } from "../calendar/index.ts";
 import type { IsoDate } from "../calendar/index.ts";
 import type { Config } from "../config/schema.ts";
 import type { IbClient } from "../ib/client.ts";
@@ -42,7 +42,7 @@ export const IB_MESSAGES_PER_SECOND = 50;
 export const IB_MARKET_DATA_LINES = 100;
 
 export interface CollectionRequest {
-  /** The New York trading date the rows belong to; default: the gateway's current New York date. */
+  /** The New York trading date the rows belong to; default: the gateway's New York date (on a closed day, the last trading day). */
   date?: IsoDate;
   symbols: string[];
   type: CollectionType;
@@ -113,7 +113,7 @@ export async function runCollection(
   const messagesBefore = deps.ib.pacer.messagesSent;
   const lineMsBefore = deps.ib.gatewayLineMilliseconds;
   await deps.ib.syncClock();
-  const date = request.date ?? (toEt(deps.ib.now()).date as IsoDate);
+  const date = request.date ?? defaultCollectionDate(deps.ib.now());
   const engine: SnapshotEngineOptions = {
     timeoutMs: deps.config.collect.snapshot_timeout_ms,
     genericTicks: deps.config.collect.generic_ticks,
@@ -516,6 +516,12 @@ class QuoteWriter {
     this.stored += await insertQuotes(this.db, rows);
     for (const row of rows) this.storedIds.push(row.contractId);
   }
+}
+
+/** The gateway's New York date; on a weekend or holiday the last trading day, whose frozen data it serves. */
+export function defaultCollectionDate(gatewayNow: Date): IsoDate {
+  const { date } = toEt(gatewayNow);
+  return isTradingDay(date) ? date : previousTradingDay(date);
 }
 
 function daysBetween(from: IsoDate, to: IsoDate): number {

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { etInstant } from "../../src/calendar/index.ts";
 import { discoverUnderlying } from "../../src/collect/discovery.ts";
+import { defaultCollectionDate } from "../../src/collect/run.ts";
 import { IbRequestError } from "../../src/ib/client.ts";
 import { byConId, optionExpiryQuery } from "../../src/ib/contracts.ts";
 import { TEST_ENGINES } from "../helpers/db.ts";
@@ -94,5 +96,13 @@ describe.each(TEST_ENGINES)("market-data types and IB errors (%s)", (engine) => 
       `SELECT DISTINCT c.expiration_date::text AS expiration_date FROM market_data_ticks q JOIN option_chains c ON c.id = q.contract_id`,
     );
     expect(expiries.rows.map((row) => row.expiration_date)).toEqual(["2025-01-17"]);
+  });
+});
+
+describe("the default collection date", () => {
+  it("is the gateway's New York date, or the last trading day when the market is closed that day", () => {
+    expect(defaultCollectionDate(etInstant("2025-01-15", "23:30"))).toBe("2025-01-15");
+    expect(defaultCollectionDate(etInstant("2025-01-18", "10:00"))).toBe("2025-01-17"); // Saturday
+    expect(defaultCollectionDate(etInstant("2025-01-20", "17:00"))).toBe("2025-01-17"); // MLK day
   });
 });
