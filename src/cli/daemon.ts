@@ -87,85 +87,97 @@ export function register(program: Command): void {
       )
       .option("--json-logs", "log JSON lines (pino) instead of readable lines"),
   ).action(async (options: DaemonCommandOptions) => {
-    const { config } = loadCommandConfig(options);
-    const level = process.env.CHAINVAULT_LOG_LEVEL ?? config.log.level;
-    const logger = createLogger({
-      level,
-      destination: options.jsonLogs ? process.stderr : readableLines(process.stderr),
+    // Listen for the stop signals first: one that arrives while the daemon is still starting must
+    // also end in a clean stop, not in Node's default of dying on the spot.
+    let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
+    const stopRequested = new Promise<NodeJS.Signals>((resolve) => {
+      onSignal = resolve;
     });
-    let handle: DaemonDatabase;
+    process.once("SIGTERM", onSignal);
+    process.once("SIGINT", onSignal);
     try {
-      handle = await openDaemonDatabase({
-        url: config.database.url,
-        dataDir: config.database.data_dir,
-        poolSize: config.database.pool_size,
-        logger,
-      });
-    } catch (error) {
-      if (error instanceof DataDirLockedError) throw new CommandFailure(error.message);
-      throw new CommandFailure(`cannot open the database: ${(error as Error).message}`);
-    }
-    try {
-      await migrate(handle.db, { logger });
-      const plan = planFromSchedule({ symbols: config.symbols, schedule: config.schedule });
-      const settings = config.daemon;
-      const daemon = await Daemon.start({
-        db: handle.db,
-        queue: handle.queue,
-        plan,
-        clock: systemClock,
-        logger,
-        symbols: config.symbols,
-        gapCheckDays: config.schedule.gap_check_days,
-        collect: collectWithGateway(handle, config, logger),
-        // Historical requests use the next client id: IB allows one connection per id.
-        openHistorical: () =>
-          openHistoricalSession({
-            host: config.ib.host,
-            port: config.ib.port,
-            clientId: config.ib.client_id + 1,
-            logger,
-            spacingMs: 10_000,
-          }),
-        loop: !options.once,
-        tickMs: settings.tick_seconds * 1000,
-        firstStartLookbackMs: settings.first_start_lookback_hours * 3_600_000,
-        queueOptions: {
-          retryLimit: settings.retry_limit,
-          retryDelaySeconds: settings.retry_delay_seconds,
-          retryDelayMaxSeconds: settings.retry_delay_max_seconds,
-          heartbeatSeconds: settings.heartbeat_seconds,
-        },
-      });
-      const graceMs = settings.shutdown_grace_seconds * 1000;
-      if (options.once) {
-        const tick = await daemon.scheduler.tick();
-        logger.info({ queued: tick.queued.length, missed: tick.missed.length }, "planned what is due now");
-        while ((await daemon.queue.unfinished()) > 0)
-          await new Promise((resolve) => setTimeout(resolve, 1000));
-        await daemon.stop(graceMs);
-      } else {
-        const health = await daemon.health();
-        logger.info(
-          { nextDue: health.nextDue, lastRun: health.lastRun?.key ?? null },
-          "waiting for the next slot",
-        );
-        await new Promise<void>((resolve) => {
-          const onSignal = (signal: NodeJS.Signals) => {
-            process.off("SIGTERM", onSignal);
-            process.off("SIGINT", onSignal);
-            logger.info({ signal }, "stopping: no new slots are taken");
-            daemon.stop(graceMs).then(resolve, (error: unknown) => {
-              logger.error({ err: error }, "stopping the daemon failed");
-              resolve();
-            });
-          };
-          process.on("SIGTERM", onSignal);
-          process.on("SIGINT", onSignal);
-        });
-      }
+      await runDaemon(options, stopRequested);
     } finally {
-      await handle.db.close();
+      process.off("SIGTERM", onSignal);
+      process.off("SIGINT", onSignal);
     }
   });
+}
+
+async function runDaemon(
+  options: DaemonCommandOptions,
+  stopRequested: Promise<NodeJS.Signals>,
+): Promise<void> {
+  const { config } = loadCommandConfig(options);
+  const level = process.env.CHAINVAULT_LOG_LEVEL ?? config.log.level;
+  const logger = createLogger({
+    level,
+    destination: options.jsonLogs ? process.stderr : readableLines(process.stderr),
+  });
+  let handle: DaemonDatabase;
+  try {
+    handle = await openDaemonDatabase({
+      url: config.database.url,
+      dataDir: config.database.data_dir,
+      poolSize: config.database.pool_size,
+      logger,
+    });
+  } catch (error) {
+    if (error instanceof DataDirLockedError) throw new CommandFailure(error.message);
+    throw new CommandFailure(`cannot open the database: ${(error as Error).message}`);
+  }
+  try {
+    await migrate(handle.db, { logger });
+    const plan = planFromSchedule({ symbols: config.symbols, schedule: config.schedule });
+    const settings = config.daemon;
+    const daemon = await Daemon.start({
+      db: handle.db,
+      queue: handle.queue,
+      plan,
+      clock: systemClock,
+      logger,
+      symbols: config.symbols,
+      gapCheckDays: config.schedule.gap_check_days,
+      collect: collectWithGateway(handle, config, logger),
+      // Historical requests use the next client id: IB allows one connection per id.
+      openHistorical: () =>
+        openHistoricalSession({
+          host: config.ib.host,
+          port: config.ib.port,
+          clientId: config.ib.client_id + 1,
+          logger,
+          spacingMs: 10_000,
+        }),
+      loop: !options.once,
+      tickMs: settings.tick_seconds * 1000,
+      firstStartLookbackMs: settings.first_start_lookback_hours * 3_600_000,
+      queueOptions: {
+        retryLimit: settings.retry_limit,
+        retryDelaySeconds: settings.retry_delay_seconds,
+        retryDelayMaxSeconds: settings.retry_delay_max_seconds,
+        heartbeatSeconds: settings.heartbeat_seconds,
+      },
+    });
+    const graceMs = settings.shutdown_grace_seconds * 1000;
+    if (options.once) {
+      const tick = await daemon.scheduler.tick();
+      logger.info({ queued: tick.queued.length, missed: tick.missed.length }, "planned what is due now");
+      let signaled = false;
+      void stopRequested.then(() => (signaled = true));
+      while (!signaled && (await daemon.queue.unfinished()) > 0)
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      await daemon.stop(graceMs);
+    } else {
+      const health = await daemon.health();
+      logger.info(
+        { nextDue: health.nextDue, lastRun: health.lastRun?.key ?? null },
+        "waiting for the next slot",
+      );
+      const signal = await stopRequested;
+      logger.info({ signal }, "stopping: no new slots are taken");
+      await daemon.stop(graceMs);
+    }
+  } finally {
+    await handle.db.close();
+  }
 }

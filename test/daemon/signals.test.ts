@@ -91,7 +91,13 @@ describe("stopping the daemon", () => {
         { cwd: dir, env: embeddedEnv(), stdio: ["ignore", "ignore", "pipe"] },
       );
       let stderr = "";
-      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+      let signal: string | null = null;
+      const exited = new Promise<number | null>((resolve) =>
+        child.on("exit", (code, killedBy) => {
+          signal = killedBy;
+          resolve(code);
+        }),
+      );
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`daemon did not start:\n${stderr}`)), 90_000);
         child.stderr.on("data", (chunk: Buffer) => {
@@ -103,7 +109,9 @@ describe("stopping the daemon", () => {
         });
       });
       child.kill("SIGTERM");
-      expect(await exited).toBe(0);
+      // Sent the moment the line arrives: handlers installed only after that line would lose the race.
+      const code = await exited;
+      expect({ code, signal }).toEqual({ code: 0, signal: null });
       const lines = stderr
         .split("\n")
         .filter(Boolean)
