@@ -142,8 +142,31 @@ export class IbClient extends EventEmitter {
   static async connect(options: IbClientOptions): Promise<IbClient> {
     const client = new IbClient(options);
     await client.connectWithRetry();
+    await client.waitForFarms(1000);
     await client.syncClock();
     return client;
+  }
+
+  /**
+   * Gateways report their data farms (2104/2106/2158) right after NEXT_VALID_ID; a request sent before the
+   * market-data farm is up may go unanswered. Waits briefly for that notice; only warns when it does not come.
+   */
+  private async waitForFarms(timeoutMs: number): Promise<void> {
+    if ([...this.farms.values()].some(Boolean)) return;
+    const arrived = await new Promise<boolean>((resolve) => {
+      const onNotice = (notice: { code: number }) => {
+        if (notice.code !== 2104 && notice.code !== 2158) return;
+        clearTimeout(timer);
+        this.off("notice", onNotice);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.off("notice", onNotice);
+        resolve(false);
+      }, timeoutMs);
+      this.on("notice", onNotice);
+    });
+    if (!arrived) this.logger?.warn("the gateway reported no market-data farm; requests may wait for it");
   }
 
   get isConnected(): boolean {

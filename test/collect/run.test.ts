@@ -42,6 +42,9 @@ describe.each(TEST_ENGINES)("runCollection against the simulator (%s)", (engine)
   });
 
   it("collects SPY and PLTR completely while an unknown symbol fails alone", async () => {
+    // The handshake: NEXT_VALID_ID, the managed accounts and the farm notices were all seen.
+    expect(h.ib.accounts.length).toBeGreaterThan(0);
+    expect([...h.ib.farms.values()].some(Boolean)).toBe(true);
     const summary = await h.collect({ symbols: ["SPY", "NOSUCH", "PLTR"], date: DATE });
     const bySymbol = Object.fromEntries(summary.symbols.map((entry) => [entry.symbol, entry]));
     expect(bySymbol.NOSUCH?.status).toBe("failed");
