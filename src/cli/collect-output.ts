@@ -82,3 +82,37 @@ export function progressReporter(enabled: boolean): {
     },
   };
 }
+
+/** Without a terminal: one log line per symbol every `everyMs` with contracts done / total, rate and ETA. */
+export function progressLogLines(
+  logger: { info(object: object, message: string): void },
+  everyMs = 10_000,
+): (progress: CollectionProgress) => void {
+  let symbol: string | undefined;
+  let startedAt = 0;
+  let loggedAt = 0;
+  return (progress) => {
+    if (progress.phase !== "snapshots") return;
+    const now = Date.now();
+    if (progress.symbol !== symbol) {
+      symbol = progress.symbol;
+      startedAt = now;
+      loggedAt = now;
+      return;
+    }
+    if (now - loggedAt < everyMs && progress.done < progress.total) return;
+    loggedAt = now;
+    const rate = progress.done / Math.max((now - startedAt) / 1000, 0.001);
+    const eta = rate > 0 ? Math.ceil((progress.total - progress.done) / rate) : null;
+    logger.info(
+      {
+        symbol,
+        done: progress.done,
+        total: progress.total,
+        perSecond: Number(rate.toFixed(1)),
+        etaSeconds: eta,
+      },
+      `${symbol}: ${progress.done}/${progress.total} contracts`,
+    );
+  };
+}

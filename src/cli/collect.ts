@@ -4,7 +4,7 @@ import { COLLECTION_TYPES, runCollection } from "../collect/run.ts";
 import type { CollectionType } from "../collect/run.ts";
 import { clientOptionsFromConfig, IbClient } from "../ib/client.ts";
 import { createLogger } from "../logger.ts";
-import { formatSummary, progressReporter, summaryJson } from "./collect-output.ts";
+import { formatSummary, progressLogLines, progressReporter, summaryJson } from "./collect-output.ts";
 import { addDatabaseOptions, loadCommandConfig, withDatabase } from "./context.ts";
 import type { DatabaseOptions } from "./context.ts";
 import { CommandFailure, UsageError } from "./errors.ts";
@@ -98,10 +98,11 @@ export function register(program: Command): void {
           );
         }
         const progress = progressReporter(showBar);
+        const onProgress = showBar ? progress.onProgress : progressLogLines(logger);
         try {
           const summary = await runCollection(
             { symbols, type, force: options.force ?? false, ...(date ? { date } : {}) },
-            { db, ib, config: loaded, logger, onProgress: progress.onProgress },
+            { db, ib, config: loaded, logger, onProgress },
           );
           progress.stop();
           process.stdout.write(
