@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { runCollection } from "../collect/run.ts";
 import { systemClock } from "../daemon/clock.ts";
 import { Daemon, planFromSchedule } from "../daemon/daemon.ts";
+import { discoverWithGateway } from "../daemon/discover.ts";
 import { openDaemonDatabase } from "../daemon/engine.ts";
 import type { DaemonDatabase } from "../daemon/engine.ts";
 import type { Collect } from "../daemon/handlers.ts";
@@ -139,6 +140,7 @@ async function runDaemon(
       symbols: config.symbols,
       gapCheckDays: config.schedule.gap_check_days,
       collect: collectWithGateway(handle, config, logger),
+      discover: discoverWithGateway(handle.db, config, logger),
       // Historical requests use the next client id: IB allows one connection per id.
       openHistorical: () =>
         openHistoricalSession({

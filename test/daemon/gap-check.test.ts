@@ -3,11 +3,12 @@ import { etInstant } from "../../src/calendar/index.ts";
 import { ManualClock } from "../../src/daemon/clock.ts";
 import { openDaemonDatabase } from "../../src/daemon/engine.ts";
 import type { DaemonDatabase } from "../../src/daemon/engine.ts";
+import { discoverWithGateway } from "../../src/daemon/discover.ts";
 import { openHistoricalSession } from "../../src/ib/historical.ts";
 import { startSimulator } from "../../src/sim/server.ts";
 import type { Simulator } from "../../src/sim/server.ts";
 import { migrate } from "../../src/store/migrate.ts";
-import { CollectorProbe, settle, startDaemon, testConfig, testPlan } from "./harness.ts";
+import { CollectorProbe, logger, settle, startDaemon, testConfig, testPlan } from "./harness.ts";
 
 describe("gap check", () => {
   let handle: DaemonDatabase;
@@ -44,6 +45,7 @@ describe("gap check", () => {
         collect: probe.collectFor(handle.db, testConfig(sim.port, 41, 7)),
         daemonId: "gaps",
         openHistorical: () => openHistoricalSession({ host: sim.host, port: sim.port, clientId: 42 }),
+        discover: discoverWithGateway(handle.db, testConfig(sim.port, 43, 7), logger),
       });
       try {
         await daemon.scheduler.tick();
@@ -73,6 +75,15 @@ describe("gap check", () => {
         expect(bars.rows[0]!.n).toBe(5);
         expect(bars.rows[0]!.priced).toBe(5);
         expect(new Date(bars.rows[0]!.at).toISOString()).toBe(etInstant("2026-03-10", "16:00").toISOString());
+        // Thursday's weekly discovery, queued and run on its own: the chain (records = contracts listed), no quotes.
+        move(etInstant("2026-03-12", "17:00"));
+        await daemon.scheduler.tick();
+        await settle([daemon]);
+        const discovery = await handle.db.query<{ status: string; records_collected: number }>(
+          "SELECT status, records_collected FROM daily_collection_status WHERE collection_type = 'weekly_discovery' AND collection_date = '2026-03-12'",
+        );
+        expect(discovery.rows[0]?.status).toBe("completed");
+        expect(discovery.rows[0]?.records_collected).toBeGreaterThan(0);
         const issue = await handle.db.query<{ rule: string }>(
           "SELECT rule FROM data_quality_issues WHERE collection_type = 'eod' AND collection_date = '2026-03-10'",
         );

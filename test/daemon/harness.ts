@@ -78,6 +78,7 @@ export function startDaemon(options: {
   loop?: boolean;
   openHistorical?: DaemonOptions["openHistorical"];
   retryLimit?: number;
+  discover?: DaemonOptions["discover"];
 }): Promise<Daemon> {
   return Daemon.start({
     db: options.db,
@@ -91,6 +92,7 @@ export function startDaemon(options: {
     daemonId: options.daemonId,
     loop: options.loop ?? false,
     openHistorical: options.openHistorical,
+    discover: options.discover,
     historicalFillLimit: 5,
     firstStartLookbackMs: 0,
     tickMs: 60_000,
