@@ -76,11 +76,12 @@ export function register(program: Command): void {
     program
       .command("daemon")
       .description(
-        "Run unattended: collect every slot of the plan (`chainvault schedule`) at its New York time, exactly once.\n" +
-          "Slots go through a durable job queue in the database (pg-boss), so a restart, a second daemon on the same\n" +
-          "database, or a retry never runs a slot twice. On start and after sleep, slots still inside their window run;\n" +
-          "older ones are recorded as missed. SIGTERM/SIGINT lets the run in flight finish (daemon.shutdown_grace_seconds;\n" +
-          "after that it is handed back and resumes later) and exits 0. Keep it alive with `chainvault service install`.",
+        "Run unattended: collect every slot of the plan (`chainvault schedule`) at its New York time, exactly once. " +
+          "Slots go through a durable job queue in the database (pg-boss), so a restart, a second daemon on the same " +
+          "database, or a retry never runs a slot twice. On start and after sleep, slots still inside their window run; " +
+          "older ones are recorded as missed. SIGTERM/SIGINT lets the run in flight finish (daemon.shutdown_grace_seconds; " +
+          "after that it is handed back and resumes later) and exits 0. Keep it alive with `chainvault service install`. " +
+          "See docs/daemon.md.",
       )
       .option(
         "--once",
