@@ -191,7 +191,11 @@ const daemon = z
     /** Longest sleep between two looks at the plan; also bounds how late a wake from sleep is noticed. */
     tick_seconds: z.number().int().min(1).max(3600).default(60),
     /** On the very first start, run slots of the last this many hours that are still inside their window. */
-    first_start_lookback_hours: z.number().min(0).max(24 * 30).default(24),
+    first_start_lookback_hours: z
+      .number()
+      .min(0)
+      .max(24 * 30)
+      .default(24),
   })
   .strict();
 
