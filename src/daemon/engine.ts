@@ -1,11 +1,6 @@
-import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
 import type { PGliteLike } from "pg-boss";
 import type { Database } from "../store/database.ts";
-import { lockDataDir } from "../store/data-dir-lock.ts";
-import { openDatabase } from "../store/open.ts";
-import { wrapPglite } from "../store/pglite.ts";
-import type { PgliteLike } from "../store/pglite.ts";
+import { openDatabase, openEmbedded } from "../store/open.ts";
 import type { Logger } from "../logger.ts";
 import type { QueueConnection } from "./queue.ts";
 
@@ -19,8 +14,7 @@ export interface DaemonDatabase {
  * Opens chainvault's database together with the handle pg-boss needs for the same data.
  * On a server both simply use the URL. PGlite is one in-process instance with one session, so
  * pg-boss must run on that very instance (through `fromPglite`) rather than open its own; the
- * instance is created here, where the raw handle is still in reach, and wrapped as a Database
- * the same way `openDatabase` does.
+ * instance comes from `openEmbedded`, which hands out the raw handle next to the Database.
  */
 export async function openDaemonDatabase(options: {
   url?: string;
@@ -37,21 +31,6 @@ export async function openDaemonDatabase(options: {
     });
     return { db, queue: { url: options.url } };
   }
-  if (options.dataDir.startsWith("memory://")) {
-    const pg = await PGlite.create(options.dataDir);
-    return {
-      db: await wrapPglite(pg as unknown as PgliteLike),
-      queue: { pglite: pg as unknown as PGliteLike },
-    };
-  }
-  const dataDir = path.resolve(options.dataDir);
-  const release = await lockDataDir(dataDir);
-  try {
-    const pg = await PGlite.create(dataDir);
-    const db = await wrapPglite(pg as unknown as PgliteLike, { onClose: release });
-    return { db, queue: { pglite: pg as unknown as PGliteLike } };
-  } catch (error) {
-    release();
-    throw error;
-  }
+  const { db, pglite } = await openEmbedded(options.dataDir, options.logger);
+  return { db, queue: { pglite: pglite as unknown as PGliteLike } };
 }

@@ -216,7 +216,7 @@ describe.each(TEST_ENGINES)("repositories on %s", (engine) => {
       firstSeen: "2026-11-18",
       lastSeen: "2026-11-18",
       expiryCollected: false,
-      status: "active",
+      status: "listed",
     });
     await upsertLifecycle(db, [{ contractId: id!, seenOn: "2026-11-20", expiryCollected: true }]);
     await upsertLifecycle(db, [{ contractId: id!, seenOn: "2026-11-10" }]);
@@ -224,7 +224,7 @@ describe.each(TEST_ENGINES)("repositories on %s", (engine) => {
       firstSeen: "2026-11-10",
       lastSeen: "2026-11-20",
       expiryCollected: true,
-      status: "active",
+      status: "listed",
     });
     await upsertLifecycle(db, [{ contractId: id!, seenOn: "2026-12-18", status: "expired" }]);
     expect((await getLifecycle(db, id!))?.status).toBe("expired");

@@ -1,6 +1,6 @@
 import type { Queryable } from "../database.ts";
 
-export type LifecycleStatus = "active" | "expired" | "delisted";
+export type LifecycleStatus = "listed" | "expired";
 
 /** An observation of a contract on a day. */
 export interface LifecycleRow {
@@ -45,7 +45,7 @@ export async function upsertLifecycle(db: Queryable, rows: readonly LifecycleRow
   );
   await db.query(
     `UPDATE option_contract_lifecycle
-        SET status = COALESCE(status, 'active'), expiry_collected = COALESCE(expiry_collected, FALSE)
+        SET status = COALESCE(status, 'listed'), expiry_collected = COALESCE(expiry_collected, FALSE)
       WHERE contract_id = ANY($1::int[]) AND (status IS NULL OR expiry_collected IS NULL)`,
     [ids],
   );
