@@ -6,6 +6,7 @@ import type { Database } from "../store/database.ts";
 import { DataDirLockedError } from "../store/data-dir-lock.ts";
 import { migrate } from "../store/migrate.ts";
 import { openDatabase } from "../store/open.ts";
+import type { OpenDatabaseOptions } from "../store/open.ts";
 import { createLogger } from "../logger.ts";
 import type { Logger } from "../logger.ts";
 import { CommandFailure } from "./errors.ts";
@@ -54,16 +55,19 @@ export interface CommandContext {
  * Loads the configuration and opens the database the options point at; with `migrate` the schema
  * is brought up to date first. Failures to open become one-line CommandFailures (exit 1).
  */
-export async function openCommandContext(
-  options: DatabaseOptions,
-  settings: { migrate?: boolean; logger?: Logger } = {},
-): Promise<CommandContext> {
-  const { config, file } = loadCommandConfig(options);
-  const logger =
-    settings.logger ?? createLogger({ level: process.env.CHAINVAULT_LOG_LEVEL ?? config.log.level });
-  let db: Database;
+/**
+ * Opens the database the configuration names through `open` (openDatabase, or an opener that also
+ * hands out engine handles, like the daemon's). Failures become one-line CommandFailures (exit 1).
+ */
+export async function openConfiguredDatabase<T = Database>(
+  config: Config,
+  logger: Logger,
+  open: (options: OpenDatabaseOptions) => Promise<T> = openDatabase as (
+    options: OpenDatabaseOptions,
+  ) => Promise<T>,
+): Promise<T> {
   try {
-    db = await openDatabase({
+    return await open({
       url: config.database.url,
       dataDir: config.database.data_dir,
       poolSize: config.database.pool_size,
@@ -73,6 +77,16 @@ export async function openCommandContext(
     if (error instanceof DataDirLockedError) throw new CommandFailure(error.message);
     throw new CommandFailure(`cannot open the database: ${(error as Error).message}`);
   }
+}
+
+export async function openCommandContext(
+  options: DatabaseOptions,
+  settings: { migrate?: boolean; logger?: Logger } = {},
+): Promise<CommandContext> {
+  const { config, file } = loadCommandConfig(options);
+  const logger =
+    settings.logger ?? createLogger({ level: process.env.CHAINVAULT_LOG_LEVEL ?? config.log.level });
+  const db = await openConfiguredDatabase(config, logger);
   if (settings.migrate) {
     try {
       await migrate(db, { logger });

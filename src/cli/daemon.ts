@@ -11,11 +11,9 @@ import { clientOptionsFromConfig, IbClient } from "../ib/client.ts";
 import { openHistoricalSession } from "../ib/historical.ts";
 import { createLogger } from "../logger.ts";
 import type { Logger } from "../logger.ts";
-import { DataDirLockedError } from "../store/data-dir-lock.ts";
 import { migrate } from "../store/migrate.ts";
-import { addDatabaseOptions, loadCommandConfig } from "./context.ts";
+import { addDatabaseOptions, loadCommandConfig, openConfiguredDatabase } from "./context.ts";
 import type { DatabaseOptions } from "./context.ts";
-import { CommandFailure } from "./errors.ts";
 
 interface DaemonCommandOptions extends DatabaseOptions {
   once?: boolean;
@@ -116,18 +114,7 @@ async function runDaemon(
     level,
     destination: options.jsonLogs ? process.stderr : readableLines(process.stderr),
   });
-  let handle: DaemonDatabase;
-  try {
-    handle = await openDaemonDatabase({
-      url: config.database.url,
-      dataDir: config.database.data_dir,
-      poolSize: config.database.pool_size,
-      logger,
-    });
-  } catch (error) {
-    if (error instanceof DataDirLockedError) throw new CommandFailure(error.message);
-    throw new CommandFailure(`cannot open the database: ${(error as Error).message}`);
-  }
+  const handle = await openConfiguredDatabase(config, logger, openDaemonDatabase);
   try {
     await migrate(handle.db, { logger });
     const plan = planFromSchedule({ symbols: config.symbols, schedule: config.schedule });
