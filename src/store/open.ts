@@ -1,5 +1,5 @@
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import type { Database } from "./database.ts";
 import { lockDataDir } from "./data-dir-lock.ts";
 import { walStartParams, wrapPglite } from "./pglite.ts";
@@ -33,6 +33,8 @@ export async function openEmbedded(
   dataDir: string,
   logger?: Logger,
 ): Promise<{ db: Database; pglite: PGlite }> {
+  // Loaded on demand: a collector writing to a server should not carry the embedded engine's code.
+  const { PGlite } = await import("@electric-sql/pglite");
   if (dataDir.startsWith("memory://")) {
     const pglite = await PGlite.create(dataDir, { startParams: walStartParams(PGlite.defaultStartParams) });
     return { db: await wrapPglite(pglite as unknown as PgliteLike), pglite };
