@@ -53,7 +53,7 @@ function isUniqueViolation(error: unknown): boolean {
 
 /** Deadlock and serialization failures: two writers racing on the same keys. Safe to retry. */
 const RETRYABLE = new Set(["40P01", "40001"]);
-const ATTEMPTS = 3;
+const ATTEMPTS = 6;
 
 /**
  * Runs `work` in its own transaction (retried when it loses a race with another writer), or inside
@@ -67,6 +67,8 @@ async function inTransaction<T>(db: Database | Queryable, work: (tx: Queryable) 
     } catch (error) {
       const code = (error as { code?: unknown } | null)?.code;
       if (attempt >= ATTEMPTS || typeof code !== "string" || !RETRYABLE.has(code)) throw error;
+      // A jittered pause lets the winner commit, so the retry finds its rows instead of racing again.
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt + Math.random() * 50 * attempt));
     }
   }
 }
@@ -108,6 +110,7 @@ export async function copyIdempotent<Row>(
       await tx.copyRows(stage, names, values);
       const moved = await tx.query(
         `INSERT INTO ${table} (${names.join(", ")}) SELECT ${names.join(", ")} FROM ${stage}
+         ORDER BY ${conflictColumns.join(", ")}
          ON CONFLICT (${conflictColumns.join(", ")}) DO NOTHING`,
       );
       return moved.rowCount;
