@@ -16,6 +16,7 @@ import {
   testConfig,
   testPlan,
   TWO_WEEKS,
+  useEmbeddedDaemon,
 } from "./harness.ts";
 
 const plan = testPlan();
@@ -164,31 +165,16 @@ describe("daemon on PostgreSQL against the simulated gateway, two weeks on a vir
 });
 
 describe("daemon on embedded PGlite", () => {
-  let handle: DaemonDatabase;
-  let sim: Simulator;
-  beforeAll(async () => {
-    handle = await openDaemonDatabase({ dataDir: "memory://" });
-    await migrate(handle.db);
-    sim = await startSimulator({
-      port: 0,
-      start: { date: "2026-04-06", timeEt: "09:00" },
-      rate: Infinity,
-      lines: Infinity,
-    });
-  });
-  afterAll(async () => {
-    await sim?.close();
-    await handle?.db.close();
-  });
+  const fixture = useEmbeddedDaemon({ date: "2026-04-06", timeEt: "09:00" });
 
   it("after sleeping through slots, runs those still in their window and records the rest as missed", async () => {
     const clock = new ManualClock(new Date("2026-04-06T13:00:00Z")); // Monday 09:00 ET
     const probe = new CollectorProbe();
     const daemon = await startDaemon({
-      ...handle,
+      ...fixture.handle,
       clock,
       plan,
-      collect: probe.collectFor(handle.db, testConfig(sim.port, 21)),
+      collect: probe.collectFor(fixture.handle.db, testConfig(fixture.sim.port, 21)),
       daemonId: "sleeper",
       loop: true,
     });
@@ -197,16 +183,16 @@ describe("daemon on embedded PGlite", () => {
       // The laptop sleeps from Monday 09:00 ET to Tuesday 08:00 ET. Monday's analytics (window to
       // the close) is lost; Monday's EOD (window to Tuesday's open) and Tuesday's pre-market still run.
       clock.set(new Date("2026-04-07T12:00:00Z"));
-      sim.clock.set(clock.now());
+      fixture.sim.clock.set(clock.now());
       expect(
         await waitFor(
-          async () => (await statusOf(handle.db, "pre_market:SPY:2026-04-07")) === "completed",
+          async () => (await statusOf(fixture.handle.db, "pre_market:SPY:2026-04-07")) === "completed",
           60_000,
         ),
       ).toBe(true);
       await settle([daemon]);
-      expect(await statusOf(handle.db, "analytics:SPY:2026-04-06")).toBe("missed");
-      expect(await statusOf(handle.db, "eod:SPY:2026-04-06")).toBe("completed");
+      expect(await statusOf(fixture.handle.db, "analytics:SPY:2026-04-06")).toBe("missed");
+      expect(await statusOf(fixture.handle.db, "eod:SPY:2026-04-06")).toBe("completed");
       expect(probe.collected.has("analytics:SPY:2026-04-06")).toBe(false);
       expect(probe.collected.get("eod:SPY:2026-04-06")).toBe(1);
       expect(probe.collected.get("pre_market:SPY:2026-04-07")).toBe(1);

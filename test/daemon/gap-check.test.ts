@@ -5,28 +5,19 @@ import { openDaemonDatabase } from "../../src/daemon/engine.ts";
 import type { DaemonDatabase } from "../../src/daemon/engine.ts";
 import { discoverWithGateway } from "../../src/daemon/discover.ts";
 import { openHistoricalSession } from "../../src/ib/historical.ts";
-import { startSimulator } from "../../src/sim/server.ts";
-import type { Simulator } from "../../src/sim/server.ts";
 import { migrate } from "../../src/store/migrate.ts";
-import { CollectorProbe, logger, settle, startDaemon, testConfig, testPlan } from "./harness.ts";
+import {
+  CollectorProbe,
+  logger,
+  settle,
+  startDaemon,
+  testConfig,
+  testPlan,
+  useEmbeddedDaemon,
+} from "./harness.ts";
 
 describe("gap check", () => {
-  let handle: DaemonDatabase;
-  let sim: Simulator;
-  beforeAll(async () => {
-    handle = await openDaemonDatabase({ dataDir: "memory://" });
-    await migrate(handle.db);
-    sim = await startSimulator({
-      port: 0,
-      start: { date: "2026-03-09", timeEt: "16:44" },
-      rate: Infinity,
-      lines: Infinity,
-    });
-  });
-  afterAll(async () => {
-    await sim?.close();
-    await handle?.db.close();
-  });
+  const fixture = useEmbeddedDaemon({ date: "2026-03-09", timeEt: "16:44" });
 
   it(
     "fills a missed EOD from daily bars of the contracts that have not expired",
@@ -35,17 +26,18 @@ describe("gap check", () => {
       const clock = new ManualClock(etInstant("2026-03-09", "16:44"));
       const move = (instant: Date) => {
         clock.set(instant);
-        sim.clock.set(instant);
+        fixture.sim.clock.set(instant);
       };
       const probe = new CollectorProbe();
       const daemon = await startDaemon({
-        ...handle,
+        ...fixture.handle,
         clock,
         plan: testPlan(),
-        collect: probe.collectFor(handle.db, testConfig(sim.port, 41, 7)),
+        collect: probe.collectFor(fixture.handle.db, testConfig(fixture.sim.port, 41, 7)),
         daemonId: "gaps",
-        openHistorical: () => openHistoricalSession({ host: sim.host, port: sim.port, clientId: 42 }),
-        discover: discoverWithGateway(handle.db, testConfig(sim.port, 43, 7), logger),
+        openHistorical: () =>
+          openHistoricalSession({ host: fixture.sim.host, port: fixture.sim.port, clientId: 42 }),
+        discover: discoverWithGateway(fixture.handle.db, testConfig(fixture.sim.port, 43, 7), logger),
       });
       try {
         await daemon.scheduler.tick();
@@ -59,16 +51,16 @@ describe("gap check", () => {
         await daemon.scheduler.tick();
         await settle([daemon]);
 
-        const eod = await handle.db.query<{ status: string }>(
+        const eod = await fixture.handle.db.query<{ status: string }>(
           "SELECT status FROM daily_collection_status WHERE collection_type = 'eod' AND collection_date = '2026-03-10'",
         );
         expect(eod.rows).toEqual([{ status: "missed" }]);
-        const gapCheck = await handle.db.query<{ status: string; error_message: string }>(
+        const gapCheck = await fixture.handle.db.query<{ status: string; error_message: string }>(
           "SELECT status, error_message FROM daily_collection_status WHERE collection_type = 'gap_check' AND collection_date = '2026-03-11'",
         );
         expect(gapCheck.rows[0]?.status).toBe("completed");
         expect(gapCheck.rows[0]?.error_message).toMatch(/2026-03-10/);
-        const bars = await handle.db.query<{ n: number; priced: number; at: Date }>(
+        const bars = await fixture.handle.db.query<{ n: number; priced: number; at: Date }>(
           `SELECT count(*)::int AS n, count(close_price)::int AS priced, min(time) AS at
            FROM market_data_ticks WHERE collection_type = 'hist_daily' AND collection_date = '2026-03-10'`,
         );
@@ -79,12 +71,12 @@ describe("gap check", () => {
         move(etInstant("2026-03-12", "17:00"));
         await daemon.scheduler.tick();
         await settle([daemon]);
-        const discovery = await handle.db.query<{ status: string; records_collected: number }>(
+        const discovery = await fixture.handle.db.query<{ status: string; records_collected: number }>(
           "SELECT status, records_collected FROM daily_collection_status WHERE collection_type = 'weekly_discovery' AND collection_date = '2026-03-12'",
         );
         expect(discovery.rows[0]?.status).toBe("completed");
         expect(discovery.rows[0]?.records_collected).toBeGreaterThan(0);
-        const issue = await handle.db.query<{ rule: string }>(
+        const issue = await fixture.handle.db.query<{ rule: string }>(
           "SELECT rule FROM data_quality_issues WHERE collection_type = 'eod' AND collection_date = '2026-03-10'",
         );
         expect(issue.rows).toEqual([{ rule: "collection_gap" }]);

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from "vitest";
 import { configSchema } from "../../src/config/schema.ts";
 import { etInstant } from "../../src/calendar/index.ts";
 import type { ManualClock } from "../../src/daemon/clock.ts";
@@ -11,6 +12,11 @@ import type { Database } from "../../src/store/database.ts";
 import { runCollection } from "../../src/collect/run.ts";
 import type { Config } from "../../src/config/schema.ts";
 import { clientOptionsFromConfig, IbClient } from "../../src/ib/client.ts";
+import { openDaemonDatabase } from "../../src/daemon/engine.ts";
+import type { DaemonDatabase } from "../../src/daemon/engine.ts";
+import { startSimulator } from "../../src/sim/server.ts";
+import type { Simulator } from "../../src/sim/server.ts";
+import { migrate } from "../../src/store/migrate.ts";
 
 export const SYMBOLS = ["SPY"];
 export const logger = createLogger({ level: process.env.CHAINVAULT_TEST_LOG_LEVEL ?? "silent" });
@@ -145,4 +151,25 @@ export async function runsPerKey(
     map.set(row.slot_key, entry);
   }
   return map;
+}
+
+/**
+ * For one describe block: a migrated in-memory daemon database and a simulator with IB's limits lifted,
+ * its clock starting at `start` (New York). The fields are set once beforeAll has run.
+ */
+export function useEmbeddedDaemon(start: { date: string; timeEt: string }): {
+  handle: DaemonDatabase;
+  sim: Simulator;
+} {
+  const fixture = {} as { handle: DaemonDatabase; sim: Simulator };
+  beforeAll(async () => {
+    fixture.handle = await openDaemonDatabase({ dataDir: "memory://" });
+    await migrate(fixture.handle.db);
+    fixture.sim = await startSimulator({ port: 0, start, rate: Infinity, lines: Infinity });
+  });
+  afterAll(async () => {
+    await fixture.sim?.close();
+    await fixture.handle?.db.close();
+  });
+  return fixture;
 }

@@ -2,14 +2,9 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/daemon/clock.ts";
-import { openDaemonDatabase } from "../../src/daemon/engine.ts";
-import type { DaemonDatabase } from "../../src/daemon/engine.ts";
-import { startSimulator } from "../../src/sim/server.ts";
-import type { Simulator } from "../../src/sim/server.ts";
-import { migrate } from "../../src/store/migrate.ts";
-import { CollectorProbe, startDaemon, testConfig, testPlan } from "./harness.ts";
+import { CollectorProbe, startDaemon, testConfig, testPlan, useEmbeddedDaemon } from "./harness.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
@@ -23,31 +18,16 @@ function embeddedEnv(): NodeJS.ProcessEnv {
 }
 
 describe("stopping the daemon", () => {
-  let handle: DaemonDatabase;
-  let sim: Simulator;
-  beforeAll(async () => {
-    handle = await openDaemonDatabase({ dataDir: "memory://" });
-    await migrate(handle.db);
-    sim = await startSimulator({
-      port: 0,
-      start: { date: "2026-03-09", timeEt: "16:45" },
-      rate: Infinity,
-      lines: Infinity,
-    });
-  });
-  afterAll(async () => {
-    await sim?.close();
-    await handle?.db.close();
-  });
+  const fixture = useEmbeddedDaemon({ date: "2026-03-09", timeEt: "16:45" });
 
   it("lets the run in flight finish before it stops", async () => {
     const clock = new ManualClock(new Date("2026-03-09T20:44:00Z")); // 16:44 ET
     const probe = new CollectorProbe();
     const daemon = await startDaemon({
-      ...handle,
+      ...fixture.handle,
       clock,
       plan: testPlan(),
-      collect: probe.collectFor(handle.db, testConfig(sim.port, 31)),
+      collect: probe.collectFor(fixture.handle.db, testConfig(fixture.sim.port, 31)),
       daemonId: "stopping",
     });
     await daemon.scheduler.tick();
@@ -59,11 +39,11 @@ describe("stopping the daemon", () => {
     }
     expect(daemon.inFlight).toContain("eod:SPY:2026-03-09");
     await daemon.stop(30_000);
-    const status = await handle.db.query<{ status: string }>(
+    const status = await fixture.handle.db.query<{ status: string }>(
       "SELECT status FROM daily_collection_status WHERE collection_type = 'eod' AND collection_date = '2026-03-09'",
     );
     expect(status.rows).toEqual([{ status: "completed" }]);
-    const runs = await handle.db.query<{ outcome: string }>(
+    const runs = await fixture.handle.db.query<{ outcome: string }>(
       "SELECT outcome FROM daemon_slot_runs WHERE slot_key = 'eod:SPY:2026-03-09'",
     );
     expect(runs.rows).toEqual([{ outcome: "completed" }]);
@@ -75,7 +55,7 @@ describe("stopping the daemon", () => {
     try {
       fs.writeFileSync(
         path.join(dir, "chainvault.yaml"),
-        `symbols: [SPY]\nib:\n  port: ${sim.port}\ndaemon:\n  first_start_lookback_hours: 0\n`,
+        `symbols: [SPY]\nib:\n  port: ${fixture.sim.port}\ndaemon:\n  first_start_lookback_hours: 0\n`,
       );
       const child = spawn(
         process.execPath,
