@@ -11,7 +11,7 @@ import {
 import type { QualifiedOption, UnderlyingSecType } from "../ib/contracts.ts";
 import type { Logger } from "../logger.ts";
 import type { Queryable } from "../store/database.ts";
-import { expireLifecycle, touchLifecycle } from "../store/repositories/collector.ts";
+import { expireLifecycle, touchLifecycle } from "../store/repositories/lifecycle.ts";
 import { listContracts, upsertContracts } from "../store/repositories/contracts.ts";
 import { upsertUnderlying } from "../store/repositories/underlyings.ts";
 import type { SecurityType } from "../store/repositories/underlyings.ts";

@@ -18,9 +18,9 @@ import {
   contractsWithQuotes,
   deleteCollectionQuotes,
   hasUnderlyingTick,
-  markExpiryCollected,
   recentActivity,
 } from "../store/repositories/collector.ts";
+import { markExpiryCollected } from "../store/repositories/lifecycle.ts";
 import { recordDeadLetter } from "../store/repositories/dead-letters.ts";
 import { insertQuotes } from "../store/repositories/quotes.ts";
 import type { QuoteRow } from "../store/repositories/quotes.ts";

@@ -1,59 +1,9 @@
 import type { Queryable } from "../database.ts";
 
 /**
- * Set-based SQL the collector needs per run: lifecycle bookkeeping for a whole chain at once, and the
- * quotes of one (date, type) collection for resume and --force.
+ * Set-based SQL the collector needs per run: the quotes of one (date, type) collection for resume and
+ * --force, and recent activity for strike selection. Lifecycle bookkeeping lives in lifecycle.ts.
  */
-
-/**
- * Every contract seen on `date`: new ones get first_seen = date and status 'listed'; known ones get
- * last_seen = date (never moved backwards). Returns the ids that were new to the lifecycle table.
- */
-export async function touchLifecycle(
-  db: Queryable,
-  contractIds: readonly number[],
-  date: string,
-): Promise<number[]> {
-  if (contractIds.length === 0) return [];
-  const result = await db.query<{ contract_id: number; inserted: boolean }>(
-    `INSERT INTO option_contract_lifecycle (contract_id, first_seen, last_seen, expiry_collected, status)
-     SELECT id, $2::date, $2::date, false, 'listed' FROM unnest($1::int[]) AS id
-     ON CONFLICT (contract_id) DO UPDATE SET
-       last_seen = GREATEST(option_contract_lifecycle.last_seen, EXCLUDED.last_seen)
-     RETURNING contract_id, (xmax = 0) AS inserted`,
-    [contractIds, date],
-  );
-  return result.rows.filter((row) => row.inserted).map((row) => row.contract_id);
-}
-
-/** Contracts of the underlying whose expiry is before `date` move from 'listed' to 'expired'. Returns how many. */
-export async function expireLifecycle(db: Queryable, underlyingId: number, date: string): Promise<number> {
-  const result = await db.query(
-    `UPDATE option_contract_lifecycle AS l SET status = 'expired'
-       FROM option_chains AS c
-      WHERE c.id = l.contract_id AND c.underlying_id = $1 AND c.expiration_date < $2::date
-        AND l.status IS DISTINCT FROM 'expired'`,
-    [underlyingId, date],
-  );
-  return result.rowCount;
-}
-
-/** Marks contracts whose snapshot on their own expiry day is stored. Returns how many changed. */
-export async function markExpiryCollected(
-  db: Queryable,
-  contractIds: readonly number[],
-  date: string,
-): Promise<number> {
-  if (contractIds.length === 0) return 0;
-  const result = await db.query(
-    `UPDATE option_contract_lifecycle AS l SET expiry_collected = true
-       FROM option_chains AS c
-      WHERE c.id = l.contract_id AND l.contract_id = ANY($1::int[]) AND c.expiration_date = $2::date
-        AND l.expiry_collected IS NOT TRUE`,
-    [contractIds, date],
-  );
-  return result.rowCount;
-}
 
 /** Contract ids of the underlying that already have a quote in the (date, type) collection: a resumed run skips them. */
 export async function contractsWithQuotes(
