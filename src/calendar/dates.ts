@@ -5,7 +5,8 @@
 export type IsoDate = string;
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const DAY_MS = 86_400_000;
+/** Milliseconds in a calendar day of UTC midnights (never shifted by daylight saving). */
+export const DAY_MS = 86_400_000;
 
 /** Days since 1970-01-01 for a "YYYY-MM-DD" date; throws RangeError on anything else. */
 export function dayNumber(date: IsoDate): number {
@@ -26,6 +27,11 @@ export function fromDayNumber(days: number): IsoDate {
 
 export function isoDate(year: number, month: number, day: number): IsoDate {
   return fromDayNumber(Date.UTC(year, month - 1, day) / DAY_MS);
+}
+
+/** Calendar days from `from` to `to` (negative when `to` is earlier); e.g. days to expiry. */
+export function daysBetween(from: IsoDate, to: IsoDate): number {
+  return dayNumber(to) - dayNumber(from);
 }
 
 export function addDays(date: IsoDate, days: number): IsoDate {

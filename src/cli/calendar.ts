@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { earlyClosesOf, holidaysOf, toEt } from "../calendar/index.ts";
-import { UsageError } from "./errors.ts";
+import { UsageError } from "../core/errors.ts";
 
 /** The range the calendar rules are written and tested for. */
 const FIRST_YEAR = 1990;

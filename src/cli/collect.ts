@@ -1,13 +1,14 @@
 import type { Command } from "commander";
 import type { IsoDate } from "../calendar/index.ts";
-import { COLLECTION_TYPES, runCollection } from "../collect/run.ts";
-import type { CollectionType } from "../collect/run.ts";
+import { runCollection } from "../collect/run.ts";
+import { COLLECTION_TYPES, isCollectionType } from "../core/collection.ts";
+import type { CollectionType } from "../core/collection.ts";
 import { clientOptionsFromConfig, IbClient } from "../ib/client.ts";
 import { createLogger } from "../logger.ts";
 import { formatSummary, progressLogLines, progressReporter, summaryJson } from "./collect-output.ts";
 import { addDatabaseOptions, loadCommandConfig, withDatabase } from "./context.ts";
 import type { DatabaseOptions } from "./context.ts";
-import { CommandFailure, UsageError } from "./errors.ts";
+import { CommandFailure, UsageError, errorMessage } from "../core/errors.ts";
 
 interface CollectOptions extends DatabaseOptions {
   symbols?: string;
@@ -33,10 +34,10 @@ export function parseSymbols(text: string): string[] {
 }
 
 export function parseCollectionType(text: string): CollectionType {
-  if (!(COLLECTION_TYPES as readonly string[]).includes(text)) {
+  if (!isCollectionType(text)) {
     throw new UsageError(`--type must be one of ${COLLECTION_TYPES.join(", ")}; got "${text}"`);
   }
-  return text as CollectionType;
+  return text;
 }
 
 export function parseDate(text: string, flag = "--date"): IsoDate {
@@ -93,7 +94,7 @@ export function register(program: Command): void {
           ib = await IbClient.connect(clientOptionsFromConfig(loaded, logger));
         } catch (error) {
           throw new CommandFailure(
-            `cannot connect to the gateway at ${loaded.ib.host}:${loaded.ib.port}: ${(error as Error).message}. ` +
+            `cannot connect to the gateway at ${loaded.ib.host}:${loaded.ib.port}: ${errorMessage(error)}. ` +
               "Start TWS / IB Gateway with the API enabled, or check ib.host / ib.port (IB_HOST / IB_PORT).",
           );
         }

@@ -9,7 +9,7 @@ import { openDatabase } from "../store/open.ts";
 import type { OpenDatabaseOptions } from "../store/open.ts";
 import { createLogger } from "../logger.ts";
 import type { Logger } from "../logger.ts";
-import { CommandFailure } from "./errors.ts";
+import { CommandFailure, errorMessage } from "../core/errors.ts";
 
 /** Options every command that reads the configuration accepts. */
 export interface ConfigOptions {
@@ -75,7 +75,7 @@ export async function openConfiguredDatabase<T = Database>(
     });
   } catch (error) {
     if (error instanceof DataDirLockedError) throw new CommandFailure(error.message);
-    throw new CommandFailure(`cannot open the database: ${(error as Error).message}`);
+    throw new CommandFailure(`cannot open the database: ${errorMessage(error)}`);
   }
 }
 

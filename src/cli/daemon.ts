@@ -1,14 +1,14 @@
 import { Writable } from "node:stream";
 import type { Command } from "commander";
 import { runCollection } from "../collect/run.ts";
-import { systemClock } from "../daemon/clock.ts";
-import { Daemon, planFromSchedule } from "../daemon/daemon.ts";
+import { systemClock } from "../core/clock.ts";
+import { Daemon, planFromSchedule } from "../daemon/daemon-process.ts";
 import { discoverWithGateway } from "../daemon/discover.ts";
 import { openDaemonDatabase } from "../daemon/engine.ts";
 import type { DaemonDatabase } from "../daemon/engine.ts";
 import type { Collect } from "../daemon/handlers.ts";
 import { clientOptionsFromConfig, IbClient } from "../ib/client.ts";
-import { openHistoricalSession } from "../ib/historical.ts";
+import { openHistoricalSession } from "../ib/historical-session.ts";
 import { createLogger } from "../logger.ts";
 import type { Logger } from "../logger.ts";
 import { migrate } from "../store/migrate.ts";

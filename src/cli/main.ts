@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
-import { CommandFailure, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from "./errors.ts";
+import { CommandFailure, UsageError } from "../core/errors.ts";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./errors.ts";
 import * as configCommand from "./config.ts";
 import * as dbCommand from "./db.ts";
 import * as calendarCommand from "./calendar.ts";

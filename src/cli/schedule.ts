@@ -18,7 +18,7 @@ import {
   type Slot,
 } from "../schedule/index.ts";
 import { addConfigOption, loadCommandConfig, type ConfigOptions } from "./context.ts";
-import { UsageError } from "./errors.ts";
+import { UsageError, errorMessage } from "../core/errors.ts";
 
 /** One line of `chainvault schedule --json`. */
 export interface ScheduleRow {
@@ -140,7 +140,7 @@ function parseFrom(text: string | undefined): IsoDate {
   try {
     etInstant(text, "00:00");
   } catch (error) {
-    throw new UsageError(`--from: ${(error as Error).message}`);
+    throw new UsageError(`--from: ${errorMessage(error)}`);
   }
   return text;
 }
@@ -156,7 +156,7 @@ function parseZone(text: string, flag: string): string {
   try {
     return checkZone(text);
   } catch (error) {
-    throw new UsageError(`${flag}: ${(error as Error).message}`);
+    throw new UsageError(`${flag}: ${errorMessage(error)}`);
   }
 }
 

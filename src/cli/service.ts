@@ -12,7 +12,7 @@ import {
   type ServiceSpec,
 } from "../daemon/service-files.ts";
 import { addConfigOption, loadCommandConfig, type ConfigOptions } from "./context.ts";
-import { CommandFailure, UsageError } from "./errors.ts";
+import { CommandFailure, UsageError, errorMessage } from "../core/errors.ts";
 
 const CLI_PATH = fileURLToPath(new URL("../../bin/chainvault.js", import.meta.url));
 
@@ -61,7 +61,7 @@ function runCommands(commands: string[][]): void {
       execFileSync(program!, args, { stdio: ["ignore", "inherit", "inherit"] });
     } catch (error) {
       throw new CommandFailure(
-        `${shellLine([program!, ...args])} failed (${(error as Error).message.split("\n")[0]}); ` +
+        `${shellLine([program!, ...args])} failed (${errorMessage(error).split("\n")[0]}); ` +
           "run it by hand to see why",
       );
     }

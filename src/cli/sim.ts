@@ -3,7 +3,7 @@ import { etInstant, toEt } from "../calendar/index.ts";
 import { createLogger } from "../logger.ts";
 import { loadFaultConfig, type FaultConfig } from "../sim/faults.ts";
 import { startSimulator } from "../sim/server.ts";
-import { CommandFailure, UsageError } from "./errors.ts";
+import { CommandFailure, UsageError, errorMessage } from "../core/errors.ts";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
@@ -83,7 +83,7 @@ export function register(program: Command): void {
         try {
           faults = await loadFaultConfig(options.faults);
         } catch (error) {
-          throw new UsageError(`--faults: ${error instanceof Error ? error.message : String(error)}`);
+          throw new UsageError(`--faults: ${errorMessage(error)}`);
         }
       }
       const rate = limit("--rate", options.rate);
@@ -106,7 +106,7 @@ export function register(program: Command): void {
           logger,
         });
       } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
+        const reason = errorMessage(error);
         throw new CommandFailure(
           `cannot listen on ${options.host}:${port}: ${reason}. Is another gateway running there? Try --port 0 or another port.`,
         );

@@ -7,15 +7,16 @@ import {
   optionExpiryQuery,
   readOptionDetails,
   underlyingContract,
-} from "../ib/contracts.ts";
-import type { QualifiedOption, UnderlyingSecType } from "../ib/contracts.ts";
+} from "../ib/contract-objects.ts";
+import type { QualifiedOption, UnderlyingSecType } from "../ib/contract-objects.ts";
 import type { Logger } from "../logger.ts";
 import type { Queryable } from "../store/database.ts";
 import { expireLifecycle, touchLifecycle } from "../store/repositories/lifecycle.ts";
-import { listContracts, upsertContracts } from "../store/repositories/contracts.ts";
-import { upsertUnderlying } from "../store/repositories/underlyings.ts";
-import type { SecurityType } from "../store/repositories/underlyings.ts";
+import { listContracts, upsertContracts } from "../store/repositories/option-chains.ts";
+import { upsertUnderlying } from "../store/repositories/underlying-securities.ts";
+import type { SecurityType } from "../store/repositories/underlying-securities.ts";
 import { occSymbol } from "./occ.ts";
+import { errorMessage } from "../core/errors.ts";
 
 /** Symbols that are indexes (CBOE), not stocks or ETFs. */
 const INDEX_SYMBOLS = new Set(["VIX", "SPX", "NDX", "RUT", "XSP", "DJX"]);
@@ -154,7 +155,7 @@ export async function discoverChain(
             symbol: underlying.symbol,
             expiry: query.expiry,
             right: query.right,
-            err: (error as Error).message,
+            err: errorMessage(error),
           },
           "could not list an expiry",
         );

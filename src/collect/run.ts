@@ -1,6 +1,8 @@
 import { isTradingDay, previousTradingDay, toEt } from "../calendar/index.ts";
 import type { IsoDate } from "../calendar/index.ts";
 import type { Config } from "../config/schema.ts";
+import { EXPIRING_ONLY_TYPES, FINAL_SNAPSHOT_TYPES } from "../core/collection.ts";
+import type { CollectionRequest, CollectionType } from "../core/collection.ts";
 import type { IbClient } from "../ib/client.ts";
 import { IbRequestError } from "../ib/client.ts";
 import type { Logger } from "../logger.ts";
@@ -25,30 +27,19 @@ import { recordDeadLetter } from "../store/repositories/dead-letters.ts";
 import { insertQuotes } from "../store/repositories/quotes.ts";
 import type { QuoteRow } from "../store/repositories/quotes.ts";
 import { insertUnderlyingTicks } from "../store/repositories/underlying-ticks.ts";
-import { findUnderlying } from "../store/repositories/underlyings.ts";
+import { findUnderlying } from "../store/repositories/underlying-securities.ts";
 import { discoverChain, discoverUnderlying, UnknownSymbolError } from "./discovery.ts";
 import type { ChainDiscovery, DiscoveredContract, UnderlyingInfo } from "./discovery.ts";
 import { enrichGreeks } from "./enrich.ts";
-import { selectContracts } from "./selection.ts";
+import { selectContracts, withinMaxDaysToExpiry } from "./selection.ts";
 import type { ContractActivity } from "./selection.ts";
 import { collectSnapshots, quoteUnderlying, underlyingPriceOf } from "./snapshots.ts";
 import type { SnapshotEngineOptions, SnapshotOutcome, UnderlyingQuote } from "./snapshots.ts";
-
-export const COLLECTION_TYPES = ["eod", "analytics", "pre_market", "pre_expiry", "settlement"] as const;
-export type CollectionType = (typeof COLLECTION_TYPES)[number];
+import { errorMessage } from "../core/errors.ts";
 
 /** IB's own limits, the yardstick of the pacing lower bound (our pacer stays a little under them). */
 export const IB_MESSAGES_PER_SECOND = 50;
 export const IB_MARKET_DATA_LINES = 100;
-
-export interface CollectionRequest {
-  /** The New York trading date the rows belong to; default: the gateway's New York date (on a closed day, the last trading day). */
-  date?: IsoDate;
-  symbols: string[];
-  type: CollectionType;
-  /** Re-run a completed collection, replacing its rows. */
-  force?: boolean;
-}
 
 export interface CollectionProgress {
   symbol: string;
@@ -94,11 +85,6 @@ export interface CollectionSummary {
   pacing_lower_bound_s: number;
   messages_sent: number;
 }
-
-/** Types collecting only the contracts that expire on the collection date. */
-const EXPIRY_DAY_TYPES: ReadonlySet<CollectionType> = new Set(["pre_expiry", "settlement"]);
-/** Types whose snapshot is a contract's last on its expiry day (marks expiry_collected). */
-const FINAL_TYPES: ReadonlySet<CollectionType> = new Set(["eod", "settlement"]);
 
 /**
  * One collection run: for every symbol, the status row, discovery, selection, paced snapshots, enrichment and
@@ -166,10 +152,7 @@ async function collectVix(
     const quote = await quoteUnderlying(deps.ib, "VIX", "IND", vix.conId, engine);
     await storeUnderlyingTick(deps.db, vix, quote, date, type);
   } catch (error) {
-    deps.logger.warn(
-      { err: (error as Error).message },
-      "could not record VIX; the option collection goes on",
-    );
+    deps.logger.warn({ err: errorMessage(error) }, "could not record VIX; the option collection goes on");
   }
 }
 
@@ -238,9 +221,9 @@ async function prepareSymbol(
     const discovery = await discoverChain(db, ib, underlying, {
       date,
       includeExpiry: (expiry) =>
-        EXPIRY_DAY_TYPES.has(request.type)
+        EXPIRING_ONLY_TYPES.has(request.type)
           ? expiry === date
-          : maxDays === null || daysBetween(date, expiry) <= maxDays,
+          : withinMaxDaysToExpiry(date, expiry, maxDays),
       concurrency: config.collect.discovery_concurrency,
       logger,
     });
@@ -376,7 +359,7 @@ async function collectSymbol(
         payload: { conId: failure.contract.conId },
       });
     }
-    if (FINAL_TYPES.has(request.type)) {
+    if (FINAL_SNAPSHOT_TYPES.has(request.type)) {
       const expiringToday = [...writer.storedIds, ...already].filter((id) => byId.get(id)?.expiry === date);
       await markExpiryCollected(db, expiringToday, date);
     }
@@ -414,7 +397,7 @@ async function collectSymbol(
           : String(error);
     logger.error({ symbol, err: message }, "collection failed");
     summary.status = "failed";
-    summary.error = error instanceof Error ? error.message : String(error);
+    summary.error = errorMessage(error);
     summary.quotes_stored = stored;
     await failCollection(db, key, summary.error, stored).catch((statusError: unknown) =>
       logger.error({ err: (statusError as Error).message }, "could not record the failure"),
@@ -522,10 +505,6 @@ class QuoteWriter {
 export function defaultCollectionDate(gatewayNow: Date): IsoDate {
   const { date } = toEt(gatewayNow);
   return isTradingDay(date) ? date : previousTradingDay(date);
-}
-
-function daysBetween(from: IsoDate, to: IsoDate): number {
-  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
 }
 
 function round(value: number, digits: number): number {

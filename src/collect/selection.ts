@@ -1,10 +1,10 @@
-import { dayNumber } from "../calendar/dates.ts";
+import { daysBetween } from "../calendar/index.ts";
 import type { IsoDate } from "../calendar/index.ts";
 import type { Config } from "../config/schema.ts";
 import type { OptionRight } from "../pricing/black-scholes.ts";
 
 /**
- * Which contracts of a chain a run collects (ADR-001 "Dynamic Strike Selection"). Pure.
+ * Which contracts of a chain a run collects (dynamic strike selection by IV tier). Pure.
  *
  * mode "all": every contract within the expiry horizon.
  *
@@ -82,6 +82,11 @@ export interface SelectionResult<C extends ChainContract> {
   skipped: { expired: number; beyondHorizon: number; notSelected: number };
 }
 
+/** Whether a run takes an expiry: within `selection.max_days_to_expiry` calendar days of the date (null: every expiry). */
+export function withinMaxDaysToExpiry(date: IsoDate, expiry: IsoDate, maxDays: number | null): boolean {
+  return maxDays === null || daysBetween(date, expiry) <= maxDays;
+}
+
 export function ivTier(impliedVolatility: number | null, settings: SelectionSettings): IvTier {
   if (impliedVolatility === null || !Number.isFinite(impliedVolatility)) return "normal_iv";
   if (impliedVolatility < settings.low_iv_below) return "low_iv";
@@ -101,13 +106,11 @@ export function strikeWindow(
 
 export function selectContracts<C extends ChainContract>(input: SelectionInput<C>): SelectionResult<C> {
   const { settings, asOf } = input;
-  const today = dayNumber(asOf);
   const skipped = { expired: 0, beyondHorizon: 0, notSelected: 0 };
   const byExpiry = new Map<IsoDate, C[]>();
   for (const contract of input.contracts) {
-    const days = dayNumber(contract.expiry) - today;
-    if (days < 0) skipped.expired++;
-    else if (settings.max_days_to_expiry !== null && days > settings.max_days_to_expiry)
+    if (daysBetween(asOf, contract.expiry) < 0) skipped.expired++;
+    else if (!withinMaxDaysToExpiry(asOf, contract.expiry, settings.max_days_to_expiry))
       skipped.beyondHorizon++;
     else {
       const sameExpiry = byExpiry.get(contract.expiry);

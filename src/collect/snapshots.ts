@@ -2,14 +2,15 @@ import type { Contract } from "@stoqey/ib";
 import type { IbClient, MarketDataResult } from "../ib/client.ts";
 import { IbRequestError } from "../ib/client.ts";
 import type { MarketDataType } from "../ib/client.ts";
-import { byConId, underlyingContract } from "../ib/contracts.ts";
-import type { UnderlyingSecType } from "../ib/contracts.ts";
+import { byConId, underlyingContract } from "../ib/contract-objects.ts";
+import type { UnderlyingSecType } from "../ib/contract-objects.ts";
 import { NO_SUBSCRIPTION_CODES } from "../ib/error-codes.ts";
-import { hasAny, readQuote, TICK } from "../ib/ticks.ts";
-import type { QuoteFields, TickSet } from "../ib/ticks.ts";
+import { hasAny, readQuote, TICK } from "../ib/tick-set.ts";
+import type { QuoteFields, TickSet } from "../ib/tick-set.ts";
 import type { Logger } from "../logger.ts";
 import { marketDataTypeFor } from "./market-data-type.ts";
 import type { MarketDataTypeCode } from "./market-data-type.ts";
+import { errorMessage } from "../core/errors.ts";
 
 /**
  * The snapshot engine. Per contract ONE streaming request (generic ticks 100,101: open interest needs a
@@ -214,12 +215,7 @@ export async function collectSnapshots(
         const failure =
           error instanceof IbRequestError
             ? error
-            : new IbRequestError(
-                -1,
-                error instanceof Error ? error.message : String(error),
-                undefined,
-                "transient",
-              );
+            : new IbRequestError(-1, errorMessage(error), undefined, "transient");
         await options.onFailure({ key: target.key, error: failure, attempts: engine.maxAttempts });
       }
     }

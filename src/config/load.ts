@@ -3,7 +3,7 @@ import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { configSchema } from "./schema.ts";
 import type { Config } from "./schema.ts";
-import { UsageError } from "../cli/errors.ts";
+import { UsageError, errorMessage } from "../core/errors.ts";
 import { redactUrl } from "../logger.ts";
 
 /** The file chainvault reads when neither --config nor CHAINVAULT_CONFIG names one (optional). */
@@ -41,7 +41,7 @@ function readYaml(file: string): Record<string, unknown> {
     throw new UsageError(
       code === "ENOENT"
         ? `config file ${file} does not exist`
-        : `cannot read config file ${file}: ${(error as Error).message}`,
+        : `cannot read config file ${file}: ${errorMessage(error)}`,
     );
   }
   const document = parseDocument(text, { prettyErrors: true });

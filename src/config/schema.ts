@@ -72,7 +72,7 @@ const selectionTiers = z
   })
   .strict();
 
-/** Which contracts of a chain are collected (ADR-001 "Dynamic Strike Selection"; see src/collect/selection.ts). */
+/** Which contracts of a chain are collected (strikes near the money by IV tier plus liquid ones; see src/collect/selection.ts). */
 const selection = z
   .object({
     /** "window": strikes around the money by IV tier plus liquid and unusually active ones; "all": the whole chain. */

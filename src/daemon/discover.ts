@@ -1,12 +1,11 @@
 import type { IsoDate } from "../calendar/index.ts";
 import { discoverChain, discoverUnderlying } from "../collect/discovery.ts";
+import { withinMaxDaysToExpiry } from "../collect/selection.ts";
 import type { Config } from "../config/schema.ts";
 import { clientOptionsFromConfig, IbClient } from "../ib/client.ts";
 import type { Logger } from "../logger.ts";
 import type { Database } from "../store/database.ts";
 import type { Discover } from "./handlers.ts";
-
-const DAY = 86_400_000;
 
 /**
  * The discovery slots: the collector's chain discovery alone (no quotes), so new listings are in
@@ -23,8 +22,7 @@ export function discoverWithGateway(db: Database, config: Config, logger: Logger
         const underlying = await discoverUnderlying(db, ib, symbol);
         const discovery = await discoverChain(db, ib, underlying, {
           date,
-          includeExpiry: (expiry: IsoDate) =>
-            maxDays === null || (Date.parse(expiry) - Date.parse(date)) / DAY <= maxDays,
+          includeExpiry: (expiry: IsoDate) => withinMaxDaysToExpiry(date, expiry, maxDays),
           concurrency: config.collect.discovery_concurrency,
           logger,
         });

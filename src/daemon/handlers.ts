@@ -1,8 +1,8 @@
-import { addDays, etInstant, sessionOf, toEt } from "../calendar/index.ts";
+import { addDays, etInstant, sessionOf, toEt, DAY_MS } from "../calendar/index.ts";
 import type { IsoDate } from "../calendar/index.ts";
 import type { Database } from "../store/database.ts";
 import type { Logger } from "../logger.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../core/clock.ts";
 import {
   ALL_SYMBOLS,
   claimSlot,
@@ -14,7 +14,7 @@ import {
   slotStatus,
 } from "./ledger.ts";
 import type { RunOutcome } from "./ledger.ts";
-import type { HistoricalSession } from "../ib/historical.ts";
+import type { HistoricalSession } from "../ib/historical-session.ts";
 import { recordDeadLetter } from "../store/repositories/dead-letters.ts";
 import {
   contractsToFill,
@@ -26,17 +26,14 @@ import {
   storeDailyBar,
 } from "./maintenance.ts";
 import type { SlotJob, SlotQueue } from "./queue.ts";
-import { isCollectionType, queueFor, toJob } from "./slots.ts";
-import type { CollectionSlotType, Plan } from "./slots.ts";
+import { queueFor, toJob } from "./slots.ts";
+import type { Plan } from "./slots.ts";
+import { isCollectionType } from "../core/collection.ts";
+import type { CollectionRequest, CollectionType } from "../core/collection.ts";
+import { errorMessage } from "../core/errors.ts";
 
-/** What the daemon asks of the collector: one run for one key (see src/collect/run.ts). */
-export interface CollectionRequest {
-  date: IsoDate;
-  symbols: string[];
-  type: CollectionSlotType;
-  force?: boolean;
-}
-export type Collect = (request: CollectionRequest) => Promise<unknown>;
+/** What the daemon asks of the collector: one run for one key, always with its date (see src/collect/run.ts). */
+export type Collect = (request: CollectionRequest & { date: IsoDate }) => Promise<unknown>;
 
 /** Chain discovery alone (no quotes) for the given symbols; absent when the collector offers none. */
 export type Discover = (request: { date: IsoDate; symbols: string[] }) => Promise<{ contracts: number }>;
@@ -58,8 +55,6 @@ export interface HandlerDeps {
   /** At most this many contracts per missed day are filled from daily bars (IB paces historical requests). */
   historicalFillLimit?: number;
 }
-
-const DAY = 86_400_000;
 
 function slotLabel(slot: SlotJob): Record<string, unknown> {
   return { slot: slot.key, type: slot.type, symbol: slot.symbol, date: slot.date };
@@ -120,7 +115,7 @@ export async function handleSlot(
     );
     return outcome;
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     await recordRunEnd(db, runId, "failed", message).catch(() => undefined);
     logger.error({ ...slotLabel(slot), err: error }, "slot failed; pg-boss retries it with backoff");
     throw error;
@@ -130,7 +125,7 @@ export async function handleSlot(
 async function runCollectionSlot(slot: SlotJob, deps: HandlerDeps): Promise<string> {
   const symbol = slot.symbol;
   if (symbol === null) throw new Error(`collection slot ${slot.key} names no symbol: the plan must give one`);
-  await deps.collect({ date: slot.date, symbols: [symbol], type: slot.type as CollectionSlotType });
+  await deps.collect({ date: slot.date, symbols: [symbol], type: slot.type as CollectionType });
   // The collector keeps the status row; it is the judge of whether the run is done.
   const status = await slotStatus(deps.db, slot);
   if (status === "completed" || status === "partial") return status;
@@ -150,7 +145,7 @@ async function runBookkeepingSlot(slot: SlotJob, deps: HandlerDeps): Promise<str
   } catch (error) {
     await finishSlot(db, slot, {
       status: "failed",
-      message: error instanceof Error ? error.message : String(error),
+      message: errorMessage(error),
     });
     throw error;
   }
@@ -207,7 +202,7 @@ async function bookkeeping(slot: SlotJob, deps: HandlerDeps): Promise<{ summary:
     }
     case "weekend_prep": {
       const now = deps.clock.now();
-      const coming = deps.plan(now, new Date(now.getTime() + 7 * DAY));
+      const coming = deps.plan(now, new Date(now.getTime() + 7 * DAY_MS));
       deps.logger.info(
         { slots: coming.length, first: coming[0] && toJob(coming[0]).key },
         "the coming week's plan",
@@ -252,7 +247,7 @@ async function gapCheck(slot: SlotJob, deps: HandlerDeps): Promise<{ summary: st
   const { db, queue, clock, logger } = deps;
   const now = clock.now();
   const expected = deps
-    .plan(new Date(now.getTime() - deps.gapCheckDays * DAY), now)
+    .plan(new Date(now.getTime() - deps.gapCheckDays * DAY_MS), now)
     .filter((planned) => isCollectionType(planned.type) && planned.symbol !== null);
   let requeued = 0;
   const gaps: { key: string; status: string }[] = [];

@@ -1,8 +1,9 @@
 import type { Queryable } from "../store/database.ts";
 import { lastRun, readCursor } from "./ledger.ts";
 import type { LastRun } from "./ledger.ts";
-import { slotKey } from "./queue.ts";
+import { slotKey } from "../core/collection.ts";
 import type { Plan } from "./slots.ts";
+import { DAY_MS } from "../calendar/index.ts";
 
 export interface ScheduleHealth {
   /** The most recent slot attempt by any daemon on this database. */
@@ -18,7 +19,7 @@ export interface ScheduleHealth {
  * another process can report it without talking to the daemon.
  */
 export async function readScheduleHealth(db: Queryable, plan: Plan, now: Date): Promise<ScheduleHealth> {
-  const next = plan(now, new Date(now.getTime() + 14 * 86_400_000))[0];
+  const next = plan(now, new Date(now.getTime() + 14 * DAY_MS))[0];
   const cursor = await readCursor(db);
   return {
     lastRun: await lastRun(db),

@@ -1,8 +1,8 @@
 import type { Queryable } from "../store/database.ts";
 
 /**
- * What the daemon records in the database: slot outcomes in daily_collection_status (the ADR's
- * table, keyed by date, symbol, type; symbol `*` for slots that are not about one underlying),
+ * What the daemon records in the database: slot outcomes in daily_collection_status (one
+ * row per run, keyed by date, symbol, type; symbol `*` for slots that are not about one underlying),
  * the instant it has planned through (daemon_state), and one row per attempt (daemon_slot_runs).
  * Everything that must survive a restart lives here, never in memory.
  */

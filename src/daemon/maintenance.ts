@@ -1,8 +1,9 @@
 import type { Queryable } from "../store/database.ts";
+import { EXPIRY_DAY_SNAPSHOT_TYPES } from "../core/collection.ts";
 
 /**
  * SQL for the bookkeeping slots (expiry processing, post-expiry verification, weekend review).
- * Plain parameterized SQL over the ADR's tables.
+ * Plain parameterized SQL over the core tables.
  */
 
 export interface ExpiryCheck {
@@ -12,9 +13,6 @@ export interface ExpiryCheck {
   /** Contract ids with no quote on their last day. */
   uncollected: number[];
 }
-
-/** Quote types that count as "collected on expiry day". */
-const EXPIRY_DAY_TYPES = ["pre_expiry", "settlement", "eod", "analytics"];
 
 /**
  * Marks contracts that expired on `date` as expired in the lifecycle, with expiry_collected set
@@ -38,7 +36,7 @@ export async function processExpiry(db: Queryable, date: string): Promise<Expiry
              last_seen = GREATEST(option_contract_lifecycle.last_seen, EXCLUDED.last_seen)
      )
      SELECT contract_id, collected FROM expired`,
-    [date, EXPIRY_DAY_TYPES],
+    [date, EXPIRY_DAY_SNAPSHOT_TYPES],
   );
   const uncollected = result.rows.filter((row) => !row.collected).map((row) => Number(row.contract_id));
   return { expired: result.rows.length, collected: result.rows.length - uncollected.length, uncollected };

@@ -52,10 +52,6 @@ export const DEAD_LETTER_QUEUE = "chainvault.dead";
 export const WORK_QUEUES = [COLLECT_QUEUE, MAINTAIN_QUEUE] as const;
 export type WorkQueue = (typeof WORK_QUEUES)[number];
 
-export function slotKey(slot: { type: string; symbol: string | null; date: string }): string {
-  return `${slot.type}:${slot.symbol ?? "*"}:${slot.date}`;
-}
-
 /**
  * The job id is derived from the slot key, so a second `send` of the same slot - from a restart,
  * a clock jump or another daemon - collides on pg-boss's primary key and inserts nothing, for as

@@ -1,6 +1,6 @@
 import type { Database } from "../store/database.ts";
 import type { Logger } from "../logger.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../core/clock.ts";
 import { advanceCursor, markMissed, readCursor } from "./ledger.ts";
 import type { SlotQueue } from "./queue.ts";
 import { queueFor, toJob } from "./slots.ts";

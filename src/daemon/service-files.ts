@@ -2,8 +2,8 @@ import path from "node:path";
 
 /**
  * Service definitions that keep `chainvault daemon` running unattended: a launchd LaunchAgent (macOS) or a
- * systemd user unit (Linux). The OS only restarts the process; it never decides when to collect. The ADR's plist
- * fired collections with StartCalendarInterval at fixed local times, which drift an hour off the market for about
+ * systemd user unit (Linux). The OS only restarts the process; it never decides when to collect. A plist that
+ * fired collections with StartCalendarInterval at fixed local times would drift an hour off the market for about
  * three weeks a year where the user's zone and New York change clocks on different dates; the daemon plans its
  * slots in New York time instead (src/schedule/plan.ts), so these files carry no calendar at all.
  *

@@ -1,5 +1,6 @@
 import type { IsoDate } from "../calendar/index.ts";
-import { COLLECT_QUEUE, MAINTAIN_QUEUE, slotKey } from "./queue.ts";
+import { isCollectionType, slotKey } from "../core/collection.ts";
+import { COLLECT_QUEUE, MAINTAIN_QUEUE } from "./queue.ts";
 import type { SlotJob, WorkQueue } from "./queue.ts";
 
 /** One slot of the collection plan, as the daemon consumes it. */
@@ -16,14 +17,6 @@ export interface PlannedSlot {
 
 /** The plan between two instants: slots with `from < at <= to`, in time order. */
 export type Plan = (from: Date, to: Date) => PlannedSlot[];
-
-/** Slot types that are a market-data collection run by the collector for one symbol. */
-export const COLLECTION_TYPES = ["pre_market", "analytics", "eod", "pre_expiry", "settlement"] as const;
-export type CollectionSlotType = (typeof COLLECTION_TYPES)[number];
-
-export function isCollectionType(type: string): type is CollectionSlotType {
-  return (COLLECTION_TYPES as readonly string[]).includes(type);
-}
 
 export const DISCOVERY_TYPES = ["weekly_discovery", "monthly_discovery"] as const;
 

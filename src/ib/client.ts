@@ -6,7 +6,8 @@ import type { Logger } from "../logger.ts";
 import { classifyError } from "./error-codes.ts";
 import type { ErrorCategory } from "./error-codes.ts";
 import { RequestPacer } from "./pacer.ts";
-import { cleanComputation, TickSet } from "./ticks.ts";
+import { cleanComputation, TickSet } from "./tick-set.ts";
+import { errorMessage } from "../core/errors.ts";
 
 export { MarketDataType };
 
@@ -525,7 +526,7 @@ export class IbClient extends EventEmitter {
       try {
         api.connect(this.clientId);
       } catch (error) {
-        fail(new IbRequestError(502, error instanceof Error ? error.message : String(error)));
+        fail(new IbRequestError(502, errorMessage(error)));
       }
     });
   }
@@ -676,12 +677,7 @@ export class IbClient extends EventEmitter {
 
 function asIbError(error: unknown): IbRequestError {
   if (error instanceof IbRequestError) return error;
-  return new IbRequestError(
-    -1,
-    error instanceof Error ? error.message : String(error),
-    undefined,
-    "transient",
-  );
+  return new IbRequestError(-1, errorMessage(error), undefined, "transient");
 }
 
 /** The client options a configuration describes (host, port, client id, pacing limits, connect attempts). */

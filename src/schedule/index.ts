@@ -1,14 +1,5 @@
-/** The collection plan: which slot runs when, in exchange time. Pure; time comes from an injected Clock. */
-export {
-  LOCAL_TIME_TYPES,
-  PER_SYMBOL_TYPES,
-  SLOT_TYPES,
-  slotKeyOf,
-  systemClock,
-  type Clock,
-  type Slot,
-  type SlotType,
-} from "./slot.ts";
+/** The collection plan: which slot runs when, in exchange time. Pure; time comes from an injected clock. */
+export { LOCAL_TIME_TYPES, PER_SYMBOL_TYPES, SLOT_TYPES, type Slot, type SlotType } from "./slot.ts";
 export {
   dueSlots,
   isWithinWindow,

@@ -14,19 +14,21 @@ import {
   weeklyExpiryOf,
   zonedInstant,
   type IsoDate,
+  DAY_MS,
 } from "../calendar/index.ts";
 import { formatMinutes, minutesOfDay } from "../calendar/time.ts";
 import type { Config } from "../config/schema.ts";
-import { PER_SYMBOL_TYPES, SLOT_TYPES, slotKeyOf, type Clock, type Slot, type SlotType } from "./slot.ts";
+import type { Clock } from "../core/clock.ts";
+import { slotKey } from "../core/collection.ts";
+import { PER_SYMBOL_TYPES, SLOT_TYPES, type Slot, type SlotType } from "./slot.ts";
 import { checkZone, machineZone } from "./zones.ts";
 
 /*
  * Why the plan lives in exchange time.
- * The market opens and closes by the New York clock. The ADR's launchd plist fired at fixed Israeli wall-clock
- * times (23:45, 22:00), but the US and Israel change their clocks on different dates: for about three weeks a
- * year (2026: 03-08..03-27 and 10-25..11-01) they are 6 hours apart instead of 7, so the plist fired an hour late —
- * the Friday 15:00 ET pre-expiry check at 16:00 ET, after the expiring options stopped trading. (The ADR's
- * "Israel summer" column is off by an hour too: both zones are on summer time together, so 16:45 ET is 23:45 in
+ * The market opens and closes by the New York clock. A schedule at fixed Israeli wall-clock
+ * times (23:45, 22:00) breaks, because the US and Israel change their clocks on different dates: for about three weeks a
+ * year (2026: 03-08..03-27 and 10-25..11-01) they are 6 hours apart instead of 7, so such a schedule fires an hour late —
+ * the Friday 15:00 ET pre-expiry check at 16:00 ET, after the expiring options stopped trading. (Both zones are on summer time together, so 16:45 ET is 23:45 in
  * Jerusalem in summer as in winter.) So every collection is set in New York time and converted to an instant per
  * date with the zone rules; only the housekeeping slots (gap check, weekend review/prep), which are about the
  * user's day rather than the market's, use the user's local time.
@@ -145,7 +147,7 @@ function computeSlotsOfDate(date: IsoDate, context: Context): Slot[] {
     if (!schedule[type].enabled) return;
     const symbols = PER_SYMBOL_TYPES.has(type) ? context.symbols : [null];
     for (const symbol of symbols) {
-      slots.push({ key: slotKeyOf({ type, symbol, date }), type, symbol, date, at, validUntil, note });
+      slots.push({ key: slotKey({ type, symbol, date }), type, symbol, date, at, validUntil, note });
     }
   };
 
@@ -267,7 +269,7 @@ export function nextSlotAfter(instant: Date, options: PlanOptions): Slot | undef
   const from = new Date(instant.getTime() + 1);
   // Usually the next slot is hours away: look one day ahead first, then widen.
   for (const days of [1, 4, 32]) {
-    const found = slotsBetween(from, new Date(from.getTime() + days * 86_400_000), options)[0];
+    const found = slotsBetween(from, new Date(from.getTime() + days * DAY_MS), options)[0];
     if (found) return found;
   }
   return undefined;
@@ -278,7 +280,11 @@ export function nextSlotAfter(instant: Date, options: PlanOptions): Slot | undef
  * start): slots with since <= at <= now split into those still inside their window (run them) and those past it
  * (record them as missed). Idempotency is the caller's: each slot's key says which run it is.
  */
-export function dueSlots(since: Date, clock: Clock, options: PlanOptions): { due: Slot[]; missed: Slot[] } {
+export function dueSlots(
+  since: Date,
+  clock: Pick<Clock, "now">,
+  options: PlanOptions,
+): { due: Slot[]; missed: Slot[] } {
   const now = clock.now();
   const slots = slotsBetween(since, new Date(now.getTime() + 1), options);
   return {
@@ -288,7 +294,7 @@ export function dueSlots(since: Date, clock: Clock, options: PlanOptions): { due
 }
 
 /** True while the slot may still run at the clock's instant. */
-export function isWithinWindow(slot: Slot, clock: Clock): boolean {
+export function isWithinWindow(slot: Slot, clock: Pick<Clock, "now">): boolean {
   const now = clock.now().getTime();
   return now >= slot.at.getTime() && now < slot.validUntil.getTime();
 }

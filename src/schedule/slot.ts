@@ -1,7 +1,7 @@
 import type { IsoDate } from "../calendar/index.ts";
 
 /**
- * Every collection of ADR-001 "Data Collection Schedule", in the order slots sharing an instant are listed
+ * Every kind of scheduled slot, in the order slots sharing an instant are listed
  * (and should be queued): discovery before snapshots, snapshots before the processing that reads them.
  */
 export const SLOT_TYPES = [
@@ -43,7 +43,7 @@ export const LOCAL_TIME_TYPES: ReadonlySet<SlotType> = new Set<SlotType>([
  * most once whatever restarts, clock jumps or second daemons happen.
  */
 export interface Slot {
-  /** `type:symbol:date`, symbol `*` for run-wide slots (the same form as src/daemon/queue.ts slotKey). */
+  /** `type:symbol:date`, symbol `*` for run-wide slots (see slotKey). */
   key: string;
   type: SlotType;
   /** The underlying, or null for a slot that is not about one underlying. */
@@ -57,14 +57,3 @@ export interface Slot {
   /** Why the slot is not where the rule table alone puts it (early close, holiday, Thursday expiry), else null. */
   note: string | null;
 }
-
-export function slotKeyOf(slot: { type: string; symbol: string | null; date: IsoDate }): string {
-  return `${slot.type}:${slot.symbol ?? "*"}:${slot.date}`;
-}
-
-/** The time source, injected so tests and the daemon's virtual clock can drive the plan. */
-export interface Clock {
-  now(): Date;
-}
-
-export const systemClock: Clock = { now: () => new Date() };

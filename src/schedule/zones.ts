@@ -1,5 +1,5 @@
 import { DateTime } from "luxon";
-import { NEW_YORK, inZone, isValidZone } from "../calendar/index.ts";
+import { NEW_YORK, inZone, isValidZone, DAY_MS } from "../calendar/index.ts";
 
 /** The machine's IANA zone, as the OS reports it (UTC when it reports none). */
 export function machineZone(): string {
@@ -16,8 +16,6 @@ export function checkZone(zone: string): string {
 function offsetAt(zone: string, ms: number): number {
   return DateTime.fromMillis(ms, { zone }).offset;
 }
-
-const DAY_MS = 86_400_000;
 
 /** The instant of the zone's nearest clock change before (direction -1) or after (+1) ms, within 400 days. */
 function clockChange(zone: string, ms: number, direction: 1 | -1): number | null {

@@ -1,9 +1,9 @@
 import type { IsoDate } from "../calendar/index.ts";
 import { addDays } from "../calendar/index.ts";
 import { sessionOn } from "./market/et-time.ts";
-import { ibDate, type OptionContract } from "./market/contracts.ts";
+import { ibDate, type OptionContract } from "./market/option-contracts.ts";
 import type { SyntheticMarket } from "./market/synthetic-market.ts";
-import type { UnderlyingSpec } from "./market/underlyings.ts";
+import type { UnderlyingSpec } from "./market/underlying-specs.ts";
 import { OUT, VERSION_INELIGIBILITY_REASONS, VERSION_LAST_TRADE_DATE } from "./protocol/ids.ts";
 import type { Field } from "./protocol/framing.ts";
 

@@ -1,7 +1,7 @@
 import type { IsoDate } from "../calendar/index.ts";
-import type { OptionContract } from "./market/contracts.ts";
+import type { OptionContract } from "./market/option-contracts.ts";
 import type { SyntheticMarket } from "./market/synthetic-market.ts";
-import type { UnderlyingSpec } from "./market/underlyings.ts";
+import type { UnderlyingSpec } from "./market/underlying-specs.ts";
 import type { ContractFields } from "./protocol/fields.ts";
 
 export type Resolved =

@@ -5,7 +5,7 @@ import type { FieldReader } from "./protocol/fields.ts";
 import { readContract } from "./protocol/fields.ts";
 import { OUT, STREAMING_GENERIC_TICKS } from "./protocol/ids.ts";
 import type { ServerContext } from "./server-context.ts";
-import { tickMessages, type Delivery } from "./ticks.ts";
+import { tickMessages, type Delivery } from "./tick-delivery.ts";
 
 /** Delayed data lags this much behind live data. */
 const DELAYED_MINUTES = 15;

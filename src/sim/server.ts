@@ -2,7 +2,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import pino from "pino";
 import { etInstant, type IsoDate } from "../calendar/index.ts";
 import type { Logger } from "../logger.ts";
-import { createClock, type SimClock } from "./clock.ts";
+import { createClock, type SimClock } from "./sim-clock.ts";
 import { inWindow, type FaultConfig, type FaultControl } from "./faults.ts";
 import { IB_HISTORICAL_PACING, type HistoricalPacingOptions } from "./limits.ts";
 import { etOf } from "./market/et-time.ts";

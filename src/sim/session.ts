@@ -3,7 +3,7 @@ import type { Logger } from "../logger.ts";
 import { findContracts } from "./contract-lookup.ts";
 import { chainParameterMessages, optionContractData, underlyingContractData } from "./contract-data.ts";
 import { inWindow } from "./faults.ts";
-import { answerHistorical, type HistoricalRequest } from "./historical.ts";
+import { answerHistorical, type HistoricalRequest } from "./historical-answers.ts";
 import { HistoricalPacer, MessageRateLimiter } from "./limits.ts";
 import { etOf } from "./market/et-time.ts";
 import { MarketDataLines } from "./market-data-lines.ts";
@@ -11,6 +11,7 @@ import { encodeFrame, InboundParser, type Field } from "./protocol/framing.ts";
 import { FieldReader, readContract, ShortMessageError } from "./protocol/fields.ts";
 import { IN, MAX_SERVER_VERSION, OUT } from "./protocol/ids.ts";
 import type { ServerContext } from "./server-context.ts";
+import { errorMessage } from "../core/errors.ts";
 
 /** A client that stops reading gets disconnected once this much output is queued for it. */
 const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
@@ -169,10 +170,7 @@ export class ClientSession {
       try {
         action();
       } catch (error) {
-        this.log.error(
-          { err: error instanceof Error ? error.message : String(error) },
-          "request failed; closing the connection",
-        );
+        this.log.error({ err: errorMessage(error) }, "request failed; closing the connection");
         this.error(-1, 320, "Error processing request: the simulated gateway failed to answer");
         this.close();
       }

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import type { Database, Queryable } from "./database.ts";
 import type { Logger } from "../logger.ts";
+import { errorMessage } from "../core/errors.ts";
 
 /**
  * Applies src/store/migrations/NNN_name.sql in order, each in its own transaction, and records it
@@ -61,7 +62,7 @@ async function bootstrap(db: Database, logger?: Logger): Promise<void> {
       // Installed but not loadable (shared_preload_libraries) or not permitted: plain mode.
       await tx.exec("ROLLBACK TO SAVEPOINT timescaledb");
       logger?.warn(
-        { err: (error as Error).message },
+        { err: errorMessage(error) },
         "timescaledb is available but cannot be created; plain mode",
       );
     }

@@ -9,6 +9,7 @@ import type { CopySource } from "./copy-text.ts";
 import { RESULT_PARSERS } from "./type-parsers.ts";
 import type { Logger } from "../logger.ts";
 import { redactUrl } from "../logger.ts";
+import { errorMessage } from "../core/errors.ts";
 
 const typeParsers = {
   getTypeParser(oid: number, format?: "text" | "binary") {
@@ -76,7 +77,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     probe.release();
   } catch (error) {
     await pool.end().catch(() => undefined);
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     throw new Error(
       `cannot connect to ${redactUrl(options.url)}: ${reason} (check DATABASE_URL / database.url)`,
       {

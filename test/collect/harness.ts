@@ -1,7 +1,8 @@
 import pino from "pino";
 import type { IsoDate } from "../../src/calendar/index.ts";
 import { runCollection } from "../../src/collect/run.ts";
-import type { CollectionRequest, CollectionSummary } from "../../src/collect/run.ts";
+import type { CollectionSummary } from "../../src/collect/run.ts";
+import type { CollectionRequest } from "../../src/core/collection.ts";
 import { configSchema } from "../../src/config/schema.ts";
 import type { Config } from "../../src/config/schema.ts";
 import { IbClient } from "../../src/ib/client.ts";

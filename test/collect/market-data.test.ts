@@ -3,7 +3,7 @@ import { etInstant } from "../../src/calendar/index.ts";
 import { discoverUnderlying } from "../../src/collect/discovery.ts";
 import { defaultCollectionDate } from "../../src/collect/run.ts";
 import { IbRequestError } from "../../src/ib/client.ts";
-import { byConId, optionExpiryQuery } from "../../src/ib/contracts.ts";
+import { byConId, optionExpiryQuery } from "../../src/ib/contract-objects.ts";
 import { TEST_ENGINES } from "../helpers/db.ts";
 import { startHarness } from "./harness.ts";
 import type { Harness } from "./harness.ts";

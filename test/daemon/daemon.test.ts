@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ManualClock } from "../../src/daemon/clock.ts";
+import { ManualClock } from "../../src/core/clock.ts";
 import { openDaemonDatabase } from "../../src/daemon/engine.ts";
 import type { DaemonDatabase } from "../../src/daemon/engine.ts";
-import { COLLECTION_TYPES } from "../../src/daemon/slots.ts";
+import { COLLECTION_TYPES } from "../../src/core/collection.ts";
 import { startSimulator } from "../../src/sim/server.ts";
 import type { Simulator } from "../../src/sim/server.ts";
 import { migrate } from "../../src/store/migrate.ts";

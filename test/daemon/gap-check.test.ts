@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { etInstant } from "../../src/calendar/index.ts";
-import { ManualClock } from "../../src/daemon/clock.ts";
+import { ManualClock } from "../../src/core/clock.ts";
 import { openDaemonDatabase } from "../../src/daemon/engine.ts";
 import type { DaemonDatabase } from "../../src/daemon/engine.ts";
 import { discoverWithGateway } from "../../src/daemon/discover.ts";
-import { openHistoricalSession } from "../../src/ib/historical.ts";
+import { openHistoricalSession } from "../../src/ib/historical-session.ts";
 import { migrate } from "../../src/store/migrate.ts";
 import {
   CollectorProbe,

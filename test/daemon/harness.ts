@@ -1,10 +1,10 @@
 import { afterAll, beforeAll } from "vitest";
 import { configSchema } from "../../src/config/schema.ts";
 import { etInstant } from "../../src/calendar/index.ts";
-import type { ManualClock } from "../../src/daemon/clock.ts";
-import { Daemon, planFromSchedule } from "../../src/daemon/daemon.ts";
-import type { DaemonOptions } from "../../src/daemon/daemon.ts";
-import type { Collect, CollectionRequest } from "../../src/daemon/handlers.ts";
+import type { ManualClock } from "../../src/core/clock.ts";
+import { Daemon, planFromSchedule } from "../../src/daemon/daemon-process.ts";
+import type { DaemonOptions } from "../../src/daemon/daemon-process.ts";
+import type { Collect } from "../../src/daemon/handlers.ts";
 import type { QueueConnection } from "../../src/daemon/queue.ts";
 import type { Plan } from "../../src/daemon/slots.ts";
 import { createLogger } from "../../src/logger.ts";
@@ -56,7 +56,7 @@ export class CollectorProbe {
   readonly quotes = new Map<string, number>();
 
   collectFor(db: Database, config: Config): Collect {
-    return async (request: CollectionRequest) => {
+    return async (request: Parameters<Collect>[0]) => {
       const ib = await IbClient.connect(clientOptionsFromConfig(config, logger));
       try {
         const summary = await runCollection(request, { db, ib, config, logger });

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ManualClock } from "../../src/daemon/clock.ts";
+import { ManualClock } from "../../src/core/clock.ts";
 import { CollectorProbe, startDaemon, testConfig, testPlan, useEmbeddedDaemon } from "./harness.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");

@@ -6,9 +6,11 @@ import {
   slotsBetween,
   slotsForDate,
   zoneGapNote,
-  type Clock,
   type Slot,
 } from "../../src/schedule/index.ts";
+import type { Clock as FullClock } from "../../src/core/clock.ts";
+
+type Clock = Pick<FullClock, "now">;
 
 const SYMBOLS = ["SPY", "PLTR", "TSLA"];
 const ZONE = "Asia/Jerusalem";

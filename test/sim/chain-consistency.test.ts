@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { etInstant } from "../../src/calendar/index.ts";
-import type { OptionContract } from "../../src/sim/market/contracts.ts";
-import { RISK_FREE_RATE, underlyingSpec } from "../../src/sim/market/underlyings.ts";
+import type { OptionContract } from "../../src/sim/market/option-contracts.ts";
+import { RISK_FREE_RATE, underlyingSpec } from "../../src/sim/market/underlying-specs.ts";
 import type { Simulator } from "../../src/sim/server.ts";
 import { collectTicks, connect, simulator, type CollectedTicks, type TestClient } from "./helpers.ts";
 

@@ -1,6 +1,6 @@
 import { EventName, MarketDataType, OptionType, SecType, type Contract } from "@stoqey/ib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { OptionContract } from "../../src/sim/market/contracts.ts";
+import type { OptionContract } from "../../src/sim/market/option-contracts.ts";
 import type { Simulator } from "../../src/sim/server.ts";
 import {
   collectTicks,

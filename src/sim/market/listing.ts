@@ -1,5 +1,12 @@
-import { addDays, isTradingDay, monthlyExpiry, weeklyExpiryOf, type IsoDate } from "../../calendar/index.ts";
-import type { UnderlyingSpec } from "./underlyings.ts";
+import {
+  addDays,
+  isTradingDay,
+  monthlyExpiry,
+  weeklyExpiryOf,
+  type IsoDate,
+  DAY_MS,
+} from "../../calendar/index.ts";
+import type { UnderlyingSpec } from "./underlying-specs.ts";
 import type { DailyWalk } from "./walk.ts";
 
 /** Standard monthlies are listed this long before expiry; quarter months a year; January LEAPS from September, ~2⅓ years. */
@@ -94,7 +101,7 @@ export function strikesOn(spec: UnderlyingSpec, walk: DailyWalk, expiry: IsoDate
   const lastClose = addDays(date < expiry ? date : expiry, -1);
   const firstClose = addDays(listing.listed, -1);
   const yearsBetween = (from: IsoDate, to: IsoDate) =>
-    Math.max((Date.parse(to) - Date.parse(from)) / (365 * 86_400_000), 1 / 365);
+    Math.max((Date.parse(to) - Date.parse(from)) / (365 * DAY_MS), 1 / 365);
   const rangeSince = (from: IsoDate) => walk.rangeOf(from, lastClose < from ? from : lastClose);
   const listingPrice = walk.closeOn(firstClose);
   const fine = options.fineIncrement(listingPrice);

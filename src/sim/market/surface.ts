@@ -1,4 +1,4 @@
-import type { UnderlyingSpec } from "./underlyings.ts";
+import type { UnderlyingSpec } from "./underlying-specs.ts";
 
 /** Years over which the ATM term structure moves from its short-end to its long-end level. */
 const TERM_DECAY_YEARS = 0.35;

@@ -1,14 +1,14 @@
-import { addDays, type IsoDate } from "../../calendar/index.ts";
+import { addDays, type IsoDate, DAY_MS } from "../../calendar/index.ts";
 import { etAt as etInstant, etOf as toEt, sessionOn as sessionOf } from "./et-time.ts";
-import { bsGreeks, impliedVol, type Right } from "./black-scholes.ts";
-import { decodeOptionConId, occSymbol, optionConId, type OptionContract } from "./contracts.ts";
+import { bsGreeks, impliedVol, type Right } from "./option-pricing.ts";
+import { decodeOptionConId, occSymbol, optionConId, type OptionContract } from "./option-contracts.ts";
 import { expiriesOn, listingOf, strikesOn } from "./listing.ts";
 import { uniform } from "./random.ts";
 import { atmVol, surfaceVol } from "./surface.ts";
-import { RISK_FREE_RATE, UNDERLYINGS, underlyingSpec, type UnderlyingSpec } from "./underlyings.ts";
+import { RISK_FREE_RATE, UNDERLYINGS, underlyingSpec, type UnderlyingSpec } from "./underlying-specs.ts";
 import { DailyWalk } from "./walk.ts";
 
-const YEAR_MS = 365 * 86_400_000;
+const YEAR_MS = 365 * DAY_MS;
 const MINUTE_MS = 60_000;
 const EQUITY_CLOSE_ET = "16:00";
 
@@ -483,7 +483,7 @@ export class SyntheticMarket {
     const nearMoney = Math.exp(-(standardized * standardized) / 2.9) + 0.02;
     const kindWeight = { daily: 0.5, weekly: 1, monthly: 2.5, quarterly: 3, leaps: 2 }[listing.kind];
     const nearExpiry = 1 / (1 + 2 * years);
-    const ageDays = (Date.parse(date) - Date.parse(listing.listed)) / 86_400_000;
+    const ageDays = (Date.parse(date) - Date.parse(listing.listed)) / DAY_MS;
     const ramp = Math.min(1, 0.05 + ageDays / 20);
     const roundStrike = contract.strike % 10 === 0 ? 1.5 : contract.strike % 5 === 0 ? 1.2 : 1;
     const noise = 0.6 + 0.8 * uniform(this.seed, `oi|${contract.conId}|${date}`);

@@ -1,6 +1,6 @@
 import { isTradingDay, nextTradingDay, previousTradingDay, type IsoDate } from "../../calendar/index.ts";
 import { gaussian, uniform } from "./random.ts";
-import type { UnderlyingSpec } from "./underlyings.ts";
+import type { UnderlyingSpec } from "./underlying-specs.ts";
 
 /** The first simulated trading day; earlier dates read as this one. */
 export const WALK_EPOCH: IsoDate = "2022-01-03";

@@ -1,5 +1,5 @@
 -- chainvault core schema: plain PostgreSQL (>= 14), identical on PGlite and on a server.
--- Column names follow ADR-001 so existing backtesting code keeps working.
+-- Column names are the ones existing backtesting code reads; renaming one breaks it.
 -- TimescaleDB features are added by 002_timescale.sql where the extension is present.
 
 CREATE TABLE underlying_securities (
@@ -79,7 +79,7 @@ CREATE TABLE underlying_ticks (
 );
 CREATE INDEX idx_underlying_ticks_time ON underlying_ticks (time DESC);
 
--- As ADR-001 defines it. A run is keyed by (collection_date, symbol, collection_type).
+-- One row per run, keyed by (collection_date, symbol, collection_type).
 CREATE TABLE daily_collection_status (
     id                SERIAL PRIMARY KEY,
     collection_date   DATE NOT NULL,
@@ -97,7 +97,7 @@ CREATE TABLE daily_collection_status (
 CREATE INDEX idx_collection_status_date ON daily_collection_status (collection_date);
 CREATE INDEX idx_collection_status_symbol ON daily_collection_status (symbol);
 
--- As ADR-001 defines it, plus the unique index that makes lifecycle upserts possible.
+-- One row per contract, with the unique index that makes lifecycle upserts possible.
 CREATE TABLE option_contract_lifecycle (
     contract_id      INTEGER REFERENCES option_chains (id),
     first_seen       DATE NOT NULL,

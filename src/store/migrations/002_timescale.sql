@@ -3,7 +3,7 @@
 -- engine it is recorded as skipped (and applied by a later `db migrate` once the extension exists).
 --
 -- Chunk size and compression layout. chainvault stores end-of-day snapshots: about one row per
--- contract per collection per day (2k-20k rows a day), not a tick stream. ADR-001's layout
+-- contract per collection per day (2k-20k rows a day), not a tick stream. The obvious layout
 -- (1-day chunks, segmentby contract_id) leaves 1-5 rows per segment per chunk, and compressed
 -- batches of a handful of rows carry more metadata than data: measured on EOD data the table grew
 -- (0.61x in the dependency notes; 0.19x for 90 days x 2,000 contracts of random-valued quotes in
@@ -13,7 +13,7 @@
 --   * no segmentby, orderby (contract_id, collection_type, time): each compressed batch of 1,000
 --     rows holds consecutive days of neighbouring contracts, so delta/dictionary encoding works
 --     (4-6x measured), and contract_id min/max metadata still lets queries skip batches.
---   * compress chunks 7 days after they end (ADR's hot tier); late corrections still insert.
+--   * compress chunks 7 days after they end (the hot tier); late corrections still insert.
 SELECT create_hypertable('market_data_ticks', 'time',
     chunk_time_interval => INTERVAL '30 days',
     create_default_indexes => false,
@@ -39,7 +39,7 @@ ALTER TABLE underlying_ticks SET (
 );
 SELECT add_compression_policy('underlying_ticks', INTERVAL '30 days', if_not_exists => true);
 
--- Continuous aggregates. hourly_option_summary is ADR-001's; daily_option_summary is what EOD
+-- Continuous aggregates. hourly_option_summary summarises intraday snapshots; daily_option_summary is what EOD
 -- backtests read (one row per contract per day: last quote, volume, closing OI).
 CREATE MATERIALIZED VIEW hourly_option_summary
 WITH (timescaledb.continuous) AS
@@ -78,7 +78,7 @@ SELECT add_continuous_aggregate_policy('daily_option_summary',
     start_offset => INTERVAL '7 days', end_offset => INTERVAL '1 hour',
     schedule_interval => INTERVAL '1 hour', if_not_exists => true);
 
--- ADR-001 retires raw ticks after 2 years "to the archive". Dropping chunks before they are
+-- Raw ticks may retire after 2 years, but only to an archive. Dropping chunks before they are
 -- archived would destroy exactly the data chainvault exists to preserve, so the policy is created
 -- paused: the retention/archive step enables it (alter_job(..., scheduled => true)) once a chunk's
 -- Parquet copy is verified.

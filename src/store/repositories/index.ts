@@ -1,6 +1,6 @@
 // Repositories: plain parameterized SQL over the Database interface, one file per table.
-export * from "./underlyings.ts";
-export * from "./contracts.ts";
+export * from "./underlying-securities.ts";
+export * from "./option-chains.ts";
 export * from "./quotes.ts";
 export * from "./underlying-ticks.ts";
 export * from "./collection-status.ts";

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { addDays, etInstant } from "../../../src/calendar/index.ts";
-import { decodeOptionConId, optionConId, type OptionContract } from "../../../src/sim/market/contracts.ts";
+import {
+  decodeOptionConId,
+  optionConId,
+  type OptionContract,
+} from "../../../src/sim/market/option-contracts.ts";
 import { SyntheticMarket } from "../../../src/sim/market/synthetic-market.ts";
 
 describe("synthetic market model", () => {

@@ -1,6 +1,7 @@
 import type { IsoDate } from "../../calendar/index.ts";
-import type { Right } from "./black-scholes.ts";
-import { OPTION_SYMBOL_CODES } from "./underlyings.ts";
+import type { Right } from "./option-pricing.ts";
+import { OPTION_SYMBOL_CODES } from "./underlying-specs.ts";
+import { DAY_MS } from "../../calendar/index.ts";
 
 /** An option as the simulated gateway lists it. */
 export interface OptionContract {
@@ -22,11 +23,11 @@ const MAX_DAYS = 4096;
 const MAX_HALF_STRIKES = 8192;
 
 function dayIndex(date: IsoDate): number {
-  return Math.round((Date.parse(`${date}T00:00:00Z`) - DAY_ZERO) / 86_400_000);
+  return Math.round((Date.parse(`${date}T00:00:00Z`) - DAY_ZERO) / DAY_MS);
 }
 
 function dateOfIndex(days: number): IsoDate {
-  return new Date(DAY_ZERO + days * 86_400_000).toISOString().slice(0, 10);
+  return new Date(DAY_ZERO + days * DAY_MS).toISOString().slice(0, 10);
 }
 
 /**

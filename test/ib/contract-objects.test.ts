@@ -1,7 +1,7 @@
 import type { ContractDetails } from "@stoqey/ib";
 import { describe, expect, it } from "vitest";
-import { isoFromIbDate, readOptionDetails } from "../../src/ib/contracts.ts";
-import { cleanComputation, readQuote, TickSet } from "../../src/ib/ticks.ts";
+import { isoFromIbDate, readOptionDetails } from "../../src/ib/contract-objects.ts";
+import { cleanComputation, readQuote, TickSet } from "../../src/ib/tick-set.ts";
 
 describe("reading CONTRACT_DATA", () => {
   it("takes the expiry from lastTradeDate, not the combined field with a time, and minTick from details", () => {

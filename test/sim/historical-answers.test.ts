@@ -1,6 +1,6 @@
 import { EventName, OptionType, SecType, WhatToShow, BarSizeSetting } from "@stoqey/ib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { OptionContract } from "../../src/sim/market/contracts.ts";
+import type { OptionContract } from "../../src/sim/market/option-contracts.ts";
 import type { Simulator } from "../../src/sim/server.ts";
 import { connect, simulator, waitForError, type TestClient } from "./helpers.ts";
 

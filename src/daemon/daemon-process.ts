@@ -4,7 +4,7 @@ import { slotsBetween } from "../schedule/index.ts";
 import type { PlanOptions } from "../schedule/index.ts";
 import type { Database } from "../store/database.ts";
 import type { Logger } from "../logger.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../core/clock.ts";
 import { handleSlot, recordSlotDeadLetter } from "./handlers.ts";
 import type { Collect, Discover, HandlerDeps } from "./handlers.ts";
 import { readScheduleHealth } from "./health.ts";

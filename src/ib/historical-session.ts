@@ -1,7 +1,7 @@
 import { BarSizeSetting, EventName, IBApi, WhatToShow } from "@stoqey/ib";
 import type { IsoDate } from "../calendar/index.ts";
 import type { Logger } from "../logger.ts";
-import { byConId } from "./contracts.ts";
+import { byConId } from "./contract-objects.ts";
 import { IbRequestError } from "./client.ts";
 
 /**
