@@ -16,17 +16,16 @@ import {
   startCollection,
   type CollectionKey,
 } from "../store/repositories/collection-status.ts";
-import {
-  contractsWithQuotes,
-  deleteCollectionQuotes,
-  hasUnderlyingTick,
-  recentActivity,
-} from "../store/repositories/collector.ts";
 import { markExpiryCollected } from "../store/repositories/lifecycle.ts";
 import { recordDeadLetter } from "../store/repositories/dead-letters.ts";
-import { insertQuotes } from "../store/repositories/quotes.ts";
+import { recentActivity } from "../store/repositories/quote-history.ts";
+import { contractsWithQuotes, deleteCollectionQuotes, insertQuotes } from "../store/repositories/quotes.ts";
 import type { QuoteRow } from "../store/repositories/quotes.ts";
-import { insertUnderlyingTicks } from "../store/repositories/underlying-ticks.ts";
+import {
+  deleteCollectionUnderlyingTicks,
+  hasUnderlyingTick,
+  insertUnderlyingTicks,
+} from "../store/repositories/underlying-ticks.ts";
 import { findUnderlying } from "../store/repositories/underlying-securities.ts";
 import { discoverChain, discoverUnderlying, UnknownSymbolError } from "./discovery.ts";
 import type { ChainDiscovery, DiscoveredContract, UnderlyingInfo } from "./discovery.ts";
@@ -214,7 +213,10 @@ async function prepareSymbol(
     deps.onProgress?.({ symbol, phase: "discovery", done: 0, total: 0 });
     if (request.force) {
       const known = await findUnderlying(db, symbol);
-      if (known) await deleteCollectionQuotes(db, known.id, date, request.type);
+      if (known) {
+        await deleteCollectionQuotes(db, known.id, date, request.type);
+        await deleteCollectionUnderlyingTicks(db, known.id, date, request.type);
+      }
     }
     const underlying = await discoverUnderlying(db, ib, symbol);
     const maxDays = config.selection.max_days_to_expiry;

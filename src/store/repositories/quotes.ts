@@ -52,3 +52,33 @@ export function insertQuotes(db: Database | Queryable, rows: readonly QuoteRow[]
     "time",
   ]);
 }
+
+/** Contract ids of the underlying that already have a quote in the (date, type) collection: a resumed run skips them. */
+export async function contractsWithQuotes(
+  db: Queryable,
+  underlyingId: number,
+  collectionDate: string,
+  collectionType: string,
+): Promise<Set<number>> {
+  const result = await db.query<{ contract_id: number }>(
+    `SELECT DISTINCT q.contract_id FROM market_data_ticks AS q
+       JOIN option_chains AS c ON c.id = q.contract_id
+      WHERE c.underlying_id = $1 AND q.collection_date = $2::date AND q.collection_type = $3`,
+    [underlyingId, collectionDate, collectionType],
+  );
+  return new Set(result.rows.map((row) => Number(row.contract_id)));
+}
+
+/** Removes the option quotes of one (date, type) collection of an underlying (a forced re-run replaces them). */
+export async function deleteCollectionQuotes(
+  db: Queryable,
+  underlyingId: number,
+  collectionDate: string,
+  collectionType: string,
+): Promise<void> {
+  await db.query(
+    `DELETE FROM market_data_ticks AS q USING option_chains AS c
+      WHERE c.id = q.contract_id AND c.underlying_id = $1 AND q.collection_date = $2::date AND q.collection_type = $3`,
+    [underlyingId, collectionDate, collectionType],
+  );
+}

@@ -38,3 +38,30 @@ export function insertUnderlyingTicks(
     "time",
   ]);
 }
+
+/** Whether the underlying already has a tick in the (date, type) collection. */
+export async function hasUnderlyingTick(
+  db: Queryable,
+  underlyingId: number,
+  collectionDate: string,
+  collectionType: string,
+): Promise<boolean> {
+  const result = await db.query(
+    `SELECT 1 FROM underlying_ticks WHERE underlying_id = $1 AND collection_date = $2::date AND collection_type = $3 LIMIT 1`,
+    [underlyingId, collectionDate, collectionType],
+  );
+  return result.rows.length > 0;
+}
+
+/** Removes the underlying's own ticks of one (date, type) collection. */
+export async function deleteCollectionUnderlyingTicks(
+  db: Queryable,
+  underlyingId: number,
+  collectionDate: string,
+  collectionType: string,
+): Promise<void> {
+  await db.query(
+    `DELETE FROM underlying_ticks WHERE underlying_id = $1 AND collection_date = $2::date AND collection_type = $3`,
+    [underlyingId, collectionDate, collectionType],
+  );
+}
