@@ -9,22 +9,19 @@ import {
   finishSlot,
   isFinal,
   markMissed,
-  recordRunEnd,
-  recordRunStart,
+  recordSlotRunStart,
   slotStatus,
 } from "./ledger.ts";
-import type { RunOutcome } from "./ledger.ts";
 import type { HistoricalSession } from "../ib/historical-session.ts";
+import { countCollectionsByStatus } from "../store/repositories/collection-status.ts";
+import { recordRunEnd, slotFailures } from "../store/repositories/daemon-slot-runs.ts";
+import type { RunOutcome } from "../store/repositories/daemon-slot-runs.ts";
 import { recordDeadLetter } from "../store/repositories/dead-letters.ts";
-import {
-  contractsToFill,
-  expiredWithoutExpiryData,
-  hasHistoricalFill,
-  outcomeCounts,
-  processExpiry,
-  recordQualityIssue,
-  storeDailyBar,
-} from "./maintenance.ts";
+import { expiredWithoutExpiryData } from "../store/repositories/lifecycle.ts";
+import { recordQualityIssues } from "../store/repositories/quality-issues.ts";
+import type { QualityIssueInput } from "../store/repositories/quality-issues.ts";
+import { lastQuotedContracts } from "../store/repositories/quote-history.ts";
+import { hasHistoricalFill, processExpiry, storeDailyBar } from "./maintenance.ts";
 import type { SlotJob, SlotQueue } from "./queue.ts";
 import { queueFor, toJob } from "./slots.ts";
 import type { Plan } from "./slots.ts";
@@ -72,7 +69,7 @@ export async function handleSlot(
   deps: HandlerDeps,
 ): Promise<RunOutcome> {
   const { db, clock, logger } = deps;
-  const runId = await recordRunStart(db, {
+  const runId = await recordSlotRunStart(db, {
     key: slot.key,
     type: slot.type,
     symbol: slot.symbol,
@@ -168,17 +165,18 @@ async function bookkeeping(slot: SlotJob, deps: HandlerDeps): Promise<{ summary:
     }
     case "expiry_processing": {
       const check = await processExpiry(deps.db, slot.date);
-      for (const contractId of check.uncollected.slice(0, 1000)) {
-        await recordQualityIssue(deps.db, {
-          date: slot.date,
+      await recordQualityIssues(
+        deps.db,
+        check.uncollected.slice(0, 1000).map((contractId) => ({
+          collectionDate: slot.date,
           symbol: null,
-          type: "expiry_processing",
+          collectionType: "expiry_processing",
           contractId,
           rule: "expiry_not_collected",
           severity: "warning",
           message: `no quote stored on the expiry day ${slot.date}`,
-        });
-      }
+        })),
+      );
       return {
         summary: `${check.expired} contracts expired, ${check.collected} with expiry-day data, ${check.uncollected.length} without`,
         records: check.expired,
@@ -189,7 +187,7 @@ async function bookkeeping(slot: SlotJob, deps: HandlerDeps): Promise<{ summary:
     case "gap_check":
       return gapCheck(slot, deps);
     case "weekend_review": {
-      const counts = await outcomeCounts(deps.db, addDays(slot.date, -7), slot.date);
+      const counts = await countCollectionsByStatus(deps.db, addDays(slot.date, -7), slot.date, ALL_SYMBOLS);
       const total = counts.reduce((sum, row) => sum + row.count, 0);
       const completed = counts
         .filter((row) => row.status === "completed")
@@ -221,17 +219,18 @@ async function postExpiry(slot: SlotJob, deps: HandlerDeps): Promise<{ summary: 
   // Contracts expiring on days with no expiry_processing slot (weeklies) are processed here too.
   for (let date = from; date <= to; date = addDays(date, 1)) await processExpiry(deps.db, date);
   const missing = await expiredWithoutExpiryData(deps.db, from, to);
-  for (const contract of missing.slice(0, 1000)) {
-    await recordQualityIssue(deps.db, {
-      date: contract.expiration,
+  await recordQualityIssues(
+    deps.db,
+    missing.slice(0, 1000).map((contract) => ({
+      collectionDate: contract.expiration,
       symbol: contract.symbol,
-      type: "post_expiry",
+      collectionType: "post_expiry",
       contractId: contract.contractId,
       rule: "expiry_not_collected",
       severity: "error",
       message: `expired ${contract.expiration} without expiry-day data; IB drops expired contracts within 30-60 days`,
-    });
-  }
+    })),
+  );
   return {
     summary: `${missing.length} contracts expired ${from}..${to} without expiry-day data`,
     records: missing.length,
@@ -252,6 +251,7 @@ async function gapCheck(slot: SlotJob, deps: HandlerDeps): Promise<{ summary: st
   let requeued = 0;
   const gaps: { key: string; status: string }[] = [];
   const unrecoverable = new Map<string, { symbol: string; date: string }>();
+  const issues: QualityIssueInput[] = [];
   for (const planned of expected) {
     const status = await slotStatus(db, planned);
     if (status === "completed") continue;
@@ -267,15 +267,16 @@ async function gapCheck(slot: SlotJob, deps: HandlerDeps): Promise<{ summary: st
     if (planned.type === "eod" && status !== "partial") {
       unrecoverable.set(`${planned.symbol}:${planned.date}`, { symbol: planned.symbol!, date: planned.date });
     }
-    await recordQualityIssue(db, {
-      date: planned.date,
+    issues.push({
+      collectionDate: planned.date,
       symbol: planned.symbol,
-      type: planned.type,
+      collectionType: planned.type,
       rule: "collection_gap",
       severity: status === "partial" ? "warning" : "error",
       message: `${job.key} is ${status ?? "missing"} and its window closed at ${job.validUntil}`,
     });
   }
+  await recordQualityIssues(db, issues);
   const days = [...new Set(gaps.map((gap) => gap.key.split(":")[2]))];
   if (gaps.length > 0) logger.warn({ days, gaps }, "gap check found missing or partial collections");
   const filled = await fillFromDailyBars([...unrecoverable.values()], deps);
@@ -303,7 +304,7 @@ async function fillFromDailyBars(
   try {
     for (const day of missedDays) {
       if (await hasHistoricalFill(db, day.symbol, day.date)) continue;
-      const contracts = await contractsToFill(
+      const contracts = await lastQuotedContracts(
         db,
         day.symbol,
         day.date,
@@ -341,8 +342,6 @@ async function fillFromDailyBars(
   return stored;
 }
 
-export { ALL_SYMBOLS };
-
 /**
  * A slot whose retries ran out: recorded in collection_dead_letters (the table `chainvault status`
  * and the alerts read) with the last error, for a person to look at or replay.
@@ -351,23 +350,18 @@ export async function recordSlotDeadLetter(
   slot: SlotJob,
   deps: Pick<HandlerDeps, "db" | "logger">,
 ): Promise<void> {
-  const failures = await deps.db.query<{ detail: string | null; attempts: number }>(
-    `SELECT (array_agg(detail ORDER BY id DESC))[1] AS detail, count(*)::int AS attempts
-       FROM daemon_slot_runs WHERE slot_key = $1 AND outcome = 'failed'`,
-    [slot.key],
-  );
-  const last = failures.rows[0];
+  const failures = await slotFailures(deps.db, slot.key);
   await recordDeadLetter(deps.db, {
     collectionDate: slot.date,
     symbol: slot.symbol ?? ALL_SYMBOLS,
     collectionType: slot.type,
     category: "permanent",
-    errorMessage: `retries exhausted: ${last?.detail ?? "no error recorded"}`,
-    attempts: last?.attempts ?? 0,
+    errorMessage: `retries exhausted: ${failures.lastDetail ?? "no error recorded"}`,
+    attempts: failures.attempts,
     payload: slot,
   });
   deps.logger.error(
-    { slot: slot.key, attempts: last?.attempts, lastError: last?.detail },
+    { slot: slot.key, attempts: failures.attempts, lastError: failures.lastDetail },
     "slot dead-lettered: its retries ran out (see collection_dead_letters; run it by hand with `chainvault collect`)",
   );
 }

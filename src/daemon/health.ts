@@ -1,6 +1,7 @@
 import type { Queryable } from "../store/database.ts";
-import { lastRun, readCursor } from "./ledger.ts";
-import type { LastRun } from "./ledger.ts";
+import { lastRun } from "../store/repositories/daemon-slot-runs.ts";
+import type { LastRun } from "../store/repositories/daemon-slot-runs.ts";
+import { readCursor } from "../store/repositories/daemon-state.ts";
 import { slotKey } from "../core/collection.ts";
 import type { Plan } from "./slots.ts";
 import { DAY_MS } from "../calendar/index.ts";

@@ -1,7 +1,8 @@
 import type { Database } from "../store/database.ts";
 import type { Logger } from "../logger.ts";
 import type { Clock } from "../core/clock.ts";
-import { advanceCursor, markMissed, readCursor } from "./ledger.ts";
+import { markMissed } from "./ledger.ts";
+import { advanceCursor, readCursor } from "../store/repositories/daemon-state.ts";
 import type { SlotQueue } from "./queue.ts";
 import { queueFor, toJob } from "./slots.ts";
 import type { Plan, PlannedSlot } from "./slots.ts";

@@ -265,4 +265,28 @@ describe.each(TEST_ENGINES)("repositories on %s", (engine) => {
     const details = await db.query("SELECT details FROM data_quality_issues WHERE rule = 'low_coverage'");
     expect(details.rows[0]).toEqual({ details: { ratio: 0.8 } });
   });
+
+  it("records a quality issue once per date, symbol, type, contract and rule", async () => {
+    const gap = {
+      collectionDate: "2026-11-23",
+      symbol: "SPY",
+      collectionType: "eod",
+      rule: "collection_gap",
+      severity: "error" as const,
+      message: "eod:SPY:2026-11-23 is missing",
+    };
+    expect(await recordQualityIssues(db, [gap, { ...gap, message: "found again in the same check" }])).toBe(
+      1,
+    );
+    expect(await recordQualityIssues(db, [gap, { ...gap, symbol: null }, { ...gap, contractId: null }])).toBe(
+      1,
+    );
+    const rows = await db.query<{ symbol: string | null; message: string }>(
+      "SELECT symbol, message FROM data_quality_issues WHERE collection_date = '2026-11-23' ORDER BY id",
+    );
+    expect(rows.rows).toEqual([
+      { symbol: "SPY", message: "eod:SPY:2026-11-23 is missing" },
+      { symbol: null, message: "eod:SPY:2026-11-23 is missing" },
+    ]);
+  });
 });

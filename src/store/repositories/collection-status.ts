@@ -8,7 +8,8 @@ export interface CollectionKey {
   collectionType: string;
 }
 
-export type CollectionState = "running" | "completed" | "partial" | "failed";
+/** "missed": a daemon slot not collected within its window. */
+export type CollectionState = "running" | "completed" | "partial" | "failed" | "missed";
 
 export interface CollectionStatusRow extends CollectionKey {
   id: number;
@@ -135,4 +136,88 @@ export async function listCollections(
     [from, to],
   );
   return result.rows;
+}
+
+/**
+ * Records a run that was not collected in its window as missed; returns whether the row changed. A
+ * completed or partial run is left as it is: partial data is still data, and the gap check reports it.
+ */
+export async function markCollectionMissed(
+  db: Queryable,
+  key: CollectionKey,
+  plannedAt: Date,
+  reason: string,
+): Promise<boolean> {
+  const result = await db.query(
+    `INSERT INTO daily_collection_status
+       (collection_date, collection_time, symbol, collection_type, status, error_message, timezone)
+     VALUES ($1, $2, $3, $4, 'missed', $5, 'America/New_York')
+     ON CONFLICT (collection_date, symbol, collection_type) DO UPDATE
+       SET status = 'missed', error_message = EXCLUDED.error_message
+       WHERE daily_collection_status.status IS NULL
+          OR daily_collection_status.status NOT IN ('completed', 'partial', 'missed')`,
+    [key.collectionDate, plannedAt, key.symbol, key.collectionType, reason],
+  );
+  return result.rowCount > 0;
+}
+
+/**
+ * Marks a run as running unless it already completed or was recorded as missed; returns whether
+ * the caller now holds it. For the daemon's bookkeeping slots, whose rows nothing else starts.
+ */
+export async function claimCollection(db: Queryable, key: CollectionKey, plannedAt: Date): Promise<boolean> {
+  const result = await db.query(
+    `INSERT INTO daily_collection_status
+       (collection_date, collection_time, symbol, collection_type, started_at, status, timezone)
+     VALUES ($1, $2, $3, $4, now(), 'running', 'America/New_York')
+     ON CONFLICT (collection_date, symbol, collection_type) DO UPDATE
+       SET status = 'running', started_at = now(), error_message = NULL
+       WHERE daily_collection_status.status IS NULL
+          OR daily_collection_status.status NOT IN ('completed', 'missed')
+     RETURNING id`,
+    [key.collectionDate, plannedAt, key.symbol, key.collectionType],
+  );
+  return result.rowCount > 0;
+}
+
+/** Records the outcome of a claimed run; completed_at is set only when it completed. */
+export async function finishClaimedCollection(
+  db: Queryable,
+  key: CollectionKey,
+  outcome: { status: "completed" | "failed" | "partial"; records?: number; message?: string | null },
+): Promise<void> {
+  await db.query(
+    `UPDATE daily_collection_status
+        SET status = $4::varchar, completed_at = CASE WHEN $4::varchar = 'completed' THEN now() ELSE completed_at END,
+            records_collected = $5, error_message = $6
+      WHERE collection_date = $1 AND symbol = $2 AND collection_type = $3`,
+    [
+      key.collectionDate,
+      key.symbol,
+      key.collectionType,
+      outcome.status,
+      outcome.records ?? null,
+      outcome.message ?? null,
+    ],
+  );
+}
+
+/** Runs between two dates (inclusive) per type and status, leaving out the rows of `exceptSymbol`. */
+export async function countCollectionsByStatus(
+  db: Queryable,
+  from: string,
+  to: string,
+  exceptSymbol: string,
+): Promise<{ type: string; status: string; count: number }[]> {
+  const result = await db.query<{ collection_type: string; status: string | null; n: number }>(
+    `SELECT collection_type, status, count(*)::int AS n FROM daily_collection_status
+      WHERE collection_date BETWEEN $1 AND $2 AND symbol <> $3
+      GROUP BY collection_type, status ORDER BY collection_type, status`,
+    [from, to, exceptSymbol],
+  );
+  return result.rows.map((row) => ({
+    type: row.collection_type,
+    status: row.status ?? "unknown",
+    count: Number(row.n),
+  }));
 }

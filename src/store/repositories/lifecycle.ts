@@ -111,3 +111,58 @@ export async function markExpiryCollected(
   );
   return result.rowCount;
 }
+
+/**
+ * Marks every contract expiring on `date` expired (adding its lifecycle row if missing), with
+ * expiry_collected set when one of its quotes of `snapshotTypes` from that day is stored. Returns
+ * each such contract and whether it was collected.
+ */
+export async function expireContractsOn(
+  db: Queryable,
+  date: string,
+  snapshotTypes: readonly string[],
+): Promise<{ contractId: number; collected: boolean }[]> {
+  const result = await db.query<{ contract_id: number; collected: boolean }>(
+    `WITH expired AS (
+       SELECT c.id AS contract_id,
+              EXISTS (SELECT 1 FROM market_data_ticks t
+                       WHERE t.contract_id = c.id AND t.collection_date = $1
+                         AND t.collection_type = ANY($2::text[])) AS collected
+         FROM option_chains c
+        WHERE c.expiration_date = $1
+     ), upserted AS (
+       INSERT INTO option_contract_lifecycle (contract_id, first_seen, last_seen, expiry_collected, status)
+       SELECT contract_id, $1::date, $1::date, collected, 'expired' FROM expired
+       ON CONFLICT (contract_id) DO UPDATE
+         SET status = 'expired',
+             expiry_collected = option_contract_lifecycle.expiry_collected OR EXCLUDED.expiry_collected,
+             last_seen = GREATEST(option_contract_lifecycle.last_seen, EXCLUDED.last_seen)
+     )
+     SELECT contract_id, collected FROM expired`,
+    [date, snapshotTypes],
+  );
+  return result.rows.map((row) => ({ contractId: Number(row.contract_id), collected: row.collected }));
+}
+
+/** Contracts that expired between the two dates (inclusive) whose expiry-day data is missing. */
+export async function expiredWithoutExpiryData(
+  db: Queryable,
+  from: string,
+  to: string,
+): Promise<{ contractId: number; symbol: string; expiration: string }[]> {
+  const result = await db.query<{ id: number; symbol: string; expiration_date: string }>(
+    `SELECT c.id, u.symbol, c.expiration_date
+       FROM option_chains c
+       JOIN underlying_securities u ON u.id = c.underlying_id
+       LEFT JOIN option_contract_lifecycle l ON l.contract_id = c.id
+      WHERE c.expiration_date BETWEEN $1 AND $2
+        AND COALESCE(l.expiry_collected, false) = false
+      ORDER BY c.expiration_date, c.id`,
+    [from, to],
+  );
+  return result.rows.map((row) => ({
+    contractId: Number(row.id),
+    symbol: row.symbol,
+    expiration: row.expiration_date,
+  }));
+}

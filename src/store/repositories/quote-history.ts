@@ -40,3 +40,47 @@ export async function recentActivity(
   }
   return activity;
 }
+
+/** Whether any contract of the symbol has a quote of `collectionType` on `date`. */
+export async function hasSymbolQuotes(
+  db: Queryable,
+  symbol: string,
+  date: string,
+  collectionType: string,
+): Promise<boolean> {
+  const result = await db.query(
+    `SELECT 1 FROM market_data_ticks t
+       JOIN option_chains c ON c.id = t.contract_id
+       JOIN underlying_securities u ON u.id = c.underlying_id
+      WHERE u.symbol = $1 AND t.collection_date = $2 AND t.collection_type = $3 LIMIT 1`,
+    [symbol, date, collectionType],
+  );
+  return result.rows.length > 0;
+}
+
+/**
+ * Contracts of a symbol quoted by its latest collection before `date`, with a conId and not expired
+ * by `today` (IB serves no bars for expired ones), nearest expiries first, at most `limit`.
+ */
+export async function lastQuotedContracts(
+  db: Queryable,
+  symbol: string,
+  date: string,
+  today: string,
+  limit: number,
+): Promise<{ contractId: number; conId: number }[]> {
+  const result = await db.query<{ id: number; ib_con_id: number }>(
+    `SELECT c.id, c.ib_con_id
+       FROM option_chains c
+       JOIN underlying_securities u ON u.id = c.underlying_id
+      WHERE u.symbol = $1 AND c.ib_con_id IS NOT NULL AND c.expiration_date >= $3::date
+        AND c.id IN (SELECT t.contract_id FROM market_data_ticks t
+                      WHERE t.collection_date = (SELECT max(t2.collection_date) FROM market_data_ticks t2
+                                                   JOIN option_chains c2 ON c2.id = t2.contract_id
+                                                  WHERE c2.underlying_id = u.id AND t2.collection_date < $2::date))
+      ORDER BY c.expiration_date, c.strike_price, c.option_type
+      LIMIT $4`,
+    [symbol, date, today, limit],
+  );
+  return result.rows.map((row) => ({ contractId: Number(row.id), conId: Number(row.ib_con_id) }));
+}
