@@ -6,6 +6,8 @@ import { IbClient } from "../ib/client.ts";
 import { createLogger } from "../logger.ts";
 import { startSimulator } from "../sim/server.ts";
 import type { Database } from "../store/database.ts";
+import { nearTheMoneyQuotes } from "../store/repositories/quote-history.ts";
+import type { StoredQuote } from "../store/repositories/quote-history.ts";
 import { formatSummary, progressReporter, summaryJson } from "./collect-output.ts";
 import { addDatabaseOptions, withDatabase } from "./context.ts";
 import type { DatabaseOptions } from "./context.ts";
@@ -18,32 +20,26 @@ export function lastEodDate(now: Date): IsoDate {
   return isTradingDay(date) && time >= "16:45" ? date : previousTradingDay(date);
 }
 
+/** The sample table's columns: heading (the stored column's name) and field. */
+const SAMPLE_COLUMNS: [string, keyof StoredQuote][] = [
+  ["contract_symbol", "contractSymbol"],
+  ["bid_price", "bidPrice"],
+  ["ask_price", "askPrice"],
+  ["open_interest", "openInterest"],
+  ["implied_volatility", "impliedVolatility"],
+  ["delta", "delta"],
+  ["gamma", "gamma"],
+  ["theta", "theta"],
+  ["vega", "vega"],
+  ["rho", "rho"],
+  ["greeks_source", "greeksSource"],
+];
+
 async function sampleRows(db: Database, date: IsoDate): Promise<string> {
-  const result = await db.query<Record<string, unknown>>(
-    `SELECT c.contract_symbol, q.bid_price, q.ask_price, q.open_interest, q.implied_volatility, q.delta,
-            q.gamma, q.theta, q.vega, q.rho, q.greeks_source, q.underlying_price
-       FROM market_data_ticks AS q JOIN option_chains AS c ON c.id = q.contract_id
-       JOIN underlying_securities AS u ON u.id = c.underlying_id
-      WHERE q.collection_date = $1 AND q.collection_type = 'eod' AND u.symbol = 'SPY' AND c.expiration_date > $1
-      ORDER BY c.expiration_date, abs(c.strike_price - q.underlying_price), c.option_type
-      LIMIT 6`,
-    [date],
-  );
-  const columns = [
-    "contract_symbol",
-    "bid_price",
-    "ask_price",
-    "open_interest",
-    "implied_volatility",
-    "delta",
-    "gamma",
-    "theta",
-    "vega",
-    "rho",
-    "greeks_source",
-  ];
-  const cells = result.rows.map((row) =>
-    columns.map((column) => (row[column] === null ? "NULL" : String(row[column]))),
+  const quotes = await nearTheMoneyQuotes(db, { symbol: "SPY", date, collectionType: "eod", limit: 6 });
+  const columns = SAMPLE_COLUMNS.map(([title]) => title);
+  const cells = quotes.map((quote) =>
+    SAMPLE_COLUMNS.map(([, field]) => (quote[field] === null ? "NULL" : String(quote[field]))),
   );
   const widths = columns.map((title, column) =>
     Math.max(title.length, ...cells.map((row) => row[column]!.length)),

@@ -84,3 +84,37 @@ export async function lastQuotedContracts(
   );
   return result.rows.map((row) => ({ contractId: Number(row.id), conId: Number(row.ib_con_id) }));
 }
+
+export interface StoredQuote {
+  contractSymbol: string;
+  bidPrice: number | null;
+  askPrice: number | null;
+  openInterest: number | null;
+  impliedVolatility: number | null;
+  delta: number | null;
+  gamma: number | null;
+  theta: number | null;
+  vega: number | null;
+  rho: number | null;
+  greeksSource: string | null;
+  underlyingPrice: number | null;
+}
+
+/** Quotes of a symbol's (date, type) collection not expiring that day, nearest expiry and strike to the underlying first. */
+export async function nearTheMoneyQuotes(
+  db: Queryable,
+  query: { symbol: string; date: string; collectionType: string; limit: number },
+): Promise<StoredQuote[]> {
+  const result = await db.query<StoredQuote>(
+    `SELECT c.contract_symbol AS "contractSymbol", q.bid_price AS "bidPrice", q.ask_price AS "askPrice",
+            q.open_interest AS "openInterest", q.implied_volatility AS "impliedVolatility", q.delta, q.gamma,
+            q.theta, q.vega, q.rho, q.greeks_source AS "greeksSource", q.underlying_price AS "underlyingPrice"
+       FROM market_data_ticks AS q JOIN option_chains AS c ON c.id = q.contract_id
+       JOIN underlying_securities AS u ON u.id = c.underlying_id
+      WHERE q.collection_date = $1 AND q.collection_type = $2 AND u.symbol = $3 AND c.expiration_date > $1
+      ORDER BY c.expiration_date, abs(c.strike_price - q.underlying_price), c.option_type
+      LIMIT $4`,
+    [query.date, query.collectionType, query.symbol, query.limit],
+  );
+  return result.rows;
+}
