@@ -4,19 +4,22 @@ import {
   completeCollection,
   failCollection,
   getCollection,
-  getLifecycle,
-  insertQuotes,
-  insertUnderlyingTicks,
-  listContracts,
-  listDeadLetters,
-  recordDeadLetter,
-  recordQualityIssues,
   startCollection,
-  upsertContracts,
-  upsertLifecycle,
-  upsertUnderlying,
-} from "../../src/store/repositories/index.ts";
-import type { ContractRow, QuoteRow } from "../../src/store/repositories/index.ts";
+} from "../../src/store/repositories/collection-status.ts";
+import { listDeadLetters, recordDeadLetter } from "../../src/store/repositories/dead-letters.ts";
+import {
+  expireLifecycle,
+  getLifecycle,
+  markExpiryCollected,
+  touchLifecycle,
+} from "../../src/store/repositories/lifecycle.ts";
+import { listContracts, upsertContracts } from "../../src/store/repositories/option-chains.ts";
+import type { ContractRow } from "../../src/store/repositories/option-chains.ts";
+import { recordQualityIssues } from "../../src/store/repositories/quality-issues.ts";
+import { insertQuotes } from "../../src/store/repositories/quotes.ts";
+import type { QuoteRow } from "../../src/store/repositories/quotes.ts";
+import { insertUnderlyingTicks } from "../../src/store/repositories/underlying-ticks.ts";
+import { upsertUnderlying } from "../../src/store/repositories/underlying-securities.ts";
 import { openTestDatabase, TEST_ENGINES } from "../helpers/db.ts";
 import type { TestDatabase } from "../helpers/db.ts";
 
@@ -210,7 +213,7 @@ describe.each(TEST_ENGINES)("repositories on %s", (engine) => {
 
   it("keeps first and last sightings in the lifecycle", async () => {
     const [id] = (await upsertContracts(db, [contract(spy, 630, "P")])).values();
-    await upsertLifecycle(db, [{ contractId: id!, seenOn: "2026-11-18" }]);
+    expect(await touchLifecycle(db, [id!], "2026-11-18")).toEqual([id]);
     expect(await getLifecycle(db, id!)).toEqual({
       contractId: id,
       firstSeen: "2026-11-18",
@@ -218,15 +221,16 @@ describe.each(TEST_ENGINES)("repositories on %s", (engine) => {
       expiryCollected: false,
       status: "listed",
     });
-    await upsertLifecycle(db, [{ contractId: id!, seenOn: "2026-11-20", expiryCollected: true }]);
-    await upsertLifecycle(db, [{ contractId: id!, seenOn: "2026-11-10" }]);
+    expect(await touchLifecycle(db, [id!], "2026-11-20")).toEqual([]);
+    await markExpiryCollected(db, [id!], "2026-12-18");
+    await touchLifecycle(db, [id!], "2026-11-10");
     expect(await getLifecycle(db, id!)).toMatchObject({
       firstSeen: "2026-11-10",
       lastSeen: "2026-11-20",
       expiryCollected: true,
       status: "listed",
     });
-    await upsertLifecycle(db, [{ contractId: id!, seenOn: "2026-12-18", status: "expired" }]);
+    await expireLifecycle(db, spy, "2026-12-19");
     expect((await getLifecycle(db, id!))?.status).toBe("expired");
   });
 

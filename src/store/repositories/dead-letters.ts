@@ -63,10 +63,3 @@ export async function listDeadLetters(
   );
   return result.rows;
 }
-
-export async function resolveDeadLetter(db: Queryable, id: number): Promise<void> {
-  await db.query(
-    "UPDATE collection_dead_letters SET resolved_at = now() WHERE id = $1 AND resolved_at IS NULL",
-    [id],
-  );
-}

@@ -58,12 +58,3 @@ export async function findUnderlying(db: Queryable, symbol: string): Promise<Und
   );
   return result.rows[0] ?? null;
 }
-
-export async function listUnderlyings(db: Queryable): Promise<UnderlyingRow[]> {
-  const result = await db.query<UnderlyingRow>(
-    `SELECT id, symbol, security_type AS "securityType", ib_con_id AS "ibConId", exchange,
-            primary_exchange AS "primaryExchange", currency
-       FROM underlying_securities ORDER BY symbol`,
-  );
-  return result.rows;
-}
