@@ -1,16 +1,12 @@
 import { Writable } from "node:stream";
 import type { Command } from "commander";
-import { runCollection } from "../collect/run.ts";
 import { systemClock } from "../core/clock.ts";
+import { collectWithGateway } from "../daemon/collect.ts";
 import { Daemon, planFromSchedule } from "../daemon/daemon-process.ts";
 import { discoverWithGateway } from "../daemon/discover.ts";
 import { openDaemonDatabase } from "../daemon/engine.ts";
-import type { DaemonDatabase } from "../daemon/engine.ts";
-import type { Collect } from "../daemon/handlers.ts";
-import { clientOptionsFromConfig, IbClient } from "../ib/client.ts";
-import { openHistoricalSession } from "../ib/historical-session.ts";
+import { historicalWithGateway } from "../daemon/historical.ts";
 import { createLogger } from "../logger.ts";
-import type { Logger } from "../logger.ts";
 import { migrate } from "../store/migrate.ts";
 import { addDatabaseOptions, loadCommandConfig, openConfiguredDatabase } from "./context.ts";
 import type { DatabaseOptions } from "./context.ts";
@@ -51,22 +47,6 @@ function readableLines(out: NodeJS.WritableStream): Writable {
       done();
     },
   });
-}
-
-/** One IB connection per collection: the gateway restarts nightly, so a long-lived one would go stale. */
-function collectWithGateway(
-  daemonDb: DaemonDatabase,
-  config: ReturnType<typeof loadCommandConfig>["config"],
-  logger: Logger,
-): Collect {
-  return async (request) => {
-    const ib = await IbClient.connect(clientOptionsFromConfig(config, logger));
-    try {
-      return await runCollection(request, { db: daemonDb.db, ib, config, logger });
-    } finally {
-      await ib.close();
-    }
-  };
 }
 
 export function register(program: Command): void {
@@ -127,17 +107,9 @@ async function runDaemon(
       logger,
       symbols: config.symbols,
       gapCheckDays: config.schedule.gap_check_days,
-      collect: collectWithGateway(handle, config, logger),
+      collect: collectWithGateway(handle.db, config, logger),
       discover: discoverWithGateway(handle.db, config, logger),
-      // Historical requests use the next client id: IB allows one connection per id.
-      openHistorical: () =>
-        openHistoricalSession({
-          host: config.ib.host,
-          port: config.ib.port,
-          clientId: config.ib.client_id + 1,
-          logger,
-          spacingMs: 10_000,
-        }),
+      openHistorical: historicalWithGateway(config, logger),
       loop: !options.once,
       tickMs: settings.tick_seconds * 1000,
       firstStartLookbackMs: settings.first_start_lookback_hours * 3_600_000,
@@ -150,12 +122,9 @@ async function runDaemon(
     });
     const graceMs = settings.shutdown_grace_seconds * 1000;
     if (options.once) {
-      const tick = await daemon.scheduler.tick();
-      logger.info({ queued: tick.queued.length, missed: tick.missed.length }, "planned what is due now");
-      let signaled = false;
-      void stopRequested.then(() => (signaled = true));
-      while (!signaled && (await daemon.queue.unfinished()) > 0)
-        await new Promise((resolve) => setTimeout(resolve, 1000));
+      const stop = new AbortController();
+      void stopRequested.then(() => stop.abort());
+      await daemon.runDue(stop.signal);
       await daemon.stop(graceMs);
     } else {
       const health = await daemon.health();
