@@ -1,4 +1,3 @@
-import { Writable } from "node:stream";
 import type { Command } from "commander";
 import { systemClock } from "../core/clock.ts";
 import { collectWithGateway } from "../daemon/collect.ts";
@@ -6,7 +5,7 @@ import { Daemon, planFromSchedule } from "../daemon/daemon-process.ts";
 import { discoverWithGateway } from "../daemon/discover.ts";
 import { openDaemonDatabase } from "../daemon/engine.ts";
 import { historicalWithGateway } from "../daemon/historical.ts";
-import { createLogger } from "../logger.ts";
+import { createLogger, logDestination } from "../logger.ts";
 import { migrate } from "../store/migrate.ts";
 import { addDatabaseOptions, loadCommandConfig, openConfiguredDatabase } from "./context.ts";
 import type { DatabaseOptions } from "./context.ts";
@@ -14,39 +13,6 @@ import type { DatabaseOptions } from "./context.ts";
 interface DaemonCommandOptions extends DatabaseOptions {
   once?: boolean;
   jsonLogs?: boolean;
-}
-
-const LEVELS: Record<number, string> = {
-  10: "TRACE",
-  20: "DEBUG",
-  30: "INFO",
-  40: "WARN",
-  50: "ERROR",
-  60: "FATAL",
-};
-
-/** pino's JSON lines as "HH:MM:SS LEVEL message key=value …" for a person reading a terminal or log file. */
-function readableLines(out: NodeJS.WritableStream): Writable {
-  return new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString("utf8").split("\n")) {
-        if (!line) continue;
-        try {
-          const { level, time, msg, ...rest } = JSON.parse(line) as Record<string, unknown>;
-          const fields = Object.entries(rest)
-            .map(([key, value]) => `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`)
-            .join(" ");
-          const stamp = new Date(Number(time)).toISOString().slice(11, 19);
-          out.write(
-            `${stamp} ${LEVELS[Number(level)] ?? level} ${String(msg ?? "")}${fields ? ` ${fields}` : ""}\n`,
-          );
-        } catch {
-          out.write(`${line}\n`);
-        }
-      }
-      done();
-    },
-  });
 }
 
 export function register(program: Command): void {
@@ -65,7 +31,7 @@ export function register(program: Command): void {
         "--once",
         "plan and run what is due now, wait for it to finish, then exit (for cron or a quick check)",
       )
-      .option("--json-logs", "log JSON lines (pino) instead of readable lines"),
+      .option("--json-logs", "log JSON lines (pino) on a terminal too (elsewhere they always are)"),
   ).action(async (options: DaemonCommandOptions) => {
     // Listen for the stop signals first: one that arrives while the daemon is still starting must
     // also end in a clean stop, not in Node's default of dying on the spot.
@@ -89,10 +55,9 @@ async function runDaemon(
   stopRequested: Promise<NodeJS.Signals>,
 ): Promise<void> {
   const { config } = loadCommandConfig(options);
-  const level = process.env.CHAINVAULT_LOG_LEVEL ?? config.log.level;
   const logger = createLogger({
-    level,
-    destination: options.jsonLogs ? process.stderr : readableLines(process.stderr),
+    level: config.log.level,
+    destination: logDestination(process.stderr, { json: options.jsonLogs }),
   });
   const handle = await openConfiguredDatabase(config, logger, openDaemonDatabase);
   try {

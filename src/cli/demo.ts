@@ -7,7 +7,7 @@ import { createLogger } from "../logger.ts";
 import { startSimulator } from "../sim/server.ts";
 import type { Database } from "../store/database.ts";
 import { formatSummary, progressReporter, summaryJson } from "./collect-output.ts";
-import { addDatabaseOptions, withDatabase } from "./context.ts";
+import { addDatabaseOptions, loadCommandConfig, withDatabase } from "./context.ts";
 import type { DatabaseOptions } from "./context.ts";
 
 const DEMO_SYMBOLS = ["SPY", "PLTR", "TSLA"];
@@ -64,7 +64,14 @@ export function register(program: Command): void {
       )
       .option("--json", "print only the collection summary object"),
   ).action(async (options: DatabaseOptions & { json?: boolean }) => {
-    const logger = createLogger({ level: process.env.CHAINVAULT_LOG_LEVEL ?? "warn" });
+    const { config: settings, fromEnvironment } = loadCommandConfig(options);
+    const showBar = !options.json && process.stderr.isTTY === true;
+    const progress = progressReporter(showBar);
+    // The demo prints its own summary, so it logs only warnings unless CHAINVAULT_LOG_LEVEL asks for more.
+    const logger = createLogger({
+      level: fromEnvironment.has("log.level") ? settings.log.level : "warn",
+      destination: progress.logDestination,
+    });
     const date = lastEodDate(new Date());
     const sim = await startSimulator({
       port: 0,
@@ -95,8 +102,6 @@ export function register(program: Command): void {
             clockWarnThresholdMs: Number.POSITIVE_INFINITY,
             logger,
           });
-          const showBar = !options.json && process.stderr.isTTY === true;
-          const progress = progressReporter(showBar);
           try {
             if (!options.json) {
               process.stdout.write(

@@ -1,3 +1,4 @@
+import type { LevelWithSilent } from "pino";
 import { afterAll, beforeAll } from "vitest";
 import { configSchema } from "../../src/config/schema.ts";
 import { etInstant } from "../../src/calendar/index.ts";
@@ -18,7 +19,9 @@ import type { Simulator } from "../../src/sim/server.ts";
 import { migrate } from "../../src/store/migrate.ts";
 
 export const SYMBOLS = ["SPY"];
-export const logger = createLogger({ level: process.env.CHAINVAULT_TEST_LOG_LEVEL ?? "silent" });
+export const logger = createLogger({
+  level: (process.env.CHAINVAULT_TEST_LOG_LEVEL ?? "silent") as LevelWithSilent,
+});
 
 export function testPlan(): Plan {
   const config = testConfig(7497, 0);
