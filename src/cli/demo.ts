@@ -1,9 +1,11 @@
 import type { Command } from "commander";
-import { isTradingDay, previousTradingDay, toEt } from "../calendar/index.ts";
+import { toEt } from "../calendar/index.ts";
 import type { IsoDate } from "../calendar/index.ts";
 import { runCollection } from "../collect/run.ts";
 import { IbClient } from "../ib/client.ts";
 import { createLogger } from "../logger.ts";
+import { lastSlotOf } from "../schedule/index.ts";
+import type { ScheduleConfig } from "../schedule/index.ts";
 import { startSimulator } from "../sim/server.ts";
 import type { Database } from "../store/database.ts";
 import { formatSummary, progressReporter, summaryJson } from "./collect-output.ts";
@@ -12,10 +14,18 @@ import type { DatabaseOptions } from "./context.ts";
 
 const DEMO_SYMBOLS = ["SPY", "PLTR", "TSLA"];
 
-/** The latest trading day whose 16:45 ET end-of-day collection time has passed. */
-export function lastEodDate(now: Date): IsoDate {
-  const { date, time } = toEt(now);
-  return isTradingDay(date) && time >= "16:45" ? date : previousTradingDay(date);
+/**
+ * The plan's latest end-of-day slot that has passed (schedule.eod, moved on early closes): its date,
+ * and its New York time for the simulator's clock.
+ */
+function lastEodSlot(now: Date, schedule: ScheduleConfig): { date: IsoDate; timeEt: string } {
+  // The demo shows an end-of-day collection even when the plan leaves them out.
+  const eod = lastSlotOf("eod", now, {
+    symbols: DEMO_SYMBOLS,
+    schedule: { ...schedule, eod: { ...schedule.eod, enabled: true } },
+  });
+  if (!eod) throw new Error("the plan has no end-of-day slot in the last 32 days");
+  return { date: eod.date, timeEt: toEt(eod.at).time };
 }
 
 async function sampleRows(db: Database, date: IsoDate): Promise<string> {
@@ -72,10 +82,10 @@ export function register(program: Command): void {
       level: fromEnvironment.has("log.level") ? settings.log.level : "warn",
       destination: progress.logDestination,
     });
-    const date = lastEodDate(new Date());
+    const { date, timeEt } = lastEodSlot(new Date(), settings.schedule);
     const sim = await startSimulator({
       port: 0,
-      start: { date, timeEt: "16:45" },
+      start: { date, timeEt },
       rate: Infinity,
       lines: Infinity,
     });
@@ -105,7 +115,7 @@ export function register(program: Command): void {
           try {
             if (!options.json) {
               process.stdout.write(
-                `simulated gateway on ${sim.host}:${sim.port}, New York time ${date} 16:45; collecting ${DEMO_SYMBOLS.join(", ")}…\n`,
+                `simulated gateway on ${sim.host}:${sim.port}, New York time ${date} ${timeEt}; collecting ${DEMO_SYMBOLS.join(", ")}…\n`,
               );
             }
             const summary = await runCollection(
