@@ -1,5 +1,8 @@
-import { Presets, SingleBar } from "cli-progress";
+import { MultiBar, Presets } from "cli-progress";
+import type { SingleBar } from "cli-progress";
+import type { DestinationStream } from "pino";
 import type { CollectionProgress, CollectionSummary } from "../collect/run.ts";
+import { logDestination, prettyLines } from "../logger.ts";
 
 /** Exactly the documented `--json` object of `chainvault collect` (and `demo --json`). */
 export function summaryJson(summary: CollectionSummary): object {
@@ -48,13 +51,19 @@ export function formatSummary(summary: CollectionSummary): string {
   ].join("\n");
 }
 
-/** A progress bar on a terminal (contracts done / total, rate, ETA); nothing otherwise (log lines report progress). */
+/**
+ * A progress bar on a terminal (contracts done / total, rate, ETA); nothing otherwise (log lines
+ * report progress). Log lines go through `logDestination`: with the bar showing, they are written
+ * above it, since a line written straight to the terminal would land in the middle of the bar.
+ */
 export function progressReporter(enabled: boolean): {
   onProgress: (progress: CollectionProgress) => void;
+  logDestination: DestinationStream;
   stop: () => void;
 } {
-  if (!enabled) return { onProgress: () => undefined, stop: () => undefined };
-  const bar = new SingleBar(
+  if (!enabled)
+    return { onProgress: () => undefined, logDestination: logDestination(), stop: () => undefined };
+  const bars = new MultiBar(
     {
       format: " {symbol} [{bar}] {value}/{total} contracts | {rate}/s | ETA {eta_formatted}",
       stream: process.stderr,
@@ -63,22 +72,32 @@ export function progressReporter(enabled: boolean): {
     },
     Presets.shades_classic,
   );
+  let bar: SingleBar | undefined;
   let current: string | undefined;
   let startedAt = Date.now();
   return {
     onProgress(progress) {
       if (progress.phase !== "snapshots") return;
-      if (progress.symbol !== current) {
-        if (current !== undefined) bar.stop();
+      if (progress.symbol !== current || bar === undefined) {
         current = progress.symbol;
         startedAt = Date.now();
-        bar.start(progress.total, progress.done, { symbol: progress.symbol.padEnd(5), rate: "0.0" });
+        const payload = { symbol: progress.symbol.padEnd(5), rate: "0.0" };
+        if (bar === undefined) bar = bars.create(progress.total, progress.done, payload);
+        else bar.start(progress.total, progress.done, payload);
       }
       const seconds = Math.max((Date.now() - startedAt) / 1000, 0.001);
       bar.update(progress.done, { rate: (progress.done / seconds).toFixed(1) });
     },
+    logDestination: prettyLines((text) => {
+      if (bar === undefined) process.stderr.write(text);
+      else bars.log(text);
+    }, process.stderr.hasColors()),
     stop() {
-      if (current !== undefined) bar.stop();
+      if (bar === undefined) return;
+      // Lines logged since the last redraw are still buffered; the redraw writes them.
+      bars.update();
+      bars.stop();
+      bar = undefined;
     },
   };
 }

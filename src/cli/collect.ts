@@ -79,12 +79,10 @@ export function register(program: Command): void {
     const { config } = loadCommandConfig(options);
     const symbols = options.symbols ? parseSymbols(options.symbols) : config.symbols;
     const showBar = !options.json && !options.verbose && process.stderr.isTTY === true;
+    const progress = progressReporter(showBar);
     const logger = createLogger({
-      level: options.verbose
-        ? "debug"
-        : showBar
-          ? "warn"
-          : (process.env.CHAINVAULT_LOG_LEVEL ?? config.log.level),
+      level: options.verbose ? "debug" : showBar ? "warn" : config.log.level,
+      destination: progress.logDestination,
     });
     await withDatabase(
       options,
@@ -98,7 +96,6 @@ export function register(program: Command): void {
               "Start TWS / IB Gateway with the API enabled, or check ib.host / ib.port (IB_HOST / IB_PORT).",
           );
         }
-        const progress = progressReporter(showBar);
         const onProgress = showBar ? progress.onProgress : progressLogLines(logger);
         try {
           const summary = await runCollection(

@@ -52,10 +52,6 @@ export interface CommandContext {
 }
 
 /**
- * Loads the configuration and opens the database the options point at; with `migrate` the schema
- * is brought up to date first. Failures to open become one-line CommandFailures (exit 1).
- */
-/**
  * Opens the database the configuration names through `open` (openDatabase, or an opener that also
  * hands out engine handles, like the daemon's). Failures become one-line CommandFailures (exit 1).
  */
@@ -79,13 +75,16 @@ export async function openConfiguredDatabase<T = Database>(
   }
 }
 
+/**
+ * Loads the configuration and opens the database the options point at; with `migrate` the schema
+ * is brought up to date first. Failures to open become one-line CommandFailures (exit 1).
+ */
 export async function openCommandContext(
   options: DatabaseOptions,
   settings: { migrate?: boolean; logger?: Logger } = {},
 ): Promise<CommandContext> {
   const { config, file } = loadCommandConfig(options);
-  const logger =
-    settings.logger ?? createLogger({ level: process.env.CHAINVAULT_LOG_LEVEL ?? config.log.level });
+  const logger = settings.logger ?? createLogger({ level: config.log.level });
   const db = await openConfiguredDatabase(config, logger);
   if (settings.migrate) {
     try {

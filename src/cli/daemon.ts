@@ -1,16 +1,11 @@
-import { Writable } from "node:stream";
 import type { Command } from "commander";
-import { runCollection } from "../collect/run.ts";
 import { systemClock } from "../core/clock.ts";
+import { collectWithGateway } from "../daemon/collect.ts";
 import { Daemon, planFromSchedule } from "../daemon/daemon-process.ts";
 import { discoverWithGateway } from "../daemon/discover.ts";
 import { openDaemonDatabase } from "../daemon/engine.ts";
-import type { DaemonDatabase } from "../daemon/engine.ts";
-import type { Collect } from "../daemon/handlers.ts";
-import { clientOptionsFromConfig, IbClient } from "../ib/client.ts";
-import { openHistoricalSession } from "../ib/historical-session.ts";
-import { createLogger } from "../logger.ts";
-import type { Logger } from "../logger.ts";
+import { historicalWithGateway } from "../daemon/historical.ts";
+import { createLogger, logDestination } from "../logger.ts";
 import { migrate } from "../store/migrate.ts";
 import { addDatabaseOptions, loadCommandConfig, openConfiguredDatabase } from "./context.ts";
 import type { DatabaseOptions } from "./context.ts";
@@ -18,55 +13,6 @@ import type { DatabaseOptions } from "./context.ts";
 interface DaemonCommandOptions extends DatabaseOptions {
   once?: boolean;
   jsonLogs?: boolean;
-}
-
-const LEVELS: Record<number, string> = {
-  10: "TRACE",
-  20: "DEBUG",
-  30: "INFO",
-  40: "WARN",
-  50: "ERROR",
-  60: "FATAL",
-};
-
-/** pino's JSON lines as "HH:MM:SS LEVEL message key=value …" for a person reading a terminal or log file. */
-function readableLines(out: NodeJS.WritableStream): Writable {
-  return new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString("utf8").split("\n")) {
-        if (!line) continue;
-        try {
-          const { level, time, msg, ...rest } = JSON.parse(line) as Record<string, unknown>;
-          const fields = Object.entries(rest)
-            .map(([key, value]) => `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`)
-            .join(" ");
-          const stamp = new Date(Number(time)).toISOString().slice(11, 19);
-          out.write(
-            `${stamp} ${LEVELS[Number(level)] ?? level} ${String(msg ?? "")}${fields ? ` ${fields}` : ""}\n`,
-          );
-        } catch {
-          out.write(`${line}\n`);
-        }
-      }
-      done();
-    },
-  });
-}
-
-/** One IB connection per collection: the gateway restarts nightly, so a long-lived one would go stale. */
-function collectWithGateway(
-  daemonDb: DaemonDatabase,
-  config: ReturnType<typeof loadCommandConfig>["config"],
-  logger: Logger,
-): Collect {
-  return async (request) => {
-    const ib = await IbClient.connect(clientOptionsFromConfig(config, logger));
-    try {
-      return await runCollection(request, { db: daemonDb.db, ib, config, logger });
-    } finally {
-      await ib.close();
-    }
-  };
 }
 
 export function register(program: Command): void {
@@ -85,7 +31,7 @@ export function register(program: Command): void {
         "--once",
         "plan and run what is due now, wait for it to finish, then exit (for cron or a quick check)",
       )
-      .option("--json-logs", "log JSON lines (pino) instead of readable lines"),
+      .option("--json-logs", "log JSON lines (pino) on a terminal too (elsewhere they always are)"),
   ).action(async (options: DaemonCommandOptions) => {
     // Listen for the stop signals first: one that arrives while the daemon is still starting must
     // also end in a clean stop, not in Node's default of dying on the spot.
@@ -109,10 +55,9 @@ async function runDaemon(
   stopRequested: Promise<NodeJS.Signals>,
 ): Promise<void> {
   const { config } = loadCommandConfig(options);
-  const level = process.env.CHAINVAULT_LOG_LEVEL ?? config.log.level;
   const logger = createLogger({
-    level,
-    destination: options.jsonLogs ? process.stderr : readableLines(process.stderr),
+    level: config.log.level,
+    destination: logDestination(process.stderr, { json: options.jsonLogs }),
   });
   const handle = await openConfiguredDatabase(config, logger, openDaemonDatabase);
   try {
@@ -127,17 +72,9 @@ async function runDaemon(
       logger,
       symbols: config.symbols,
       gapCheckDays: config.schedule.gap_check_days,
-      collect: collectWithGateway(handle, config, logger),
+      collect: collectWithGateway(handle.db, config, logger),
       discover: discoverWithGateway(handle.db, config, logger),
-      // Historical requests use the next client id: IB allows one connection per id.
-      openHistorical: () =>
-        openHistoricalSession({
-          host: config.ib.host,
-          port: config.ib.port,
-          clientId: config.ib.client_id + 1,
-          logger,
-          spacingMs: 10_000,
-        }),
+      openHistorical: historicalWithGateway(config, logger),
       loop: !options.once,
       tickMs: settings.tick_seconds * 1000,
       firstStartLookbackMs: settings.first_start_lookback_hours * 3_600_000,
@@ -150,12 +87,9 @@ async function runDaemon(
     });
     const graceMs = settings.shutdown_grace_seconds * 1000;
     if (options.once) {
-      const tick = await daemon.scheduler.tick();
-      logger.info({ queued: tick.queued.length, missed: tick.missed.length }, "planned what is due now");
-      let signaled = false;
-      void stopRequested.then(() => (signaled = true));
-      while (!signaled && (await daemon.queue.unfinished()) > 0)
-        await new Promise((resolve) => setTimeout(resolve, 1000));
+      const stop = new AbortController();
+      void stopRequested.then(() => stop.abort());
+      await daemon.runDue(stop.signal);
       await daemon.stop(graceMs);
     } else {
       const health = await daemon.health();

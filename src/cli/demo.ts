@@ -1,23 +1,33 @@
 import type { Command } from "commander";
-import { isTradingDay, previousTradingDay, toEt } from "../calendar/index.ts";
+import { toEt } from "../calendar/index.ts";
 import type { IsoDate } from "../calendar/index.ts";
 import { runCollection } from "../collect/run.ts";
 import { IbClient } from "../ib/client.ts";
 import { createLogger } from "../logger.ts";
+import { lastSlotOf } from "../schedule/index.ts";
+import type { ScheduleConfig } from "../schedule/index.ts";
 import { startSimulator } from "../sim/server.ts";
 import type { Database } from "../store/database.ts";
 import { nearTheMoneyQuotes } from "../store/repositories/quote-history.ts";
 import type { StoredQuote } from "../store/repositories/quote-history.ts";
 import { formatSummary, progressReporter, summaryJson } from "./collect-output.ts";
-import { addDatabaseOptions, withDatabase } from "./context.ts";
+import { addDatabaseOptions, loadCommandConfig, withDatabase } from "./context.ts";
 import type { DatabaseOptions } from "./context.ts";
 
 const DEMO_SYMBOLS = ["SPY", "PLTR", "TSLA"];
 
-/** The latest trading day whose 16:45 ET end-of-day collection time has passed. */
-export function lastEodDate(now: Date): IsoDate {
-  const { date, time } = toEt(now);
-  return isTradingDay(date) && time >= "16:45" ? date : previousTradingDay(date);
+/**
+ * The plan's latest end-of-day slot that has passed (schedule.eod, moved on early closes): its date,
+ * and its New York time for the simulator's clock.
+ */
+function lastEodSlot(now: Date, schedule: ScheduleConfig): { date: IsoDate; timeEt: string } {
+  // The demo shows an end-of-day collection even when the plan leaves them out.
+  const eod = lastSlotOf("eod", now, {
+    symbols: DEMO_SYMBOLS,
+    schedule: { ...schedule, eod: { ...schedule.eod, enabled: true } },
+  });
+  if (!eod) throw new Error("the plan has no end-of-day slot in the last 32 days");
+  return { date: eod.date, timeEt: toEt(eod.at).time };
 }
 
 /** The sample table's columns: heading (the stored column's name) and field. */
@@ -60,11 +70,18 @@ export function register(program: Command): void {
       )
       .option("--json", "print only the collection summary object"),
   ).action(async (options: DatabaseOptions & { json?: boolean }) => {
-    const logger = createLogger({ level: process.env.CHAINVAULT_LOG_LEVEL ?? "warn" });
-    const date = lastEodDate(new Date());
+    const { config: settings, fromEnvironment } = loadCommandConfig(options);
+    const showBar = !options.json && process.stderr.isTTY === true;
+    const progress = progressReporter(showBar);
+    // The demo prints its own summary, so it logs only warnings unless CHAINVAULT_LOG_LEVEL asks for more.
+    const logger = createLogger({
+      level: fromEnvironment.has("log.level") ? settings.log.level : "warn",
+      destination: progress.logDestination,
+    });
+    const { date, timeEt } = lastEodSlot(new Date(), settings.schedule);
     const sim = await startSimulator({
       port: 0,
-      start: { date, timeEt: "16:45" },
+      start: { date, timeEt },
       rate: Infinity,
       lines: Infinity,
     });
@@ -91,12 +108,10 @@ export function register(program: Command): void {
             clockWarnThresholdMs: Number.POSITIVE_INFINITY,
             logger,
           });
-          const showBar = !options.json && process.stderr.isTTY === true;
-          const progress = progressReporter(showBar);
           try {
             if (!options.json) {
               process.stdout.write(
-                `simulated gateway on ${sim.host}:${sim.port}, New York time ${date} 16:45; collecting ${DEMO_SYMBOLS.join(", ")}…\n`,
+                `simulated gateway on ${sim.host}:${sim.port}, New York time ${date} ${timeEt}; collecting ${DEMO_SYMBOLS.join(", ")}…\n`,
               );
             }
             const summary = await runCollection(

@@ -1,11 +1,17 @@
 import type { Command } from "commander";
 import { etInstant, toEt } from "../calendar/index.ts";
+import { LOG_LEVELS } from "../config/schema.ts";
+import type { LogLevel } from "../config/schema.ts";
 import { createLogger } from "../logger.ts";
 import { loadFaultConfig, type FaultConfig } from "../sim/faults.ts";
 import { startSimulator } from "../sim/server.ts";
 import { CommandFailure, UsageError, errorMessage } from "../core/errors.ts";
 
-const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+const SIM_LOG_LEVELS: readonly string[] = [...LOG_LEVELS, "silent"];
+
+function isSimLogLevel(text: string): text is LogLevel | "silent" {
+  return SIM_LOG_LEVELS.includes(text);
+}
 
 interface SimCommandOptions {
   port: string;
@@ -89,9 +95,10 @@ export function register(program: Command): void {
       const rate = limit("--rate", options.rate);
       const lines = limit("--lines", options.lines);
       const snapshotLatencyMs = integer("--snapshot-latency", options.snapshotLatency, 0, 60_000);
-      if (!LOG_LEVELS.includes(options.logLevel))
-        throw new UsageError(`--log-level ${options.logLevel}: use one of ${LOG_LEVELS.join(", ")}`);
-      const logger = createLogger({ level: options.logLevel });
+      const level = options.logLevel;
+      if (!isSimLogLevel(level))
+        throw new UsageError(`--log-level ${level}: use one of ${SIM_LOG_LEVELS.join(", ")}`);
+      const logger = createLogger({ level });
       let sim;
       try {
         sim = await startSimulator({

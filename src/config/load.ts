@@ -19,15 +19,18 @@ export interface LoadedConfig {
   config: Config;
   /** The file read, or null when every value is a default or comes from the environment. */
   file: string | null;
+  /** Keys an environment variable set ("log.level"), each with the variable's name. */
+  fromEnvironment: ReadonlyMap<string, string>;
 }
 
-/** Environment variables that override a config key (connection settings and secrets). */
+/** Environment variables that override a config key (connection settings, secrets, log level). */
 const ENV_OVERRIDES: ReadonlyArray<{ name: string; path: [string, string]; type: "string" | "integer" }> = [
   { name: "DATABASE_URL", path: ["database", "url"], type: "string" },
   { name: "CHAINVAULT_DATA_DIR", path: ["database", "data_dir"], type: "string" },
   { name: "IB_HOST", path: ["ib", "host"], type: "string" },
   { name: "IB_PORT", path: ["ib", "port"], type: "integer" },
   { name: "IB_CLIENT_ID", path: ["ib", "client_id"], type: "integer" },
+  { name: "CHAINVAULT_LOG_LEVEL", path: ["log", "level"], type: "string" },
 ];
 
 export const ENVIRONMENT_VARIABLES = ENV_OVERRIDES.map((entry) => entry.name);
@@ -103,7 +106,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     const messages = result.error.issues.map((issue) => describeIssue(issue, origin, envSources));
     throw new UsageError(messages.join("\n"));
   }
-  return { config: result.data, file };
+  return { config: result.data, file, fromEnvironment: envSources };
 }
 
 const SECRET_KEY = /(password|secret|token|api_key|webhook_url)$/i;

@@ -25,8 +25,23 @@ const ib = z
     max_messages_per_second: z.number().positive().max(1000).default(45),
     /** Stay under IB's 100 market-data lines (shared with TWS watchlists). */
     max_market_data_lines: z.number().int().min(1).max(10000).default(95),
+    /** Pause between historical-data requests: IB allows about 60 per 10 minutes. */
+    historical_request_spacing_ms: z.number().int().min(0).max(600_000).default(10_000),
+    /**
+     * The daemon fills missed days from daily bars over a connection of its own, so a slow historical
+     * request never holds up a collection; IB allows one connection per client id. Default client_id + 1.
+     */
+    historical_client_id: z.number().int().min(0).optional(),
   })
-  .strict();
+  .strict()
+  .refine((settings) => settings.historical_client_id !== settings.client_id, {
+    message: "must differ from ib.client_id: IB allows one connection per client id",
+    path: ["historical_client_id"],
+  })
+  .transform((settings) => ({
+    ...settings,
+    historical_client_id: settings.historical_client_id ?? settings.client_id + 1,
+  }));
 
 /** How a collection run talks to the gateway and writes (src/collect/; see docs/collector.md). */
 const collect = z
@@ -199,6 +214,10 @@ const daemon = z
   })
   .strict();
 
+/** pino's levels, most severe first. */
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 export const configSchema = z
   .object({
     /** Underlyings to collect, in order. */
@@ -213,7 +232,7 @@ export const configSchema = z
     schedule: schedule.default(schedule.parse({})),
     daemon: daemon.default(daemon.parse({})),
     log: z
-      .object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info") })
+      .object({ level: z.enum(LOG_LEVELS).default("info") })
       .strict()
       .default({ level: "info" }),
   })

@@ -4,6 +4,7 @@ import { slotsBetween } from "../schedule/index.ts";
 import type { PlanOptions } from "../schedule/index.ts";
 import type { Database } from "../store/database.ts";
 import type { Logger } from "../logger.ts";
+import { systemClock } from "../core/clock.ts";
 import type { Clock } from "../core/clock.ts";
 import { handleSlot, recordSlotDeadLetter } from "./handlers.ts";
 import type { Collect, Discover, HandlerDeps } from "./handlers.ts";
@@ -12,6 +13,7 @@ import type { ScheduleHealth } from "./health.ts";
 import { SlotQueue, WORK_QUEUES } from "./queue.ts";
 import type { QueueConnection, SlotQueueOptions } from "./queue.ts";
 import { Scheduler } from "./scheduler.ts";
+import type { TickResult } from "./scheduler.ts";
 import type { Plan } from "./slots.ts";
 
 /** The plan of src/schedule as the daemon consumes it: slots with `from < at <= to`. */
@@ -126,6 +128,22 @@ export class Daemon {
         : null,
       inFlight: [...this.#inFlight],
     };
+  }
+
+  /**
+   * One pass instead of the loop (`chainvault daemon --once`, for cron): plans what is due now and
+   * returns once the queue has nothing left to run, or early when `signal` aborts. The caller
+   * still stops the daemon, which is what hands a run cut short back to the queue.
+   */
+  async runDue(signal: AbortSignal, pollMs = 1000): Promise<TickResult> {
+    const tick = await this.scheduler.tick();
+    this.#options.logger.info(
+      { queued: tick.queued.length, missed: tick.missed.length },
+      "planned what is due now",
+    );
+    // The queue drains in real time whatever clock plans the slots, so the wait uses the system clock.
+    while (!signal.aborted && (await this.queue.unfinished()) > 0) await systemClock.sleep(pollMs, signal);
+    return tick;
   }
 
   get inFlight(): readonly string[] {

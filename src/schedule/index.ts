@@ -3,6 +3,7 @@ export { LOCAL_TIME_TYPES, PER_SYMBOL_TYPES, SLOT_TYPES, type Slot, type SlotTyp
 export {
   dueSlots,
   isWithinWindow,
+  lastSlotOf,
   nextSlotAfter,
   slotsBetween,
   slotsForDate,

@@ -275,6 +275,17 @@ export function nextSlotAfter(instant: Date, options: PlanOptions): Slot | undef
   return undefined;
 }
 
+/** The latest slot of a type at or before an instant (looks up to 32 days back); undefined when there is none. */
+export function lastSlotOf(type: SlotType, instant: Date, options: PlanOptions): Slot | undefined {
+  const to = new Date(instant.getTime() + 1);
+  for (const days of [1, 4, 32]) {
+    const slots = slotsBetween(new Date(to.getTime() - days * DAY_MS), to, options);
+    const found = slots.filter((slot) => slot.type === type).at(-1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /**
  * What a scheduler should do now about the slots since an instant (e.g. its last check, or a few days back on
  * start): slots with since <= at <= now split into those still inside their window (run them) and those past it

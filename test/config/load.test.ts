@@ -84,6 +84,35 @@ describe("loadConfig", () => {
     );
   });
 
+  it("takes the log level from CHAINVAULT_LOG_LEVEL, and names the variable when it is not a level", () => {
+    const { config, fromEnvironment } = loadConfig({ env: { CHAINVAULT_LOG_LEVEL: "debug" } });
+    expect(config.log.level).toBe("debug");
+    expect(fromEnvironment.get("log.level")).toBe("CHAINVAULT_LOG_LEVEL");
+    expect(loadConfig({ env: {} }).fromEnvironment.has("log.level")).toBe(false);
+    expect(() => loadConfig({ env: { CHAINVAULT_LOG_LEVEL: "bogus" } })).toThrow(
+      /environment variable CHAINVAULT_LOG_LEVEL \(log.level\)/,
+    );
+  });
+
+  it("gives historical data the next client id and a 10 s request spacing unless configured", () => {
+    expect(loadConfig({ env: {} }).config.ib).toMatchObject({
+      client_id: 17,
+      historical_client_id: 18,
+      historical_request_spacing_ms: 10_000,
+    });
+    expect(loadConfig({ env: { IB_CLIENT_ID: "9" } }).config.ib.historical_client_id).toBe(10);
+    const file = write(
+      "historical.yaml",
+      "ib:\n  historical_client_id: 40\n  historical_request_spacing_ms: 15000\n",
+    );
+    expect(loadConfig({ file, env: {} }).config.ib).toMatchObject({
+      historical_client_id: 40,
+      historical_request_spacing_ms: 15_000,
+    });
+    const clash = write("clash.yaml", "ib:\n  client_id: 5\n  historical_client_id: 5\n");
+    expect(() => loadConfig({ file: clash, env: {} })).toThrow(/"ib.historical_client_id": must differ/);
+  });
+
   it("reports invalid YAML with the file and line, and a missing file", () => {
     const file = write("bad.yaml", "ib:\n  port: [1\n");
     expect(() => loadConfig({ file, env: {} })).toThrow(new RegExp(`${file} \\(line \\d+\\): invalid YAML`));
@@ -116,6 +145,19 @@ describe("chainvault config", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`${file}: "ib.port"`);
     expect(fs.existsSync(path.join(root, "never"))).toBe(false);
+  });
+
+  it("exits 2 naming CHAINVAULT_LOG_LEVEL when it is not a level", async () => {
+    const before = process.env.CHAINVAULT_LOG_LEVEL;
+    process.env.CHAINVAULT_LOG_LEVEL = "bogus";
+    try {
+      const result = await runMain(["config", "--show", "--config", write("empty.yaml", "")]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain("environment variable CHAINVAULT_LOG_LEVEL (log.level)");
+    } finally {
+      if (before === undefined) delete process.env.CHAINVAULT_LOG_LEVEL;
+      else process.env.CHAINVAULT_LOG_LEVEL = before;
+    }
   });
 
   it("--show prints the effective config with the password redacted", async () => {

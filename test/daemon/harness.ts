@@ -1,3 +1,4 @@
+import type { LevelWithSilent } from "pino";
 import { afterAll, beforeAll } from "vitest";
 import { configSchema } from "../../src/config/schema.ts";
 import { etInstant } from "../../src/calendar/index.ts";
@@ -9,9 +10,8 @@ import type { QueueConnection } from "../../src/daemon/queue.ts";
 import type { Plan } from "../../src/daemon/slots.ts";
 import { createLogger } from "../../src/logger.ts";
 import type { Database } from "../../src/store/database.ts";
-import { runCollection } from "../../src/collect/run.ts";
 import type { Config } from "../../src/config/schema.ts";
-import { clientOptionsFromConfig, IbClient } from "../../src/ib/client.ts";
+import { collectWithGateway } from "../../src/daemon/collect.ts";
 import { openDaemonDatabase } from "../../src/daemon/engine.ts";
 import type { DaemonDatabase } from "../../src/daemon/engine.ts";
 import { startSimulator } from "../../src/sim/server.ts";
@@ -19,7 +19,9 @@ import type { Simulator } from "../../src/sim/server.ts";
 import { migrate } from "../../src/store/migrate.ts";
 
 export const SYMBOLS = ["SPY"];
-export const logger = createLogger({ level: process.env.CHAINVAULT_TEST_LOG_LEVEL ?? "silent" });
+export const logger = createLogger({
+  level: (process.env.CHAINVAULT_TEST_LOG_LEVEL ?? "silent") as LevelWithSilent,
+});
 
 export function testPlan(): Plan {
   const config = testConfig(7497, 0);
@@ -45,8 +47,8 @@ export function testConfig(ibPort: number, clientId: number, maxDaysToExpiry = 1
 }
 
 /**
- * The real collector (src/collect/run.ts) against the simulated gateway, one IB connection per run
- * as `chainvault daemon` does, counting what each run did so a repeated run shows.
+ * The daemon's collector (src/daemon/collect.ts) against the simulated gateway, counting what each
+ * run did so a repeated run shows.
  */
 export class CollectorProbe {
   /** Runs that collected (status completed or partial), per slot key. */
@@ -56,20 +58,16 @@ export class CollectorProbe {
   readonly quotes = new Map<string, number>();
 
   collectFor(db: Database, config: Config): Collect {
+    const collect = collectWithGateway(db, config, logger);
     return async (request: Parameters<Collect>[0]) => {
-      const ib = await IbClient.connect(clientOptionsFromConfig(config, logger));
-      try {
-        const summary = await runCollection(request, { db, ib, config, logger });
-        for (const entry of summary.symbols) {
-          const key = `${request.type}:${entry.symbol}:${summary.date}`;
-          const bucket = entry.status === "skipped" ? this.skipped : this.collected;
-          if (entry.status !== "failed") bucket.set(key, (bucket.get(key) ?? 0) + 1);
-          if (entry.status === "completed") this.quotes.set(key, entry.quotes_stored);
-        }
-        return summary;
-      } finally {
-        await ib.close();
+      const summary = await collect(request);
+      for (const entry of summary.symbols) {
+        const key = `${request.type}:${entry.symbol}:${summary.date}`;
+        const bucket = entry.status === "skipped" ? this.skipped : this.collected;
+        if (entry.status !== "failed") bucket.set(key, (bucket.get(key) ?? 0) + 1);
+        if (entry.status === "completed") this.quotes.set(key, entry.quotes_stored);
       }
+      return summary;
     };
   }
 }

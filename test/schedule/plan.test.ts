@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema.ts";
 import {
   dueSlots,
+  lastSlotOf,
   nextSlotAfter,
   slotsBetween,
   slotsForDate,
@@ -292,6 +293,19 @@ describe("waking up late", () => {
     expect(due.map((s) => `${s.type}:${s.symbol}`)).toEqual([
       "eod:SPY", "eod:PLTR", "eod:TSLA", "weekend_review:null",
     ]); // prettier-ignore
+  });
+});
+
+describe("the last slot of a type", () => {
+  it("is the latest at or before the instant, across weekends and early closes", () => {
+    const at = (instant: string) => lastSlotOf("eod", new Date(instant), options);
+    expect(at("2026-03-09T20:45:00Z")?.key).toBe("eod:TSLA:2026-03-09"); // the instant itself
+    expect(at("2026-03-09T20:44:59Z")?.date).toBe("2026-03-06"); // Monday before 16:45 ET: Friday's
+    expect(at("2026-11-30T12:00:00Z")?.at.toISOString()).toBe("2026-11-27T18:45:00.000Z"); // early close
+    const disabled = configSchema.parse({ schedule: { eod: { enabled: false } } }).schedule;
+    expect(lastSlotOf("eod", new Date("2026-03-09T21:00:00Z"), { ...options, schedule: disabled })).toBe(
+      undefined,
+    );
   });
 });
 
