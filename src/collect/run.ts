@@ -5,6 +5,7 @@ import { EXPIRING_ONLY_TYPES, FINAL_SNAPSHOT_TYPES } from "../core/collection.ts
 import type { CollectionRequest, CollectionType } from "../core/collection.ts";
 import type { IbClient } from "../ib/client.ts";
 import { IbRequestError } from "../ib/client.ts";
+import { IB_MARKET_DATA_LINES, IB_MESSAGES_PER_SECOND } from "../ib/limits.ts";
 import type { Logger } from "../logger.ts";
 import { pricingParametersFor } from "../pricing/parameters.ts";
 import type { PricingParameters } from "../pricing/parameters.ts";
@@ -35,10 +36,6 @@ import type { ContractActivity } from "./selection.ts";
 import { collectSnapshots, quoteUnderlying, underlyingPriceOf } from "./snapshots.ts";
 import type { SnapshotEngineOptions, SnapshotOutcome, UnderlyingQuote } from "./snapshots.ts";
 import { errorMessage } from "../core/errors.ts";
-
-/** IB's own limits, the yardstick of the pacing lower bound (our pacer stays a little under them). */
-export const IB_MESSAGES_PER_SECOND = 50;
-export const IB_MARKET_DATA_LINES = 100;
 
 export interface CollectionProgress {
   symbol: string;
@@ -78,8 +75,8 @@ export interface CollectionSummary {
   symbols: SymbolSummary[];
   duration_s: number;
   /**
-   * The least time IB's limits allow for what was sent: messages ÷ 50/s, or the time lines were open at the
-   * gateway (request to cancel: the snapshot latency) ÷ 100 lines, whichever is larger.
+   * The least time IB's limits allow for what was sent: messages ÷ IB_MESSAGES_PER_SECOND, or the time lines
+   * were open at the gateway (request to cancel: the snapshot latency) ÷ IB_MARKET_DATA_LINES, whichever is larger.
    */
   pacing_lower_bound_s: number;
   messages_sent: number;
