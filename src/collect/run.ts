@@ -92,7 +92,7 @@ export async function runCollection(
   deps: CollectionDeps,
 ): Promise<CollectionSummary> {
   const started = Date.now();
-  const messagesBefore = deps.ib.pacer.messagesSent;
+  const messagesBefore = deps.ib.messagesSent;
   const lineMsBefore = deps.ib.gatewayLineMilliseconds;
   await deps.ib.syncClock();
   const date = request.date ?? defaultCollectionDate(deps.ib.now());
@@ -121,7 +121,7 @@ export async function runCollection(
   }
   // The last cancels are part of the run: its message count and lower bound include them.
   await deps.ib.idle();
-  const messages = deps.ib.pacer.messagesSent - messagesBefore;
+  const messages = deps.ib.messagesSent - messagesBefore;
   const lineSeconds = (deps.ib.gatewayLineMilliseconds - lineMsBefore) / 1000;
   return {
     date,
