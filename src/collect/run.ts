@@ -8,8 +8,6 @@ import { IbRequestError } from "../ib/client.ts";
 import { IB_MARKET_DATA_LINES, IB_MESSAGES_PER_SECOND } from "../ib/limits.ts";
 import type { Logger } from "../logger.ts";
 import { pricingParametersFor } from "../pricing/parameters.ts";
-import type { PricingParameters } from "../pricing/parameters.ts";
-import { timeToExpiryYears } from "../pricing/year-fraction.ts";
 import type { Database } from "../store/database.ts";
 import {
   completeCollection,
@@ -20,21 +18,19 @@ import {
 import { markExpiryCollected } from "../store/repositories/lifecycle.ts";
 import { recordDeadLetter } from "../store/repositories/dead-letters.ts";
 import { recentActivity } from "../store/repositories/quote-history.ts";
-import { contractsWithQuotes, deleteCollectionQuotes, insertQuotes } from "../store/repositories/quotes.ts";
-import type { QuoteRow } from "../store/repositories/quotes.ts";
+import { contractsWithQuotes, deleteCollectionQuotes } from "../store/repositories/quotes.ts";
 import {
   deleteCollectionUnderlyingTicks,
   hasUnderlyingTick,
-  insertUnderlyingTicks,
 } from "../store/repositories/underlying-ticks.ts";
 import { findUnderlying } from "../store/repositories/underlying-securities.ts";
 import { discoverChain, discoverUnderlying, UnknownSymbolError } from "./discovery.ts";
 import type { ChainDiscovery, DiscoveredContract, UnderlyingInfo } from "./discovery.ts";
-import { enrichGreeks } from "./enrich.ts";
+import { QuoteWriter, toQuoteRow, writeUnderlyingTick } from "./quote-writer.ts";
 import { selectContracts, withinMaxDaysToExpiry } from "./selection.ts";
 import type { ContractActivity } from "./selection.ts";
 import { collectSnapshots, quoteUnderlying, underlyingPriceOf } from "./snapshots.ts";
-import type { SnapshotEngineOptions, SnapshotOutcome, UnderlyingQuote } from "./snapshots.ts";
+import type { SnapshotEngineOptions, SnapshotOutcome } from "./snapshots.ts";
 import { errorMessage } from "../core/errors.ts";
 
 export interface CollectionProgress {
@@ -146,37 +142,10 @@ async function collectVix(
     const vix = await discoverUnderlying(deps.db, deps.ib, "VIX");
     if (await hasUnderlyingTick(deps.db, vix.underlyingId, date, type)) return;
     const quote = await quoteUnderlying(deps.ib, "VIX", "IND", vix.conId, engine);
-    await storeUnderlyingTick(deps.db, vix, quote, date, type);
+    await writeUnderlyingTick(deps.db, vix, quote, date, type);
   } catch (error) {
     deps.logger.warn({ err: errorMessage(error) }, "could not record VIX; the option collection goes on");
   }
-}
-
-async function storeUnderlyingTick(
-  db: Database,
-  underlying: UnderlyingInfo,
-  quote: UnderlyingQuote,
-  date: IsoDate,
-  type: CollectionType,
-): Promise<void> {
-  await insertUnderlyingTicks(db, [
-    {
-      time: quote.time,
-      collectionDate: date,
-      underlyingId: underlying.underlyingId,
-      collectionType: type,
-      bidPrice: quote.quote.bid,
-      askPrice: quote.quote.ask,
-      lastPrice: quote.quote.last,
-      closePrice: quote.quote.close,
-      bidSize: quote.quote.bidSize,
-      askSize: quote.quote.askSize,
-      volume: quote.quote.volume,
-      impliedVolatility: quote.quote.optionImpliedVolatility,
-      historicalVolatility: quote.quote.optionHistoricalVolatility,
-      marketDataType: quote.quote.marketDataType,
-    },
-  ]);
 }
 
 interface Preparation {
@@ -277,7 +246,7 @@ async function collectSymbol(
     summary.new_listings = discovery.newListings;
     const underlyingQuote = await quoteUnderlying(ib, symbol, underlying.secType, underlying.conId, engine);
     if (!(await hasUnderlyingTick(db, underlying.underlyingId, date, request.type))) {
-      await storeUnderlyingTick(db, underlying, underlyingQuote, date, request.type);
+      await writeUnderlyingTick(db, underlying, underlyingQuote, date, request.type);
     }
     const underlyingPrice = underlyingPriceOf(underlyingQuote.quote);
 
@@ -403,100 +372,6 @@ async function collectSymbol(
     );
     deps.onProgress?.({ symbol, phase: "done", done: 0, total: 0 });
     return finish();
-  }
-}
-
-function toQuoteRow(
-  outcome: SnapshotOutcome,
-  contract: DiscoveredContract,
-  date: IsoDate,
-  type: CollectionType,
-  underlyingPrice: number | null,
-  pricing: PricingParameters,
-): QuoteRow {
-  const quote = outcome.quote;
-  const spot = quote.computation?.underlyingPrice ?? underlyingPrice;
-  const enriched = enrichGreeks({
-    right: contract.right,
-    strike: contract.strike,
-    quote: {
-      bid: quote.bid,
-      ask: quote.ask,
-      last: quote.last,
-      close: quote.close,
-      computation: quote.computation,
-    },
-    underlyingPrice: spot,
-    timeYears: timeToExpiryYears(outcome.time, contract.expiry),
-    rate: pricing.rate,
-    dividendYield: pricing.dividendYield,
-  });
-  return {
-    time: outcome.time,
-    collectionDate: date,
-    contractId: contract.contractId,
-    collectionType: type,
-    bidPrice: quote.bid,
-    askPrice: quote.ask,
-    lastPrice: quote.last,
-    closePrice: quote.close,
-    bidSize: quote.bidSize,
-    askSize: quote.askSize,
-    volume: quote.volume,
-    openInterest: quote.openInterest,
-    delta: enriched.delta,
-    gamma: enriched.gamma,
-    theta: enriched.theta,
-    vega: enriched.vega,
-    rho: enriched.rho,
-    impliedVolatility: enriched.impliedVolatility,
-    underlyingPrice: spot,
-    marketDataType: quote.marketDataType,
-    greeksSource: enriched.greeksSource,
-  };
-}
-
-/** Buffers quote rows and writes them with COPY every `batchRows`, one write at a time, while the run goes on. */
-class QuoteWriter {
-  private buffer: QuoteRow[] = [];
-  private writing: Promise<void> = Promise.resolve();
-  private failure: unknown;
-  stored = 0;
-  readonly storedIds: number[] = [];
-  constructor(
-    private readonly db: Database,
-    private readonly batchRows: number,
-  ) {}
-
-  add(row: QuoteRow): void {
-    this.buffer.push(row);
-  }
-
-  /** Starts a write when a batch is full; waits only if the previous write is still running (backpressure). */
-  async maybeFlush(): Promise<void> {
-    if (this.buffer.length < this.batchRows) return;
-    await this.writing;
-    this.throwIfFailed();
-    if (this.buffer.length >= this.batchRows) {
-      this.writing = this.write(this.buffer.splice(0)).catch((error: unknown) => {
-        this.failure = error;
-      });
-    }
-  }
-
-  async flush(): Promise<void> {
-    await this.writing;
-    this.throwIfFailed();
-    if (this.buffer.length > 0) await this.write(this.buffer.splice(0));
-  }
-
-  private throwIfFailed(): void {
-    if (this.failure !== undefined) throw this.failure;
-  }
-
-  private async write(rows: QuoteRow[]): Promise<void> {
-    this.stored += await insertQuotes(this.db, rows);
-    for (const row of rows) this.storedIds.push(row.contractId);
   }
 }
 
