@@ -1,5 +1,5 @@
 import { Presets, SingleBar } from "cli-progress";
-import type { CollectionProgress, CollectionSummary } from "../collect/run.ts";
+import type { CollectionProgress, CollectionSummary } from "../collect/summary.ts";
 
 /** Exactly the documented `--json` object of `chainvault collect` (and `demo --json`). */
 export function summaryJson(summary: CollectionSummary): object {

@@ -5,7 +5,6 @@ import { EXPIRING_ONLY_TYPES, FINAL_SNAPSHOT_TYPES } from "../core/collection.ts
 import type { CollectionRequest, CollectionType } from "../core/collection.ts";
 import type { IbClient } from "../ib/client.ts";
 import { IbRequestError } from "../ib/client.ts";
-import { IB_MARKET_DATA_LINES, IB_MESSAGES_PER_SECOND } from "../ib/limits.ts";
 import type { Logger } from "../logger.ts";
 import { pricingParametersFor } from "../pricing/parameters.ts";
 import type { Database } from "../store/database.ts";
@@ -31,15 +30,9 @@ import { selectContracts, withinMaxDaysToExpiry } from "./selection.ts";
 import type { ContractActivity } from "./selection.ts";
 import { collectSnapshots, quoteUnderlying, underlyingPriceOf } from "./snapshots.ts";
 import type { SnapshotEngineOptions, SnapshotOutcome } from "./snapshots.ts";
+import { emptySymbolSummary, finishSymbolSummary, pacingLowerBoundSeconds, secondsSince } from "./summary.ts";
+import type { CollectionProgress, CollectionSummary, SymbolSummary } from "./summary.ts";
 import { errorMessage } from "../core/errors.ts";
-
-export interface CollectionProgress {
-  symbol: string;
-  phase: "discovery" | "snapshots" | "done";
-  /** Contracts finished (stored or failed) / to request in this symbol's snapshot phase. */
-  done: number;
-  total: number;
-}
 
 export interface CollectionDeps {
   db: Database;
@@ -47,35 +40,6 @@ export interface CollectionDeps {
   config: Config;
   logger: Logger;
   onProgress?: (progress: CollectionProgress) => void;
-}
-
-export type SymbolStatus = "completed" | "partial" | "failed" | "skipped";
-
-export interface SymbolSummary {
-  symbol: string;
-  status: SymbolStatus;
-  contracts_discovered: number;
-  contracts_selected: number;
-  /** Quotes stored for this (date, symbol, type), including those of an interrupted earlier attempt. */
-  quotes_stored: number;
-  /** quotes_stored / contracts_selected (1 when nothing was selected). */
-  coverage: number;
-  new_listings: number;
-  duration_s: number;
-  error?: string;
-}
-
-export interface CollectionSummary {
-  date: IsoDate;
-  type: CollectionType;
-  symbols: SymbolSummary[];
-  duration_s: number;
-  /**
-   * The least time IB's limits allow for what was sent: messages ÷ IB_MESSAGES_PER_SECOND, or the time lines
-   * were open at the gateway (request to cancel: the snapshot latency) ÷ IB_MARKET_DATA_LINES, whichever is larger.
-   */
-  pacing_lower_bound_s: number;
-  messages_sent: number;
 }
 
 /**
@@ -118,16 +82,12 @@ export async function runCollection(
   // The last cancels are part of the run: its message count and lower bound include them.
   await deps.ib.idle();
   const messages = deps.ib.messagesSent - messagesBefore;
-  const lineSeconds = (deps.ib.gatewayLineMilliseconds - lineMsBefore) / 1000;
   return {
     date,
     type: request.type,
     symbols,
-    duration_s: round((Date.now() - started) / 1000, 3),
-    pacing_lower_bound_s: round(
-      Math.max(messages / IB_MESSAGES_PER_SECOND, lineSeconds / IB_MARKET_DATA_LINES),
-      3,
-    ),
+    duration_s: secondsSince(started),
+    pacing_lower_bound_s: pacingLowerBoundSeconds(messages, deps.ib.gatewayLineMilliseconds - lineMsBefore),
     messages_sent: messages,
   };
 }
@@ -212,23 +172,8 @@ async function collectSymbol(
   const { db, ib, config, logger } = deps;
   const { symbol, started } = preparation;
   const key: CollectionKey = { collectionDate: date, symbol, collectionType: request.type };
-  const summary: SymbolSummary = {
-    symbol,
-    status: "failed",
-    contracts_discovered: 0,
-    contracts_selected: 0,
-    quotes_stored: 0,
-    coverage: 0,
-    new_listings: 0,
-    duration_s: 0,
-  };
-  const finish = (): SymbolSummary => {
-    if (summary.contracts_selected > 0)
-      summary.coverage = round(summary.quotes_stored / summary.contracts_selected, 4);
-    else summary.coverage = summary.status === "failed" ? 0 : 1;
-    summary.duration_s = round((Date.now() - started) / 1000, 3);
-    return summary;
-  };
+  const summary = emptySymbolSummary(symbol);
+  const finish = (): SymbolSummary => finishSymbolSummary(summary, started);
 
   if (outcome.kind === "skipped") {
     logger.info({ symbol, date, type: request.type }, "already collected; skipping (use --force to re-run)");
@@ -379,9 +324,4 @@ async function collectSymbol(
 export function defaultCollectionDate(gatewayNow: Date): IsoDate {
   const { date } = toEt(gatewayNow);
   return isTradingDay(date) ? date : previousTradingDay(date);
-}
-
-function round(value: number, digits: number): number {
-  const factor = 10 ** digits;
-  return Math.round(value * factor) / factor;
 }
