@@ -15,6 +15,7 @@ import pino from "pino";
 import { runCollection } from "../src/collect/run.ts";
 import { configSchema } from "../src/config/schema.ts";
 import { clientOptionsFromConfig, IbClient } from "../src/ib/client.ts";
+import { IB_MARKET_DATA_LINES, IB_MESSAGES_PER_SECOND } from "../src/ib/limits.ts";
 import { migrate } from "../src/store/migrate.ts";
 import { openDatabase } from "../src/store/open.ts";
 import { openPostgres } from "../src/store/postgres.ts";
@@ -36,7 +37,12 @@ async function startGateway(): Promise<{ host: string; port: number; stop(): Pro
       "--import",
       "tsx",
       path.join(import.meta.dirname, "sim-process.ts"),
-      JSON.stringify({ port: 0, start: { date, timeEt: "16:45" }, rate: 50, lines: 100 }),
+      JSON.stringify({
+        port: 0,
+        start: { date, timeEt: "16:45" },
+        rate: IB_MESSAGES_PER_SECOND,
+        lines: IB_MARKET_DATA_LINES,
+      }),
     ],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
@@ -102,7 +108,7 @@ try {
   }
   const ratio = wall / summary.pacing_lower_bound_s;
   console.log(
-    `pacer: ${config.ib.max_messages_per_second} msg/s, ${config.ib.max_market_data_lines} lines; gateway: 50 msg/s, 100 lines`,
+    `pacer: ${config.ib.max_messages_per_second} msg/s, ${config.ib.max_market_data_lines} lines; gateway: ${IB_MESSAGES_PER_SECOND} msg/s, ${IB_MARKET_DATA_LINES} lines`,
   );
   console.log(`messages sent:       ${summary.messages_sent}`);
   console.log(`wall time:           ${wall.toFixed(1)} s`);

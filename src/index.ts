@@ -5,7 +5,7 @@ export { migrate } from "./store/migrate.ts";
 export { loadConfig } from "./config/load.ts";
 export type { Config } from "./config/schema.ts";
 export { runCollection } from "./collect/run.ts";
-export type { CollectionSummary } from "./collect/run.ts";
+export type { CollectionSummary } from "./collect/summary.ts";
 export type { CollectionRequest, CollectionType } from "./core/collection.ts";
 export { startSimulator } from "./sim/server.ts";
 export type { SimOptions, Simulator } from "./sim/server.ts";

@@ -1,7 +1,7 @@
 import { MultiBar, Presets } from "cli-progress";
 import type { SingleBar } from "cli-progress";
 import type { DestinationStream } from "pino";
-import type { CollectionProgress, CollectionSummary } from "../collect/run.ts";
+import type { CollectionProgress, CollectionSummary } from "../collect/summary.ts";
 import { logDestination, prettyLines } from "../logger.ts";
 
 /** Exactly the documented `--json` object of `chainvault collect` (and `demo --json`). */

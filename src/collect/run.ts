@@ -1,89 +1,17 @@
 import { isTradingDay, previousTradingDay, toEt } from "../calendar/index.ts";
 import type { IsoDate } from "../calendar/index.ts";
-import type { Config } from "../config/schema.ts";
-import { EXPIRING_ONLY_TYPES, FINAL_SNAPSHOT_TYPES } from "../core/collection.ts";
 import type { CollectionRequest, CollectionType } from "../core/collection.ts";
-import type { IbClient } from "../ib/client.ts";
-import { IbRequestError } from "../ib/client.ts";
-import type { Logger } from "../logger.ts";
-import { pricingParametersFor } from "../pricing/parameters.ts";
-import type { PricingParameters } from "../pricing/parameters.ts";
-import { timeToExpiryYears } from "../pricing/year-fraction.ts";
-import type { Database } from "../store/database.ts";
-import {
-  completeCollection,
-  failCollection,
-  startCollection,
-  type CollectionKey,
-} from "../store/repositories/collection-status.ts";
-import { markExpiryCollected } from "../store/repositories/lifecycle.ts";
-import { recordDeadLetter } from "../store/repositories/dead-letters.ts";
-import { recentActivity } from "../store/repositories/quote-history.ts";
-import { contractsWithQuotes, deleteCollectionQuotes, insertQuotes } from "../store/repositories/quotes.ts";
-import type { QuoteRow } from "../store/repositories/quotes.ts";
-import {
-  deleteCollectionUnderlyingTicks,
-  hasUnderlyingTick,
-  insertUnderlyingTicks,
-} from "../store/repositories/underlying-ticks.ts";
-import { findUnderlying } from "../store/repositories/underlying-securities.ts";
-import { discoverChain, discoverUnderlying, UnknownSymbolError } from "./discovery.ts";
-import type { ChainDiscovery, DiscoveredContract, UnderlyingInfo } from "./discovery.ts";
-import { enrichGreeks } from "./enrich.ts";
-import { selectContracts, withinMaxDaysToExpiry } from "./selection.ts";
-import type { ContractActivity } from "./selection.ts";
-import { collectSnapshots, quoteUnderlying, underlyingPriceOf } from "./snapshots.ts";
-import type { SnapshotEngineOptions, SnapshotOutcome, UnderlyingQuote } from "./snapshots.ts";
 import { errorMessage } from "../core/errors.ts";
-
-/** IB's own limits, the yardstick of the pacing lower bound (our pacer stays a little under them). */
-export const IB_MESSAGES_PER_SECOND = 50;
-export const IB_MARKET_DATA_LINES = 100;
-
-export interface CollectionProgress {
-  symbol: string;
-  phase: "discovery" | "snapshots" | "done";
-  /** Contracts finished (stored or failed) / to request in this symbol's snapshot phase. */
-  done: number;
-  total: number;
-}
-
-export interface CollectionDeps {
-  db: Database;
-  ib: IbClient;
-  config: Config;
-  logger: Logger;
-  onProgress?: (progress: CollectionProgress) => void;
-}
-
-export type SymbolStatus = "completed" | "partial" | "failed" | "skipped";
-
-export interface SymbolSummary {
-  symbol: string;
-  status: SymbolStatus;
-  contracts_discovered: number;
-  contracts_selected: number;
-  /** Quotes stored for this (date, symbol, type), including those of an interrupted earlier attempt. */
-  quotes_stored: number;
-  /** quotes_stored / contracts_selected (1 when nothing was selected). */
-  coverage: number;
-  new_listings: number;
-  duration_s: number;
-  error?: string;
-}
-
-export interface CollectionSummary {
-  date: IsoDate;
-  type: CollectionType;
-  symbols: SymbolSummary[];
-  duration_s: number;
-  /**
-   * The least time IB's limits allow for what was sent: messages ÷ 50/s, or the time lines were open at the
-   * gateway (request to cancel: the snapshot latency) ÷ 100 lines, whichever is larger.
-   */
-  pacing_lower_bound_s: number;
-  messages_sent: number;
-}
+import { hasUnderlyingTick } from "../store/repositories/underlying-ticks.ts";
+import { discoverUnderlying } from "./discovery.ts";
+import { writeUnderlyingTick } from "./quote-writer.ts";
+import { quoteUnderlying } from "./snapshots.ts";
+import type { SnapshotEngineOptions } from "./snapshots.ts";
+import { pacingLowerBoundSeconds, secondsSince } from "./summary.ts";
+import type { CollectionSummary, SymbolSummary } from "./summary.ts";
+import { collectSymbol } from "./collect-symbol.ts";
+import { prepareSymbol } from "./prepare-symbol.ts";
+import type { CollectionDeps, Preparation } from "./prepare-symbol.ts";
 
 /**
  * One collection run: for every symbol, the status row, discovery, selection, paced snapshots, enrichment and
@@ -95,7 +23,7 @@ export async function runCollection(
   deps: CollectionDeps,
 ): Promise<CollectionSummary> {
   const started = Date.now();
-  const messagesBefore = deps.ib.pacer.messagesSent;
+  const messagesBefore = deps.ib.messagesSent;
   const lineMsBefore = deps.ib.gatewayLineMilliseconds;
   await deps.ib.syncClock();
   const date = request.date ?? defaultCollectionDate(deps.ib.now());
@@ -110,31 +38,25 @@ export async function runCollection(
   // The next symbol's discovery (CONTRACT_DATA, database upserts) overlaps this symbol's snapshots, so the
   // message pipe never runs dry between symbols.
   const symbols: SymbolSummary[] = [];
-  const start = (symbol: string): Preparation => {
-    const started = Date.now();
-    return { symbol, started, outcome: prepareSymbol(symbol, date, request, deps) };
-  };
+  const start = (symbol: string): Preparation =>
+    prepareSymbol({ symbol, date, type: request.type, force: request.force ?? false }, deps);
   let next = request.symbols[0] === undefined ? undefined : start(request.symbols[0]);
   for (let index = 0; next; index++) {
     const current = next;
     const outcome = await current.outcome;
     const following = request.symbols[index + 1];
     next = following === undefined ? undefined : start(following);
-    symbols.push(await collectSymbol(current, outcome, date, request, deps, engine));
+    symbols.push(await collectSymbol(current, outcome, deps, engine));
   }
   // The last cancels are part of the run: its message count and lower bound include them.
   await deps.ib.idle();
-  const messages = deps.ib.pacer.messagesSent - messagesBefore;
-  const lineSeconds = (deps.ib.gatewayLineMilliseconds - lineMsBefore) / 1000;
+  const messages = deps.ib.messagesSent - messagesBefore;
   return {
     date,
     type: request.type,
     symbols,
-    duration_s: round((Date.now() - started) / 1000, 3),
-    pacing_lower_bound_s: round(
-      Math.max(messages / IB_MESSAGES_PER_SECOND, lineSeconds / IB_MARKET_DATA_LINES),
-      3,
-    ),
+    duration_s: secondsSince(started),
+    pacing_lower_bound_s: pacingLowerBoundSeconds(messages, deps.ib.gatewayLineMilliseconds - lineMsBefore),
     messages_sent: messages,
   };
 }
@@ -144,362 +66,14 @@ async function collectVix(
   date: IsoDate,
   type: CollectionType,
   engine: SnapshotEngineOptions,
-) {
+): Promise<void> {
   try {
     const vix = await discoverUnderlying(deps.db, deps.ib, "VIX");
     if (await hasUnderlyingTick(deps.db, vix.underlyingId, date, type)) return;
     const quote = await quoteUnderlying(deps.ib, "VIX", "IND", vix.conId, engine);
-    await storeUnderlyingTick(deps.db, vix, quote, date, type);
+    await writeUnderlyingTick(deps.db, vix, quote, date, type);
   } catch (error) {
     deps.logger.warn({ err: errorMessage(error) }, "could not record VIX; the option collection goes on");
-  }
-}
-
-async function storeUnderlyingTick(
-  db: Database,
-  underlying: UnderlyingInfo,
-  quote: UnderlyingQuote,
-  date: IsoDate,
-  type: CollectionType,
-): Promise<void> {
-  await insertUnderlyingTicks(db, [
-    {
-      time: quote.time,
-      collectionDate: date,
-      underlyingId: underlying.underlyingId,
-      collectionType: type,
-      bidPrice: quote.quote.bid,
-      askPrice: quote.quote.ask,
-      lastPrice: quote.quote.last,
-      closePrice: quote.quote.close,
-      bidSize: quote.quote.bidSize,
-      askSize: quote.quote.askSize,
-      volume: quote.quote.volume,
-      impliedVolatility: quote.quote.optionImpliedVolatility,
-      historicalVolatility: quote.quote.optionHistoricalVolatility,
-      marketDataType: quote.quote.marketDataType,
-    },
-  ]);
-}
-
-interface Preparation {
-  symbol: string;
-  started: number;
-  outcome: Promise<PrepareOutcome>;
-}
-
-type PrepareOutcome =
-  | { kind: "skipped"; recordsCollected: number }
-  | { kind: "ready"; underlying: UnderlyingInfo; discovery: ChainDiscovery }
-  | { kind: "failed"; error: unknown };
-
-/** Status row, --force clean-up, underlying and chain discovery: everything that needs no market data. Never rejects. */
-async function prepareSymbol(
-  symbol: string,
-  date: IsoDate,
-  request: CollectionRequest,
-  deps: CollectionDeps,
-): Promise<PrepareOutcome> {
-  const { db, ib, config, logger } = deps;
-  const key: CollectionKey = { collectionDate: date, symbol, collectionType: request.type };
-  try {
-    const status = await startCollection(db, key, {
-      collectionTime: ib.now(),
-      force: request.force ?? false,
-    });
-    if (status.status === "completed" && !request.force) {
-      return { kind: "skipped", recordsCollected: status.recordsCollected ?? 0 };
-    }
-    deps.onProgress?.({ symbol, phase: "discovery", done: 0, total: 0 });
-    if (request.force) {
-      const known = await findUnderlying(db, symbol);
-      if (known) {
-        await deleteCollectionQuotes(db, known.id, date, request.type);
-        await deleteCollectionUnderlyingTicks(db, known.id, date, request.type);
-      }
-    }
-    const underlying = await discoverUnderlying(db, ib, symbol);
-    const maxDays = config.selection.max_days_to_expiry;
-    const discovery = await discoverChain(db, ib, underlying, {
-      date,
-      includeExpiry: (expiry) =>
-        EXPIRING_ONLY_TYPES.has(request.type)
-          ? expiry === date
-          : withinMaxDaysToExpiry(date, expiry, maxDays),
-      concurrency: config.collect.discovery_concurrency,
-      logger,
-    });
-    return { kind: "ready", underlying, discovery };
-  } catch (error) {
-    return { kind: "failed", error };
-  }
-}
-
-async function collectSymbol(
-  preparation: Preparation,
-  outcome: PrepareOutcome,
-  date: IsoDate,
-  request: CollectionRequest,
-  deps: CollectionDeps,
-  engine: SnapshotEngineOptions,
-): Promise<SymbolSummary> {
-  const { db, ib, config, logger } = deps;
-  const { symbol, started } = preparation;
-  const key: CollectionKey = { collectionDate: date, symbol, collectionType: request.type };
-  const summary: SymbolSummary = {
-    symbol,
-    status: "failed",
-    contracts_discovered: 0,
-    contracts_selected: 0,
-    quotes_stored: 0,
-    coverage: 0,
-    new_listings: 0,
-    duration_s: 0,
-  };
-  const finish = (): SymbolSummary => {
-    if (summary.contracts_selected > 0)
-      summary.coverage = round(summary.quotes_stored / summary.contracts_selected, 4);
-    else summary.coverage = summary.status === "failed" ? 0 : 1;
-    summary.duration_s = round((Date.now() - started) / 1000, 3);
-    return summary;
-  };
-
-  if (outcome.kind === "skipped") {
-    logger.info({ symbol, date, type: request.type }, "already collected; skipping (use --force to re-run)");
-    summary.status = "skipped";
-    summary.quotes_stored = outcome.recordsCollected;
-    summary.contracts_selected = summary.quotes_stored;
-    return finish();
-  }
-
-  let stored = 0;
-  try {
-    if (outcome.kind === "failed") throw outcome.error;
-    const { underlying, discovery } = outcome;
-    summary.contracts_discovered = discovery.contracts.length;
-    summary.new_listings = discovery.newListings;
-    const underlyingQuote = await quoteUnderlying(ib, symbol, underlying.secType, underlying.conId, engine);
-    if (!(await hasUnderlyingTick(db, underlying.underlyingId, date, request.type))) {
-      await storeUnderlyingTick(db, underlying, underlyingQuote, date, request.type);
-    }
-    const underlyingPrice = underlyingPriceOf(underlyingQuote.quote);
-
-    const activityById = await recentActivity(db, underlying.underlyingId, date);
-    const activity = new Map<number, ContractActivity>();
-    for (const contract of discovery.contracts) {
-      const known = activityById.get(contract.contractId);
-      if (known) activity.set(contract.conId, known);
-    }
-    const selection = selectContracts({
-      contracts: discovery.contracts,
-      underlyingPrice,
-      impliedVolatility: underlyingQuote.quote.optionImpliedVolatility,
-      securityType: underlying.securityType,
-      asOf: date,
-      activity,
-      settings: config.selection,
-    });
-    const selected = selection.selected.map((entry) => entry.contract);
-    summary.contracts_selected = selected.length;
-
-    // Resume: what an interrupted attempt already stored is not requested again.
-    const already = await contractsWithQuotes(db, underlying.underlyingId, date, request.type);
-    const todo = selected.filter((contract) => !already.has(contract.contractId));
-    const byId = new Map(selected.map((contract) => [contract.contractId, contract]));
-    logger.info(
-      {
-        symbol,
-        discovered: discovery.contracts.length,
-        selected: selected.length,
-        alreadyStored: already.size,
-        toRequest: todo.length,
-        newListings: discovery.newListings,
-        underlyingPrice,
-      },
-      "collecting",
-    );
-
-    const writer = new QuoteWriter(db, config.collect.write_batch_rows);
-    const pricing = pricingParametersFor(config.pricing, symbol);
-    const failures: { contract: DiscoveredContract; error: IbRequestError }[] = [];
-    let done = 0;
-    deps.onProgress?.({ symbol, phase: "snapshots", done, total: todo.length });
-    await collectSnapshots(
-      ib,
-      todo.map((contract) => ({ key: contract.contractId, conId: contract.conId })),
-      engine,
-      {
-        symbol,
-        onResult: async (outcome: SnapshotOutcome) => {
-          const contract = byId.get(outcome.key)!;
-          writer.add(toQuoteRow(outcome, contract, date, request.type, underlyingPrice, pricing));
-          done++;
-          deps.onProgress?.({ symbol, phase: "snapshots", done, total: todo.length });
-          await writer.maybeFlush();
-        },
-        onFailure: (failure) => {
-          failures.push({ contract: byId.get(failure.key)!, error: failure.error });
-          done++;
-          deps.onProgress?.({ symbol, phase: "snapshots", done, total: todo.length });
-        },
-      },
-    );
-    await writer.flush();
-    stored = writer.stored;
-
-    for (const failure of failures) {
-      await recordDeadLetter(db, {
-        collectionDate: date,
-        symbol,
-        collectionType: request.type,
-        contractId: failure.contract.contractId,
-        contractSymbol: failure.contract.contractSymbol,
-        category: failure.error.category === "info" ? "data" : failure.error.category,
-        errorCode: failure.error.code,
-        errorMessage: failure.error.message,
-        attempts: config.collect.max_attempts,
-        payload: { conId: failure.contract.conId },
-      });
-    }
-    if (FINAL_SNAPSHOT_TYPES.has(request.type)) {
-      const expiringToday = [...writer.storedIds, ...already].filter((id) => byId.get(id)?.expiry === date);
-      await markExpiryCollected(db, expiringToday, date);
-    }
-
-    summary.quotes_stored = already.size + stored;
-    const problems = [
-      ...(failures.length > 0 ? [`${failures.length} contracts failed (see collection_dead_letters)`] : []),
-      ...(discovery.failedExpiries.length > 0
-        ? [`expiries not listed: ${discovery.failedExpiries.join(", ")}`]
-        : []),
-    ];
-    summary.status = problems.length === 0 ? "completed" : summary.quotes_stored > 0 ? "partial" : "failed";
-    if (summary.status === "failed") {
-      await failCollection(db, key, problems.join("; "), summary.quotes_stored);
-      summary.error = problems.join("; ");
-    } else {
-      await completeCollection(db, key, {
-        recordsCollected: summary.quotes_stored,
-        status: summary.status === "partial" ? "partial" : "completed",
-        errorMessage: problems.length > 0 ? problems.join("; ") : null,
-      });
-    }
-    deps.onProgress?.({ symbol, phase: "done", done, total: todo.length });
-    logger.info(
-      { symbol, status: summary.status, stored: summary.quotes_stored, selected: summary.contracts_selected },
-      "collected",
-    );
-    return finish();
-  } catch (error) {
-    const message =
-      error instanceof UnknownSymbolError || error instanceof IbRequestError
-        ? error.message
-        : error instanceof Error
-          ? (error.stack ?? error.message)
-          : String(error);
-    logger.error({ symbol, err: message }, "collection failed");
-    summary.status = "failed";
-    summary.error = errorMessage(error);
-    summary.quotes_stored = stored;
-    await failCollection(db, key, summary.error, stored).catch((statusError: unknown) =>
-      logger.error({ err: (statusError as Error).message }, "could not record the failure"),
-    );
-    deps.onProgress?.({ symbol, phase: "done", done: 0, total: 0 });
-    return finish();
-  }
-}
-
-function toQuoteRow(
-  outcome: SnapshotOutcome,
-  contract: DiscoveredContract,
-  date: IsoDate,
-  type: CollectionType,
-  underlyingPrice: number | null,
-  pricing: PricingParameters,
-): QuoteRow {
-  const quote = outcome.quote;
-  const spot = quote.computation?.underlyingPrice ?? underlyingPrice;
-  const enriched = enrichGreeks({
-    right: contract.right,
-    strike: contract.strike,
-    quote: {
-      bid: quote.bid,
-      ask: quote.ask,
-      last: quote.last,
-      close: quote.close,
-      computation: quote.computation,
-    },
-    underlyingPrice: spot,
-    timeYears: timeToExpiryYears(outcome.time, contract.expiry),
-    rate: pricing.rate,
-    dividendYield: pricing.dividendYield,
-  });
-  return {
-    time: outcome.time,
-    collectionDate: date,
-    contractId: contract.contractId,
-    collectionType: type,
-    bidPrice: quote.bid,
-    askPrice: quote.ask,
-    lastPrice: quote.last,
-    closePrice: quote.close,
-    bidSize: quote.bidSize,
-    askSize: quote.askSize,
-    volume: quote.volume,
-    openInterest: quote.openInterest,
-    delta: enriched.delta,
-    gamma: enriched.gamma,
-    theta: enriched.theta,
-    vega: enriched.vega,
-    rho: enriched.rho,
-    impliedVolatility: enriched.impliedVolatility,
-    underlyingPrice: spot,
-    marketDataType: quote.marketDataType,
-    greeksSource: enriched.greeksSource,
-  };
-}
-
-/** Buffers quote rows and writes them with COPY every `batchRows`, one write at a time, while the run goes on. */
-class QuoteWriter {
-  private buffer: QuoteRow[] = [];
-  private writing: Promise<void> = Promise.resolve();
-  private failure: unknown;
-  stored = 0;
-  readonly storedIds: number[] = [];
-  constructor(
-    private readonly db: Database,
-    private readonly batchRows: number,
-  ) {}
-
-  add(row: QuoteRow): void {
-    this.buffer.push(row);
-  }
-
-  /** Starts a write when a batch is full; waits only if the previous write is still running (backpressure). */
-  async maybeFlush(): Promise<void> {
-    if (this.buffer.length < this.batchRows) return;
-    await this.writing;
-    this.throwIfFailed();
-    if (this.buffer.length >= this.batchRows) {
-      this.writing = this.write(this.buffer.splice(0)).catch((error: unknown) => {
-        this.failure = error;
-      });
-    }
-  }
-
-  async flush(): Promise<void> {
-    await this.writing;
-    this.throwIfFailed();
-    if (this.buffer.length > 0) await this.write(this.buffer.splice(0));
-  }
-
-  private throwIfFailed(): void {
-    if (this.failure !== undefined) throw this.failure;
-  }
-
-  private async write(rows: QuoteRow[]): Promise<void> {
-    this.stored += await insertQuotes(this.db, rows);
-    for (const row of rows) this.storedIds.push(row.contractId);
   }
 }
 
@@ -507,9 +81,4 @@ class QuoteWriter {
 export function defaultCollectionDate(gatewayNow: Date): IsoDate {
   const { date } = toEt(gatewayNow);
   return isTradingDay(date) ? date : previousTradingDay(date);
-}
-
-function round(value: number, digits: number): number {
-  const factor = 10 ** digits;
-  return Math.round(value * factor) / factor;
 }

@@ -16,7 +16,7 @@ import { errorMessage } from "../core/errors.ts";
  * The snapshot engine. Per contract ONE streaming request (generic ticks 100,101: open interest needs a
  * streaming request) that is cancelled as soon as the needed fields are in, or at a per-contract timeout:
  * two messages per contract, which is what the 50 msg/s limit makes the run cost. As many requests are in
- * flight as the pacer has lines.
+ * flight as the connection has market-data lines.
  */
 
 export interface SnapshotTarget {
@@ -159,7 +159,7 @@ async function requestWithPolicy(
       continue;
     }
     if (!error.retryable || attempts >= request.maxAttempts) throw error;
-    if (error.category === "pacing") ib.pacer.pause(1000);
+    if (error.category === "pacing") ib.pauseRequests(1000);
     await new Promise((resolve) => setTimeout(resolve, delay));
     delay = Math.min(delay * 2, 5000);
   }
@@ -173,7 +173,7 @@ export interface CollectSnapshotsOptions {
   signal?: AbortSignal;
 }
 
-/** Takes one snapshot of every target with as many lines in flight as the pacer allows. */
+/** Takes one snapshot of every target, as many at once as the connection has market-data lines. */
 export async function collectSnapshots(
   ib: IbClient,
   targets: readonly SnapshotTarget[],
@@ -220,7 +220,7 @@ export async function collectSnapshots(
       }
     }
   };
-  const workers = Math.max(1, Math.min(targets.length, ib.pacer.lines + 2));
+  const workers = Math.max(1, Math.min(targets.length, ib.marketDataLines + 2));
   await Promise.all(Array.from({ length: workers }, () => worker()));
 }
 

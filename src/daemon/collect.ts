@@ -1,6 +1,6 @@
 import type { IsoDate } from "../calendar/index.ts";
 import { runCollection } from "../collect/run.ts";
-import type { CollectionSummary } from "../collect/run.ts";
+import type { CollectionSummary } from "../collect/summary.ts";
 import type { Config } from "../config/schema.ts";
 import type { CollectionRequest } from "../core/collection.ts";
 import { clientOptionsFromConfig, IbClient } from "../ib/client.ts";

@@ -92,7 +92,7 @@ const NON_ENDING_CODES = new Set([10090, 10091, 10167, 2176]);
  * flight fail as "connectivity" so their callers resume them.
  */
 export class IbClient extends EventEmitter {
-  readonly pacer: RequestPacer;
+  private readonly pacer: RequestPacer;
   private readonly options: Required<Omit<IbClientOptions, "logger">>;
   private readonly logger: Logger | undefined;
   private api: IBApi | undefined;
@@ -330,6 +330,25 @@ export class IbClient extends EventEmitter {
         (error: unknown) => finish({ error: asIbError(error), cancel: false }),
       );
     });
+  }
+
+  /** Holds every outgoing message for `ms`: IB answers a pace it finds too fast with a pacing error. */
+  pauseRequests(ms: number): void {
+    this.pacer.pause(ms);
+  }
+
+  /** Market-data lines this connection may hold at once: as many requests can be in flight. */
+  get marketDataLines(): number {
+    return this.pacer.lines;
+  }
+
+  get marketDataLinesHeld(): number {
+    return this.pacer.linesHeld;
+  }
+
+  /** Messages sent on this connection (requests, cancels, type switches) since the client was created. */
+  get messagesSent(): number {
+    return this.pacer.messagesSent;
   }
 
   /** Milliseconds market-data lines were open at the gateway: from each request to its cancel or end. */

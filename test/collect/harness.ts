@@ -1,7 +1,7 @@
 import pino from "pino";
 import type { IsoDate } from "../../src/calendar/index.ts";
 import { runCollection } from "../../src/collect/run.ts";
-import type { CollectionSummary } from "../../src/collect/run.ts";
+import type { CollectionSummary } from "../../src/collect/summary.ts";
 import type { CollectionRequest } from "../../src/core/collection.ts";
 import { configSchema } from "../../src/config/schema.ts";
 import type { Config } from "../../src/config/schema.ts";

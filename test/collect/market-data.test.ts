@@ -80,7 +80,7 @@ describe.each(TEST_ENGINES)("market-data types and IB errors (%s)", (engine) => 
       timeoutMs: 2000,
     });
     expect(missing.error?.code).toBe(200);
-    expect(h.ib.pacer.linesHeld).toBe(0);
+    expect(h.ib.marketDataLinesHeld).toBe(0);
     expect(h.ib.isConnected).toBe(true);
     const spy = await discoverUnderlying(h.db, h.ib, "SPY");
     expect(spy.securityType).toBe("ETF");

@@ -65,7 +65,7 @@ describe("pacing and connection faults against IB's limits", () => {
     const summary = await h.collect({ symbols: ["PLTR"], date: DATE });
     expect(summary.symbols[0]).toMatchObject({ status: "completed", coverage: 1 });
     expect(h.ib.errorCounts.get(101)).toBeUndefined();
-    expect(h.ib.pacer.linesHeld).toBe(0);
+    expect(h.ib.marketDataLinesHeld).toBe(0);
   });
 
   it("reconnects after a dropped connection and completes the run", async () => {
@@ -79,7 +79,7 @@ describe("pacing and connection faults against IB's limits", () => {
     let dropped = false;
     const reconnected = new Promise<void>((resolve) => harness.ib.once("reconnected", () => resolve()));
     const timer = setInterval(() => {
-      if (!dropped && harness.ib.pacer.messagesSent > 40) {
+      if (!dropped && harness.ib.messagesSent > 40) {
         dropped = true;
         harness.sim.faults.dropConnections();
       }
@@ -109,7 +109,7 @@ describe("pacing and connection faults against IB's limits", () => {
     const harness = h;
     let blocked = false;
     const timer = setInterval(() => {
-      if (!blocked && harness.ib.pacer.messagesSent > 60) {
+      if (!blocked && harness.ib.messagesSent > 60) {
         blocked = true;
         harness.sim.faults.set({ competingSession: true });
       }

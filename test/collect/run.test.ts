@@ -173,9 +173,9 @@ describe.each(TEST_ENGINES)("runCollection against the simulator (%s)", (engine)
       "UPDATE daily_collection_status SET status = 'running', completed_at = NULL WHERE symbol = 'SPY' AND collection_date = $1",
       [DATE],
     );
-    const before = h.ib.pacer.messagesSent;
+    const before = h.ib.messagesSent;
     const resumed = await h.collect({ symbols: ["SPY"], date: DATE });
-    const sent = h.ib.pacer.messagesSent - before;
+    const sent = h.ib.messagesSent - before;
     expect(resumed.symbols[0]).toMatchObject({ status: "completed", quotes_stored: total, coverage: 1 });
     // Exactly: the clock (1), VIX details (1, its tick is stored already), SPY details (1), its quote (request +
     // cancel), chain parameters (1), one CONTRACT_DATA per expiry and right, and two per missing contract.

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { etInstant } from "../../src/calendar/index.ts";
-import type { CollectionSummary } from "../../src/collect/run.ts";
+import type { CollectionSummary } from "../../src/collect/summary.ts";
 import { TEST_ENGINES } from "../helpers/db.ts";
 import { startHarness } from "./harness.ts";
 import type { Harness } from "./harness.ts";

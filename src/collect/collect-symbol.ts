@@ -1,0 +1,321 @@
+import { FINAL_SNAPSHOT_TYPES } from "../core/collection.ts";
+import { errorMessage } from "../core/errors.ts";
+import { IbRequestError } from "../ib/client.ts";
+import { pricingParametersFor } from "../pricing/parameters.ts";
+import { completeCollection, failCollection } from "../store/repositories/collection-status.ts";
+import { recentActivity } from "../store/repositories/quote-history.ts";
+import { contractsWithQuotes } from "../store/repositories/quotes.ts";
+import { hasUnderlyingTick } from "../store/repositories/underlying-ticks.ts";
+import { recordDeadLetter } from "../store/repositories/dead-letters.ts";
+import { markExpiryCollected } from "../store/repositories/lifecycle.ts";
+import { UnknownSymbolError } from "./discovery.ts";
+import type { ChainDiscovery, DiscoveredContract, UnderlyingInfo } from "./discovery.ts";
+import { statusKey } from "./prepare-symbol.ts";
+import type { CollectionDeps, Preparation, PrepareOutcome, SymbolTarget } from "./prepare-symbol.ts";
+import { QuoteWriter, toQuoteRow, writeUnderlyingTick } from "./quote-writer.ts";
+import { selectContracts } from "./selection.ts";
+import type { ContractActivity } from "./selection.ts";
+import { collectSnapshots, quoteUnderlying, underlyingPriceOf } from "./snapshots.ts";
+import type { SnapshotEngineOptions, SnapshotOutcome, UnderlyingQuote } from "./snapshots.ts";
+import { emptySymbolSummary, finishSymbolSummary } from "./summary.ts";
+import type { CollectionProgress, SymbolSummary } from "./summary.ts";
+
+/** What every step of a symbol's collection works with. */
+interface SymbolRun {
+  target: SymbolTarget;
+  deps: CollectionDeps;
+  engine: SnapshotEngineOptions;
+}
+
+/** The selected contracts, and which of them still need a snapshot. */
+interface SnapshotPlan {
+  /** The selected contracts by contract id. */
+  byId: ReadonlyMap<number, DiscoveredContract>;
+  alreadyStored: ReadonlySet<number>;
+  toRequest: readonly DiscoveredContract[];
+}
+
+interface ContractFailure {
+  contract: DiscoveredContract;
+  error: IbRequestError;
+}
+
+interface SnapshotResults {
+  /** Rows written in this attempt, and their contract ids. */
+  stored: number;
+  storedIds: readonly number[];
+  failures: readonly ContractFailure[];
+  /** Contracts finished, stored or failed. */
+  done: number;
+}
+
+/**
+ * Collects a prepared symbol: its underlying's quote, the contract selection, snapshots of the selected
+ * contracts not stored yet, their dead letters and the status row. Never rejects: a failure ends up in the
+ * summary and the status row.
+ */
+export async function collectSymbol(
+  preparation: Preparation,
+  outcome: PrepareOutcome,
+  deps: CollectionDeps,
+  engine: SnapshotEngineOptions,
+): Promise<SymbolSummary> {
+  const run: SymbolRun = { target: preparation.target, deps, engine };
+  const summary = emptySymbolSummary(run.target.symbol);
+  if (outcome.kind === "skipped") {
+    logSkipped(run);
+    summary.status = "skipped";
+    summary.quotes_stored = outcome.recordsCollected;
+    summary.contracts_selected = summary.quotes_stored;
+    return finishSymbolSummary(summary, preparation.started);
+  }
+
+  let stored = 0;
+  try {
+    if (outcome.kind === "failed") throw outcome.error;
+    const { underlying, discovery } = outcome;
+    summary.contracts_discovered = discovery.contracts.length;
+    summary.new_listings = discovery.newListings;
+
+    const underlyingQuote = await snapshotUnderlying(run, underlying);
+    const underlyingPrice = underlyingPriceOf(underlyingQuote.quote);
+    const selected = await chooseContracts(run, underlying, discovery, underlyingQuote, underlyingPrice);
+    summary.contracts_selected = selected.length;
+    const plan = await planSnapshots(run, underlying, selected);
+    logPlan(run, discovery, plan, underlyingPrice);
+
+    const snapshots = await snapshotOptions(run, plan, underlyingPrice);
+    stored = snapshots.stored;
+    await recordDeadLetters(run, snapshots.failures);
+    if (FINAL_SNAPSHOT_TYPES.has(run.target.type))
+      await markExpiringCollected(run, plan, snapshots.storedIds);
+
+    summary.quotes_stored = plan.alreadyStored.size + stored;
+    const problems = problemsOf(snapshots.failures, discovery);
+    summary.status = statusOf(problems, summary.quotes_stored);
+    if (summary.status === "failed") summary.error = problems.join("; ");
+    await recordStatus(run, summary.status, summary.quotes_stored, problems);
+    report(run, "done", snapshots.done, plan.toRequest.length);
+    logCollected(run, summary);
+  } catch (error) {
+    summary.status = "failed";
+    summary.error = errorMessage(error);
+    summary.quotes_stored = stored;
+    await recordFailure(run, error, stored);
+  }
+  return finishSymbolSummary(summary, preparation.started);
+}
+
+/** The underlying's quote; its tick is stored once per collection (a resumed run keeps the first). */
+async function snapshotUnderlying(run: SymbolRun, underlying: UnderlyingInfo): Promise<UnderlyingQuote> {
+  const { db, ib } = run.deps;
+  const { symbol, date, type } = run.target;
+  const quote = await quoteUnderlying(ib, symbol, underlying.secType, underlying.conId, run.engine);
+  if (!(await hasUnderlyingTick(db, underlying.underlyingId, date, type))) {
+    await writeUnderlyingTick(db, underlying, quote, date, type);
+  }
+  return quote;
+}
+
+/** The discovered contracts the selection settings keep, given the underlying's price, IV and recent activity. */
+async function chooseContracts(
+  run: SymbolRun,
+  underlying: UnderlyingInfo,
+  discovery: ChainDiscovery,
+  underlyingQuote: UnderlyingQuote,
+  underlyingPrice: number | null,
+): Promise<DiscoveredContract[]> {
+  const { db, config } = run.deps;
+  const activityById = await recentActivity(db, underlying.underlyingId, run.target.date);
+  // The selection knows contracts by conId; the database by contract id.
+  const activity = new Map<number, ContractActivity>();
+  for (const contract of discovery.contracts) {
+    const known = activityById.get(contract.contractId);
+    if (known) activity.set(contract.conId, known);
+  }
+  const selection = selectContracts({
+    contracts: discovery.contracts,
+    underlyingPrice,
+    impliedVolatility: underlyingQuote.quote.optionImpliedVolatility,
+    securityType: underlying.securityType,
+    asOf: run.target.date,
+    activity,
+    settings: config.selection,
+  });
+  return selection.selected.map((entry) => entry.contract);
+}
+
+/** Resume: what an interrupted attempt already stored is not requested again. */
+async function planSnapshots(
+  run: SymbolRun,
+  underlying: UnderlyingInfo,
+  selected: readonly DiscoveredContract[],
+): Promise<SnapshotPlan> {
+  const { date, type } = run.target;
+  const alreadyStored = await contractsWithQuotes(run.deps.db, underlying.underlyingId, date, type);
+  return {
+    byId: new Map(selected.map((contract) => [contract.contractId, contract])),
+    alreadyStored,
+    toRequest: selected.filter((contract) => !alreadyStored.has(contract.contractId)),
+  };
+}
+
+/** Snapshots the contracts still to request, writing their enriched quotes in batches as they arrive. */
+async function snapshotOptions(
+  run: SymbolRun,
+  plan: SnapshotPlan,
+  underlyingPrice: number | null,
+): Promise<SnapshotResults> {
+  const { db, ib, config } = run.deps;
+  const { symbol, date, type } = run.target;
+  const writer = new QuoteWriter(db, config.collect.write_batch_rows);
+  const pricing = pricingParametersFor(config.pricing, symbol);
+  const failures: ContractFailure[] = [];
+  const total = plan.toRequest.length;
+  let done = 0;
+  report(run, "snapshots", done, total);
+  await collectSnapshots(
+    ib,
+    plan.toRequest.map((contract) => ({ key: contract.contractId, conId: contract.conId })),
+    run.engine,
+    {
+      symbol,
+      onResult: async (outcome: SnapshotOutcome) => {
+        const contract = plan.byId.get(outcome.key)!;
+        writer.add(toQuoteRow(outcome, contract, date, type, underlyingPrice, pricing));
+        done++;
+        report(run, "snapshots", done, total);
+        await writer.maybeFlush();
+      },
+      onFailure: (failure) => {
+        failures.push({ contract: plan.byId.get(failure.key)!, error: failure.error });
+        done++;
+        report(run, "snapshots", done, total);
+      },
+    },
+  );
+  await writer.flush();
+  return { stored: writer.stored, storedIds: writer.storedIds, failures, done };
+}
+
+async function recordDeadLetters(run: SymbolRun, failures: readonly ContractFailure[]): Promise<void> {
+  const { symbol, date, type } = run.target;
+  for (const failure of failures) {
+    await recordDeadLetter(run.deps.db, {
+      collectionDate: date,
+      symbol,
+      collectionType: type,
+      contractId: failure.contract.contractId,
+      contractSymbol: failure.contract.contractSymbol,
+      category: failure.error.category === "info" ? "data" : failure.error.category,
+      errorCode: failure.error.code,
+      errorMessage: failure.error.message,
+      attempts: run.deps.config.collect.max_attempts,
+      payload: { conId: failure.contract.conId },
+    });
+  }
+}
+
+/** A final snapshot on a contract's expiry day is its last: the contract's expiry is collected. */
+async function markExpiringCollected(
+  run: SymbolRun,
+  plan: SnapshotPlan,
+  storedIds: readonly number[],
+): Promise<void> {
+  const { date } = run.target;
+  const expiringToday = [...storedIds, ...plan.alreadyStored].filter(
+    (id) => plan.byId.get(id)?.expiry === date,
+  );
+  await markExpiryCollected(run.deps.db, expiringToday, date);
+}
+
+/** What kept the symbol from being complete: contracts that failed, expiries IB would not list. */
+function problemsOf(failures: readonly ContractFailure[], discovery: ChainDiscovery): string[] {
+  return [
+    ...(failures.length > 0 ? [`${failures.length} contracts failed (see collection_dead_letters)`] : []),
+    ...(discovery.failedExpiries.length > 0
+      ? [`expiries not listed: ${discovery.failedExpiries.join(", ")}`]
+      : []),
+  ];
+}
+
+function statusOf(problems: readonly string[], quotesStored: number): "completed" | "partial" | "failed" {
+  if (problems.length === 0) return "completed";
+  return quotesStored > 0 ? "partial" : "failed";
+}
+
+async function recordStatus(
+  run: SymbolRun,
+  status: "completed" | "partial" | "failed",
+  quotesStored: number,
+  problems: readonly string[],
+): Promise<void> {
+  const { db } = run.deps;
+  if (status === "failed") {
+    await failCollection(db, statusKey(run.target), problems.join("; "), quotesStored);
+  } else {
+    await completeCollection(db, statusKey(run.target), {
+      recordsCollected: quotesStored,
+      status,
+      errorMessage: problems.length > 0 ? problems.join("; ") : null,
+    });
+  }
+}
+
+/** Logs the failure and records it in the status row; a status row that cannot be written is only logged. */
+async function recordFailure(run: SymbolRun, error: unknown, stored: number): Promise<void> {
+  const { db, logger } = run.deps;
+  const { symbol } = run.target;
+  logger.error({ symbol, err: failureLogText(error) }, "collection failed");
+  await failCollection(db, statusKey(run.target), errorMessage(error), stored).catch((statusError: unknown) =>
+    logger.error({ err: errorMessage(statusError) }, "could not record the failure"),
+  );
+  report(run, "done", 0, 0);
+}
+
+/** Expected failures (an unknown symbol, an IB error) log their message; anything else its stack, to find the bug. */
+function failureLogText(error: unknown): string {
+  if (error instanceof UnknownSymbolError || error instanceof IbRequestError) return error.message;
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
+
+function report(run: SymbolRun, phase: CollectionProgress["phase"], done: number, total: number): void {
+  run.deps.onProgress?.({ symbol: run.target.symbol, phase, done, total });
+}
+
+function logSkipped(run: SymbolRun): void {
+  const { symbol, date, type } = run.target;
+  run.deps.logger.info({ symbol, date, type }, "already collected; skipping (use --force to re-run)");
+}
+
+function logPlan(
+  run: SymbolRun,
+  discovery: ChainDiscovery,
+  plan: SnapshotPlan,
+  underlyingPrice: number | null,
+): void {
+  run.deps.logger.info(
+    {
+      symbol: run.target.symbol,
+      discovered: discovery.contracts.length,
+      selected: plan.byId.size,
+      alreadyStored: plan.alreadyStored.size,
+      toRequest: plan.toRequest.length,
+      newListings: discovery.newListings,
+      underlyingPrice,
+    },
+    "collecting",
+  );
+}
+
+function logCollected(run: SymbolRun, summary: SymbolSummary): void {
+  run.deps.logger.info(
+    {
+      symbol: run.target.symbol,
+      status: summary.status,
+      stored: summary.quotes_stored,
+      selected: summary.contracts_selected,
+    },
+    "collected",
+  );
+}
