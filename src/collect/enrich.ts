@@ -1,4 +1,10 @@
-import { bsGreeks, type OptionGreeks, type OptionRight } from "../pricing/black-scholes.ts";
+import {
+  bsGreeks,
+  type OptionGreeks,
+  type OptionInputs,
+  type OptionRight,
+  type QuoteGreeks,
+} from "../pricing/black-scholes.ts";
 import { impliedVolatility as solveImpliedVolatility } from "../pricing/implied-volatility.ts";
 
 /**
@@ -46,13 +52,7 @@ export interface EnrichInput {
   dividendYield: number;
 }
 
-export interface EnrichedGreeks {
-  impliedVolatility: number | null;
-  delta: number | null;
-  gamma: number | null;
-  theta: number | null;
-  vega: number | null;
-  rho: number | null;
+export interface EnrichedGreeks extends QuoteGreeks {
   greeksSource: GreeksSource;
   /** Which of the IB fields the model supplied (rho is always the model's and not listed). */
   filledFromModel: GreekName[];
@@ -77,34 +77,26 @@ export function enrichGreeks(input: EnrichInput): EnrichedGreeks {
     Number.isFinite(input.dividendYield) &&
     (input.right === "C" || input.right === "P");
 
-  let volatility = ib.impliedVolatility;
-  if (volatility === null && canPrice) {
-    const mid = midPrice(input.quote.bid, input.quote.ask);
-    if (mid !== null) {
-      volatility = solveImpliedVolatility({
+  // What the model needs apart from the volatility: one set of inputs for the IV solve and the greeks.
+  const modelInputs: Omit<OptionInputs, "volatility"> | null = canPrice
+    ? {
         right: input.right,
         spot,
         strike: input.strike,
         timeYears,
         rate: input.rate,
         dividendYield: input.dividendYield,
-        price: mid,
-      });
-    }
+      }
+    : null;
+
+  let volatility = ib.impliedVolatility;
+  if (volatility === null && modelInputs) {
+    const mid = midPrice(input.quote.bid, input.quote.ask);
+    if (mid !== null) volatility = solveImpliedVolatility({ ...modelInputs, price: mid });
   }
 
-  let model: OptionGreeks | null = null;
-  if (canPrice && volatility !== null) {
-    model = bsGreeks({
-      right: input.right,
-      spot,
-      strike: input.strike,
-      timeYears,
-      rate: input.rate,
-      dividendYield: input.dividendYield,
-      volatility,
-    });
-  }
+  const model: OptionGreeks | null =
+    modelInputs && volatility !== null ? bsGreeks({ ...modelInputs, volatility }) : null;
 
   const filledFromModel: GreekName[] = [];
   const pick = (name: Exclude<GreekName, "impliedVolatility">): number | null => {

@@ -46,6 +46,16 @@ export interface OptionGreeks {
   rho: number;
 }
 
+/** The greeks a quote carries: implied volatility and the sensitivities, null where none could be had. */
+export interface QuoteGreeks {
+  impliedVolatility: number | null;
+  delta: number | null;
+  gamma: number | null;
+  theta: number | null;
+  vega: number | null;
+  rho: number | null;
+}
+
 const DAYS_PER_YEAR = 365;
 const POINT = 0.01;
 

@@ -1,4 +1,5 @@
 import type { Queryable } from "../database.ts";
+import type { QuoteGreeks } from "../../pricing/black-scholes.ts";
 
 /** Reads of stored quotes across days (market_data_ticks is written by quotes.ts only). */
 
@@ -85,17 +86,11 @@ export async function lastQuotedContracts(
   return result.rows.map((row) => ({ contractId: Number(row.id), conId: Number(row.ib_con_id) }));
 }
 
-export interface StoredQuote {
+export interface StoredQuote extends QuoteGreeks {
   contractSymbol: string;
   bidPrice: number | null;
   askPrice: number | null;
   openInterest: number | null;
-  impliedVolatility: number | null;
-  delta: number | null;
-  gamma: number | null;
-  theta: number | null;
-  vega: number | null;
-  rho: number | null;
   greeksSource: string | null;
   underlyingPrice: number | null;
 }
