@@ -1,10 +1,10 @@
 import type { Command } from "commander";
 import { systemClock } from "../core/clock.ts";
-import { collectWithGateway } from "../daemon/collect.ts";
+import { collectWithGateway } from "../daemon/collect-with-gateway.ts";
 import { Daemon, planFromSchedule } from "../daemon/daemon-process.ts";
-import { discoverWithGateway } from "../daemon/discover.ts";
+import { discoverWithGateway } from "../daemon/discover-with-gateway.ts";
 import { openDaemonDatabase } from "../daemon/engine.ts";
-import { historicalWithGateway } from "../daemon/historical.ts";
+import { historicalWithGateway } from "../daemon/historical-with-gateway.ts";
 import { createLogger, logDestination } from "../logger.ts";
 import { migrate } from "../store/migrate.ts";
 import { addDatabaseOptions, loadCommandConfig, openConfiguredDatabase } from "./context.ts";

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { CommandFailure, UsageError } from "../core/errors.ts";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./errors.ts";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./exit-codes.ts";
 import * as configCommand from "./config.ts";
 import * as dbCommand from "./db.ts";
 import * as calendarCommand from "./calendar.ts";

@@ -1,6 +1,6 @@
 import type { Logger } from "../logger.ts";
 import type { FaultConfig } from "./faults.ts";
-import type { HistoricalPacingOptions } from "./limits.ts";
+import type { HistoricalPacingOptions } from "./rate-limits.ts";
 import type { SimClock } from "./sim-clock.ts";
 import type { SyntheticMarket } from "./market/synthetic-market.ts";
 import type { ClientSession } from "./session.ts";

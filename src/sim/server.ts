@@ -4,7 +4,7 @@ import { etInstant, type IsoDate } from "../calendar/index.ts";
 import type { Logger } from "../logger.ts";
 import { createClock, type SimClock } from "./sim-clock.ts";
 import { inWindow, type FaultConfig, type FaultControl } from "./faults.ts";
-import { IB_HISTORICAL_PACING, type HistoricalPacingOptions } from "./limits.ts";
+import { IB_HISTORICAL_PACING, type HistoricalPacingOptions } from "./rate-limits.ts";
 import { etOf } from "./market/et-time.ts";
 import { SyntheticMarket } from "./market/synthetic-market.ts";
 import { encodeFrame } from "./protocol/framing.ts";

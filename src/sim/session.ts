@@ -4,7 +4,7 @@ import { findContracts } from "./contract-lookup.ts";
 import { chainParameterMessages, optionContractData, underlyingContractData } from "./contract-data.ts";
 import { inWindow } from "./faults.ts";
 import { answerHistorical, type HistoricalRequest } from "./historical-answers.ts";
-import { HistoricalPacer, MessageRateLimiter } from "./limits.ts";
+import { HistoricalPacer, MessageRateLimiter } from "./rate-limits.ts";
 import { etOf } from "./market/et-time.ts";
 import { MarketDataLines } from "./market-data-lines.ts";
 import { encodeFrame, InboundParser, type Field } from "./protocol/framing.ts";

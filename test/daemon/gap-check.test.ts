@@ -3,7 +3,7 @@ import { etInstant } from "../../src/calendar/index.ts";
 import { ManualClock } from "../../src/core/clock.ts";
 import { openDaemonDatabase } from "../../src/daemon/engine.ts";
 import type { DaemonDatabase } from "../../src/daemon/engine.ts";
-import { discoverWithGateway } from "../../src/daemon/discover.ts";
+import { discoverWithGateway } from "../../src/daemon/discover-with-gateway.ts";
 import { openHistoricalSession } from "../../src/ib/historical-session.ts";
 import { migrate } from "../../src/store/migrate.ts";
 import {

@@ -11,7 +11,7 @@ import type { Plan } from "../../src/daemon/slots.ts";
 import { createLogger } from "../../src/logger.ts";
 import type { Database } from "../../src/store/database.ts";
 import type { Config } from "../../src/config/schema.ts";
-import { collectWithGateway } from "../../src/daemon/collect.ts";
+import { collectWithGateway } from "../../src/daemon/collect-with-gateway.ts";
 import { openDaemonDatabase } from "../../src/daemon/engine.ts";
 import type { DaemonDatabase } from "../../src/daemon/engine.ts";
 import { startSimulator } from "../../src/sim/server.ts";
@@ -47,7 +47,7 @@ export function testConfig(ibPort: number, clientId: number, maxDaysToExpiry = 1
 }
 
 /**
- * The daemon's collector (src/daemon/collect.ts) against the simulated gateway, counting what each
+ * The daemon's collector (src/daemon/collect-with-gateway.ts) against the simulated gateway, counting what each
  * run did so a repeated run shows.
  */
 export class CollectorProbe {
