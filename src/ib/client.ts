@@ -686,10 +686,10 @@ export class IbClient extends EventEmitter {
         }
         this.onError(code, error.message, reqId);
       });
+      // stoqey turns every error without a request id (100 among them) into an info event.
       api.on(EventName.info, (message: string, code: number) => {
         if (!done && code === 326) return clientIdInUse(message);
-        this.errorCounts.set(code, (this.errorCounts.get(code) ?? 0) + 1);
-        this.onNotice(code, message);
+        this.onError(code, message, -1);
       });
       this.bindData(api);
       try {

@@ -1,6 +1,5 @@
 import {
   BrokenCircuitError,
-  CircuitState,
   ConsecutiveBreaker,
   DelegateBackoff,
   ExponentialBackoff,
@@ -46,8 +45,12 @@ export interface GuardedRequest {
 
 /** Unanswered requests in a row that open a kind's circuit. */
 const BREAKER_THRESHOLD = 10;
-/** An open circuit lets a probe through after 1 s, then 2, 4 … up to 30 s while probes fail. */
-const HALF_OPEN_AFTER = { initialDelay: 1000, maxDelay: 30_000 };
+/**
+ * An open circuit lets a probe through after about 1 s, then 2, 4 … (jittered) while probes fail, up to 30 s
+ * and to a quarter of the outage limit: a request that waits for the circuit sees a few probes before it gives up.
+ */
+const HALF_OPEN_INITIAL_MS = 1000;
+const HALF_OPEN_MAX_MS = 30_000;
 /** A circuit half-opens only when asked: requests refused by it ask again this often. */
 const OPEN_CIRCUIT_POLL_MS = 500;
 /** A request cut by this many drops gives up (a gateway that drops every connection right after the handshake). */
@@ -63,11 +66,6 @@ export class GatewayGuard {
   constructor(private readonly ib: IbClient) {
     this.logger = ib.logger;
     this.breakers = { discovery: this.breaker("discovery"), snapshots: this.breaker("snapshots") };
-  }
-
-  /** Whether the kind's circuit is open (or probing): for logs and tests. */
-  isOpen(kind: RequestKind): boolean {
-    return this.breakers[kind].state !== CircuitState.Closed;
   }
 
   /** Runs `attempt` (one request, which throws its IbRequestError) under the gateway's policies. */
@@ -112,8 +110,12 @@ export class GatewayGuard {
   }
 
   private breaker(kind: RequestKind): CircuitBreakerPolicy {
+    const maxDelay = Math.min(HALF_OPEN_MAX_MS, Math.max(250, this.ib.outageLimits.maxOutageMs / 4));
     const breaker = circuitBreaker(handleType(NoAnswerError), {
-      halfOpenAfter: new ExponentialBackoff(HALF_OPEN_AFTER),
+      halfOpenAfter: new ExponentialBackoff({
+        initialDelay: Math.min(HALF_OPEN_INITIAL_MS, maxDelay),
+        maxDelay,
+      }),
       breaker: new ConsecutiveBreaker(BREAKER_THRESHOLD),
     });
     breaker.onBreak(() =>
