@@ -638,6 +638,7 @@ export class IbClient extends EventEmitter {
           },
           "connected to the gateway",
         );
+        this.endOutage();
         for (const waiter of this.readyWaiters.splice(0)) waiter.resolve();
         resolve();
       };
@@ -869,7 +870,8 @@ export class IbClient extends EventEmitter {
   /** Reconnects with capped exponential backoff until it works, the outage limit passes or the client closes. */
   private async reconnect(): Promise<void> {
     let delay = this.options.reconnectInitialDelayMs;
-    for (let attempt = 1; !this.closing && !this.unavailableError; attempt++) {
+    // Until connected: a connection that drops again before this loop ends keeps it going.
+    for (let attempt = 1; !this.connected && !this.closing && !this.unavailableError; attempt++) {
       try {
         await this.connectWithFreeId();
       } catch (error) {
@@ -885,15 +887,21 @@ export class IbClient extends EventEmitter {
         );
         await this.pauseReconnect(delay);
         delay = Math.min(delay * 2, this.options.reconnectMaxDelayMs);
-        continue;
       }
-      const outageSeconds = Math.round((Date.now() - (this.outageSince ?? Date.now())) / 100) / 10;
-      clearTimeout(this.outageTimer);
-      this.outageSince = undefined;
-      this.logger?.info({ outageSeconds, attempts: attempt }, "reconnected to the gateway; requests resume");
-      this.emit("reconnected");
-      return;
     }
+  }
+
+  /** A connection is up again: the outage clock stops. */
+  private endOutage(): void {
+    const since = this.outageSince;
+    if (since === undefined) return;
+    clearTimeout(this.outageTimer);
+    this.outageSince = undefined;
+    this.logger?.info(
+      { outageSeconds: Math.round((Date.now() - since) / 100) / 10 },
+      "reconnected to the gateway; requests resume",
+    );
+    this.emit("reconnected");
   }
 
   private pauseReconnect(ms: number): Promise<void> {
