@@ -16,7 +16,7 @@ import { QuoteWriter, toQuoteRow, writeUnderlyingTick } from "./quote-writer.ts"
 import { selectContracts } from "./selection.ts";
 import type { ContractActivity } from "./selection.ts";
 import { collectSnapshots, quoteUnderlying, underlyingPriceOf } from "./snapshots.ts";
-import type { SnapshotEngineOptions, SnapshotOutcome, UnderlyingQuote } from "./snapshots.ts";
+import type { SnapshotEngineOptions, SnapshotOutcome, SnapshotsEnd, UnderlyingQuote } from "./snapshots.ts";
 import { emptySymbolSummary, finishSymbolSummary } from "./summary.ts";
 import type { CollectionProgress, SymbolSummary } from "./summary.ts";
 
@@ -47,6 +47,8 @@ interface SnapshotResults {
   failures: readonly ContractFailure[];
   /** Contracts finished, stored or failed. */
   done: number;
+  /** How the phase ended short of its contracts (the gateway went away), if it did. */
+  end: SnapshotsEnd;
 }
 
 /**
@@ -91,7 +93,7 @@ export async function collectSymbol(
       await markExpiringCollected(run, plan, snapshots.storedIds);
 
     summary.quotes_stored = plan.alreadyStored.size + stored;
-    const problems = problemsOf(snapshots.failures, discovery);
+    const problems = problemsOf(snapshots, discovery);
     summary.status = statusOf(problems, summary.quotes_stored);
     if (summary.status === "failed") summary.error = problems.join("; ");
     await recordStatus(run, summary.status, summary.quotes_stored, problems);
@@ -174,7 +176,7 @@ async function snapshotOptions(
   const total = plan.toRequest.length;
   let done = 0;
   report(run, "snapshots", done, total);
-  await collectSnapshots(
+  const end = await collectSnapshots(
     ib,
     plan.toRequest.map((contract) => ({ key: contract.contractId, conId: contract.conId })),
     run.engine,
@@ -195,7 +197,7 @@ async function snapshotOptions(
     },
   );
   await writer.flush();
-  return { stored: writer.stored, storedIds: writer.storedIds, failures, done };
+  return { stored: writer.stored, storedIds: writer.storedIds, failures, done, end };
 }
 
 async function recordDeadLetters(run: SymbolRun, failures: readonly ContractFailure[]): Promise<void> {
@@ -229,9 +231,18 @@ async function markExpiringCollected(
   await markExpiryCollected(run.deps.db, expiringToday, date);
 }
 
-/** What kept the symbol from being complete: contracts that failed, expiries IB would not list. */
-function problemsOf(failures: readonly ContractFailure[], discovery: ChainDiscovery): string[] {
+/**
+ * What kept the symbol from being complete: contracts not collected because the gateway went away,
+ * contracts that failed, expiries IB would not list.
+ */
+function problemsOf(snapshots: SnapshotResults, discovery: ChainDiscovery): string[] {
+  const { failures, end } = snapshots;
   return [
+    ...(end.notCollected > 0
+      ? [
+          `${end.notCollected} contracts not collected: ${end.gatewayUnavailable?.message ?? "the run stopped taking contracts"}; a rerun resumes them`,
+        ]
+      : []),
     ...(failures.length > 0 ? [`${failures.length} contracts failed (see collection_dead_letters)`] : []),
     ...(discovery.failedExpiries.length > 0
       ? [`expiries not listed: ${discovery.failedExpiries.join(", ")}`]

@@ -1,6 +1,6 @@
 import type { IsoDate } from "../calendar/index.ts";
 import type { IbClient, OptionChainParams } from "../ib/client.ts";
-import { IbRequestError } from "../ib/client.ts";
+import { GatewayUnavailableError, IbRequestError } from "../ib/client.ts";
 import {
   ibDateFromIso,
   isoFromIbDate,
@@ -9,6 +9,7 @@ import {
   underlyingContract,
 } from "../ib/contract-objects.ts";
 import type { QualifiedOption, UnderlyingSecType } from "../ib/contract-objects.ts";
+import { guardOf } from "../ib/gateway-guard.ts";
 import type { Logger } from "../logger.ts";
 import type { Queryable } from "../store/database.ts";
 import { expireLifecycle, touchLifecycle } from "../store/repositories/lifecycle.ts";
@@ -51,6 +52,14 @@ export class UnknownSymbolError extends Error {
   override name = "UnknownSymbolError";
 }
 
+/** Attempts per discovery request for transient and pacing failures. */
+const DISCOVERY_ATTEMPTS = 4;
+
+/** One discovery request under the gateway's policies (retries, waits for a reconnect, the discovery breaker). */
+function discoveryRequest<T>(ib: IbClient, request: () => Promise<T>): Promise<T> {
+  return guardOf(ib).execute(request, { kind: "discovery", maxAttempts: DISCOVERY_ATTEMPTS });
+}
+
 /** Qualifies the underlying (one CONTRACT_DATA request) and upserts it. An unknown symbol throws UnknownSymbolError. */
 export async function discoverUnderlying(
   db: Queryable,
@@ -60,7 +69,7 @@ export async function discoverUnderlying(
   const secType: UnderlyingSecType = INDEX_SYMBOLS.has(symbol) ? "IND" : "STK";
   let details;
   try {
-    details = await ib.contractDetails(underlyingContract(symbol, secType));
+    details = await discoveryRequest(ib, () => ib.contractDetails(underlyingContract(symbol, secType)));
   } catch (error) {
     if (error instanceof IbRequestError && error.code === 200) {
       throw new UnknownSymbolError(
@@ -114,7 +123,9 @@ export async function discoverChain(
   options: DiscoverChainOptions,
 ): Promise<ChainDiscovery> {
   const { date } = options;
-  const rows = await ib.secDefOptParams(underlying.symbol, underlying.secType, underlying.conId);
+  const rows = await discoveryRequest(ib, () =>
+    ib.secDefOptParams(underlying.symbol, underlying.secType, underlying.conId),
+  );
   const chain = pickChain(rows, underlying.symbol);
   if (!chain) throw new UnknownSymbolError(`${underlying.symbol} has no option chain on SMART`);
   const expiries = chain.expirations
@@ -132,7 +143,7 @@ export async function discoverChain(
       const query = queries[next++];
       if (!query) return;
       try {
-        const details = await withRetry(() =>
+        const details = await discoveryRequest(ib, () =>
           ib.contractDetails(
             optionExpiryQuery(
               underlying.symbol,
@@ -149,6 +160,8 @@ export async function discoverChain(
       } catch (error) {
         // An expiry that lists nothing (200) is not a failure of the run; anything else is reported.
         if (error instanceof IbRequestError && error.code === 200) continue;
+        // Without the gateway, the other expiries cannot be listed either: the symbol stops here.
+        if (error instanceof GatewayUnavailableError) throw error;
         failed.add(query.expiry);
         options.logger?.warn(
           {
@@ -202,18 +215,4 @@ export async function discoverChain(
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** The category policy for one request: retry transient/pacing/connectivity failures with backoff, a few times. */
-export async function withRetry<T>(work: () => Promise<T>, attempts = 4): Promise<T> {
-  let delay = 250;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work();
-    } catch (error) {
-      if (!(error instanceof IbRequestError) || !error.retryable || attempt >= attempts) throw error;
-      await new Promise((resolve) => setTimeout(resolve, delay));
-      delay = Math.min(delay * 2, 5000);
-    }
-  }
 }

@@ -2,6 +2,7 @@ import { isTradingDay, previousTradingDay, toEt } from "../calendar/index.ts";
 import type { IsoDate } from "../calendar/index.ts";
 import type { CollectionRequest, CollectionType } from "../core/collection.ts";
 import { errorMessage } from "../core/errors.ts";
+import { guardOf } from "../ib/gateway-guard.ts";
 import { hasUnderlyingTick } from "../store/repositories/underlying-ticks.ts";
 import { discoverUnderlying } from "./discovery.ts";
 import { writeUnderlyingTick } from "./quote-writer.ts";
@@ -25,7 +26,7 @@ export async function runCollection(
   const started = Date.now();
   const messagesBefore = deps.ib.messagesSent;
   const lineMsBefore = deps.ib.gatewayLineMilliseconds;
-  await deps.ib.syncClock();
+  await refreshClock(deps);
   const date = request.date ?? defaultCollectionDate(deps.ib.now());
   const engine: SnapshotEngineOptions = {
     timeoutMs: deps.config.collect.snapshot_timeout_ms,
@@ -59,6 +60,21 @@ export async function runCollection(
     pacing_lower_bound_s: pacingLowerBoundSeconds(messages, deps.ib.gatewayLineMilliseconds - lineMsBefore),
     messages_sent: messages,
   };
+}
+
+/**
+ * Reads the gateway's clock again (the date and the market-data type depend on it). It was read when the
+ * connection opened: a run that starts during an outage keeps that reading instead of failing.
+ */
+async function refreshClock(deps: CollectionDeps): Promise<void> {
+  try {
+    await guardOf(deps.ib).execute(() => deps.ib.syncClock(), { kind: "discovery", maxAttempts: 2 });
+  } catch (error) {
+    deps.logger.warn(
+      { err: errorMessage(error) },
+      "could not read the gateway's clock again; using the reading taken when the connection opened",
+    );
+  }
 }
 
 async function collectVix(

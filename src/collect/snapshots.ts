@@ -1,10 +1,11 @@
 import type { Contract } from "@stoqey/ib";
 import type { IbClient, MarketDataResult } from "../ib/client.ts";
-import { IbRequestError } from "../ib/client.ts";
+import { GatewayUnavailableError, IbRequestError, NoAnswerError } from "../ib/client.ts";
 import type { MarketDataType } from "../ib/client.ts";
 import { byConId, underlyingContract } from "../ib/contract-objects.ts";
 import type { UnderlyingSecType } from "../ib/contract-objects.ts";
 import { NO_SUBSCRIPTION_CODES } from "../ib/error-codes.ts";
+import { guardOf } from "../ib/gateway-guard.ts";
 import { hasAny, readQuote, TICK } from "../ib/tick-set.ts";
 import type { QuoteFields, TickSet } from "../ib/tick-set.ts";
 import type { Logger } from "../logger.ts";
@@ -109,27 +110,45 @@ function isNoSubscription(error: IbRequestError | undefined): boolean {
   return error !== undefined && NO_SUBSCRIPTION_CODES.has(error.code);
 }
 
+/** One streaming request's fields, and how many attempts its transient failures get. */
+interface StreamingRequest {
+  genericTicks: string;
+  timeoutMs: number;
+  isComplete: (ticks: TickSet) => boolean;
+  maxAttempts: number;
+}
+
 /**
- * One streaming request with retries by category; switches the symbol to delayed data on 354.
- * Returns the result, or throws the last IbRequestError.
+ * One streaming request under the gateway's policies (ib/gateway-guard.ts: attempts with backoff, waits for
+ * a reconnect or an open circuit, a breaker per gateway). Returns the result, or throws the last
+ * IbRequestError (GatewayUnavailableError when the gateway stayed away longer than the run waits).
  */
-async function requestWithPolicy(
+function requestMarketData(
   ib: IbClient,
   symbol: string,
   contract: Contract,
-  request: {
-    genericTicks: string;
-    timeoutMs: number;
-    isComplete: (ticks: TickSet) => boolean;
-    maxAttempts: number;
-  },
+  request: StreamingRequest,
   logger: Logger | undefined,
-): Promise<{ result: MarketDataResult; attempts: number }> {
-  let attempts = 0;
-  let switches = 0;
-  let delay = 200;
-  for (;;) {
-    attempts++;
+): Promise<MarketDataResult> {
+  return guardOf(ib).execute(() => requestOnce(ib, symbol, contract, request, logger), {
+    kind: "snapshots",
+    maxAttempts: request.maxAttempts,
+  });
+}
+
+/**
+ * One attempt: the request, with the symbol's market-data type set first (a no-op once set; after 354 the
+ * symbol switches to delayed data and asks again within the attempt). Its error, or its silence, is thrown.
+ */
+async function requestOnce(
+  ib: IbClient,
+  symbol: string,
+  contract: Contract,
+  request: StreamingRequest,
+  logger: Logger | undefined,
+): Promise<MarketDataResult> {
+  for (let switches = 0; ; switches++) {
+    await useMarketDataTypeFor(ib, symbol);
     const result = await ib.marketData({
       contract,
       genericTicks: request.genericTicks,
@@ -137,31 +156,21 @@ async function requestWithPolicy(
       isComplete: request.isComplete,
       timeoutMs: request.timeoutMs,
     });
-    // A request that timed out without a single tick is a failure, not an empty quote.
-    const silent =
-      result.timedOut && result.ticks.prices.size === 0 && result.ticks.sizes.size === 0 && !result.error;
-    const error = silent
-      ? new IbRequestError(-1, `no market data within ${request.timeoutMs} ms`, undefined, "transient")
-      : result.error;
-    if (!error) return { result, attempts };
-    if (isNoSubscription(error) && switches < 2) {
-      switches++;
-      attempts--;
-      const memoryOfIb = dataTypesOf(ib);
-      if (!memoryOfIb.withoutSubscription.has(symbol)) {
-        memoryOfIb.withoutSubscription.add(symbol);
-        logger?.warn(
-          { symbol, code: error.code },
-          "no live market-data subscription: switching to delayed data",
-        );
-      }
-      await useMarketDataTypeFor(ib, symbol);
-      continue;
+    if (!result.error) {
+      // A request that timed out without a single tick is the gateway's silence, not an empty quote.
+      if (result.timedOut && result.ticks.prices.size === 0 && result.ticks.sizes.size === 0)
+        throw new NoAnswerError(`no market data within ${request.timeoutMs} ms`);
+      return result;
     }
-    if (!error.retryable || attempts >= request.maxAttempts) throw error;
-    if (error.category === "pacing") ib.pauseRequests(1000);
-    await new Promise((resolve) => setTimeout(resolve, delay));
-    delay = Math.min(delay * 2, 5000);
+    if (!isNoSubscription(result.error) || switches >= 2) throw result.error;
+    const memoryOfIb = dataTypesOf(ib);
+    if (!memoryOfIb.withoutSubscription.has(symbol)) {
+      memoryOfIb.withoutSubscription.add(symbol);
+      logger?.warn(
+        { symbol, code: result.error.code },
+        "no live market-data subscription: switching to delayed data",
+      );
+    }
   }
 }
 
@@ -173,26 +182,38 @@ export interface CollectSnapshotsOptions {
   signal?: AbortSignal;
 }
 
-/** Takes one snapshot of every target, as many at once as the connection has market-data lines. */
+/** How a snapshot phase ended short of its targets, when it did. */
+export interface SnapshotsEnd {
+  /** Targets neither stored nor failed: the gateway went away (or the signal fired) before they were done. */
+  notCollected: number;
+  /** Why the phase stopped early: the gateway stayed away longer than the run waits. */
+  gatewayUnavailable?: GatewayUnavailableError;
+}
+
+/**
+ * Takes one snapshot of every target, as many at once as the connection has market-data lines. Stops
+ * taking targets once the gateway is unavailable: those left are reported, not failed one by one.
+ */
 export async function collectSnapshots(
   ib: IbClient,
   targets: readonly SnapshotTarget[],
   engine: SnapshotEngineOptions,
   options: CollectSnapshotsOptions,
-): Promise<void> {
-  await useMarketDataTypeFor(ib, options.symbol);
+): Promise<SnapshotsEnd> {
   const wanted: Need[] = ["quote", "greeks"];
   if (/\b101\b/.test(engine.genericTicks)) wanted.push("openInterest");
   const needs = new NeedTracker(wanted);
   let next = 0;
+  let finished = 0;
+  let gatewayUnavailable: GatewayUnavailableError | undefined;
   const worker = async (): Promise<void> => {
     for (;;) {
-      if (options.signal?.aborted) return;
+      if (options.signal?.aborted || gatewayUnavailable) return;
       const target = targets[next++];
       if (!target) return;
       const required = needs.required();
       try {
-        const { result } = await requestWithPolicy(
+        const result = await requestMarketData(
           ib,
           options.symbol,
           byConId(target.conId),
@@ -205,6 +226,7 @@ export async function collectSnapshots(
           engine.logger,
         );
         needs.record(result.ticks, result.timedOut);
+        finished++;
         await options.onResult({
           key: target.key,
           quote: readQuote(result.ticks),
@@ -212,16 +234,25 @@ export async function collectSnapshots(
           timedOut: result.timedOut,
         });
       } catch (error) {
+        if (error instanceof GatewayUnavailableError) {
+          gatewayUnavailable ??= error;
+          return;
+        }
         const failure =
           error instanceof IbRequestError
             ? error
             : new IbRequestError(-1, errorMessage(error), undefined, "transient");
+        finished++;
         await options.onFailure({ key: target.key, error: failure, attempts: engine.maxAttempts });
       }
     }
   };
   const workers = Math.max(1, Math.min(targets.length, ib.marketDataLines + 2));
   await Promise.all(Array.from({ length: workers }, () => worker()));
+  return {
+    notCollected: targets.length - finished,
+    ...(gatewayUnavailable ? { gatewayUnavailable } : {}),
+  };
 }
 
 export interface UnderlyingQuote {
@@ -240,12 +271,11 @@ export async function quoteUnderlying(
   conId: number | undefined,
   engine: SnapshotEngineOptions,
 ): Promise<UnderlyingQuote> {
-  await useMarketDataTypeFor(ib, symbol);
   const contract = conId
     ? { ...underlyingContract(symbol, secType), conId }
     : underlyingContract(symbol, secType);
   const isIndex = secType === "IND";
-  const { result } = await requestWithPolicy(
+  const result = await requestMarketData(
     ib,
     symbol,
     contract,

@@ -61,8 +61,14 @@ const collect = z
     discovery_concurrency: z.number().int().min(1).max(100).default(8),
     /** Also store the VIX index level with every run. */
     include_vix: z.boolean().default(true),
-    /** Connect attempts (exponential backoff) before a run gives up on the gateway. */
+    /** Attempts (exponential backoff) of a run's first connection before it gives up on the gateway. */
     connect_attempts: z.number().int().min(1).max(100).default(5),
+    /**
+     * A run waits out a gateway outage (a dropped connection, or a gateway that stops answering) for at most
+     * this long, reconnecting with backoff capped at 30 s; then it ends with what it stored (status partial or
+     * failed) and a rerun resumes. The daemon also stops waiting when the slot's window closes.
+     */
+    max_gateway_outage_seconds: z.number().int().min(1).max(86_400).default(300),
   })
   .strict();
 

@@ -10,16 +10,29 @@ import type { Database } from "../store/database.ts";
 /**
  * The collection slots: one collector run per slot. Each run gets its own gateway connection,
  * because the gateway restarts nightly and a long-lived connection would go stale.
+ *
+ * A gateway outage is waited out inside the run for up to collect.max_gateway_outage_seconds, and never
+ * past `deadline` (the slot's window). A run that gave up on the gateway before its window closed throws
+ * after recording what it stored, so pg-boss runs the slot again with backoff and the run resumes.
  */
 export function collectWithGateway(
   db: Database,
   config: Config,
   logger: Logger,
-): (request: CollectionRequest & { date: IsoDate }) => Promise<CollectionSummary> {
-  return async (request) => {
-    const ib = await IbClient.connect(clientOptionsFromConfig(config, logger));
+): (request: CollectionRequest & { date: IsoDate; deadline?: Date }) => Promise<CollectionSummary> {
+  return async ({ deadline, ...request }) => {
+    const ib = await IbClient.connect({
+      ...clientOptionsFromConfig(config, logger),
+      ...(deadline ? { deadline } : {}),
+    });
     try {
-      return await runCollection(request, { db, ib, config, logger });
+      const summary = await runCollection(request, { db, ib, config, logger });
+      const unavailable = ib.unavailable;
+      if (unavailable && (!deadline || Date.now() < deadline.getTime()))
+        throw new Error(
+          `${unavailable.message}; the slot runs again later and resumes with the contracts not yet stored`,
+        );
+      return summary;
     } finally {
       await ib.close();
     }

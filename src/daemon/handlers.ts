@@ -29,8 +29,11 @@ import { isCollectionType } from "../core/collection.ts";
 import type { CollectionRequest, CollectionType } from "../core/collection.ts";
 import { errorMessage } from "../core/errors.ts";
 
-/** What the daemon asks of the collector: one run for one key, always with its date (see src/collect/run.ts). */
-export type Collect = (request: CollectionRequest & { date: IsoDate }) => Promise<unknown>;
+/**
+ * What the daemon asks of the collector: one run for one key, always with its date (see src/collect/run.ts),
+ * waiting for the gateway no later than `deadline` (the slot's window).
+ */
+export type Collect = (request: CollectionRequest & { date: IsoDate; deadline?: Date }) => Promise<unknown>;
 
 /** Chain discovery alone (no quotes) for the given symbols; absent when the collector offers none. */
 export type Discover = (request: { date: IsoDate; symbols: string[] }) => Promise<{ contracts: number }>;
@@ -122,7 +125,15 @@ export async function handleSlot(
 async function runCollectionSlot(slot: SlotJob, deps: HandlerDeps): Promise<string> {
   const symbol = slot.symbol;
   if (symbol === null) throw new Error(`collection slot ${slot.key} names no symbol: the plan must give one`);
-  await deps.collect({ date: slot.date, symbols: [symbol], type: slot.type as CollectionType });
+  // The gateway client waits on the real clock, the daemon's may be virtual (tests): hand over what is
+  // left of the window.
+  const windowLeftMs = Date.parse(slot.validUntil) - deps.clock.now().getTime();
+  await deps.collect({
+    date: slot.date,
+    symbols: [symbol],
+    type: slot.type as CollectionType,
+    deadline: new Date(Date.now() + windowLeftMs),
+  });
   // The collector keeps the status row; it is the judge of whether the run is done.
   const status = await slotStatus(deps.db, slot);
   if (status === "completed" || status === "partial") return status;

@@ -19,10 +19,18 @@ export interface IbClientOptions {
   maxMarketDataLines: number;
   /** Handshake (NEXT_VALID_ID + managed accounts) must finish within this. */
   connectTimeoutMs?: number;
-  /** Connection attempts before `connect` gives up, and again after every drop. */
-  reconnectAttempts?: number;
+  /** Connection attempts of the first connect (exponential backoff) before `connect` gives up. */
+  connectAttempts?: number;
   reconnectInitialDelayMs?: number;
+  /** The longest pause between two connection attempts (default 30 s). */
   reconnectMaxDelayMs?: number;
+  /**
+   * After a drop the client reconnects, and requests wait for it, for at most this long (default 300 s);
+   * then every waiting and later request fails with GatewayUnavailableError and the client stops trying.
+   */
+  maxOutageMs?: number;
+  /** No request waits for the gateway past this instant, whatever maxOutageMs allows (the daemon: the slot's window). */
+  deadline?: Date;
   /** Local and gateway clocks further apart than this get a warning. */
   clockWarnThresholdMs?: number;
   logger?: Logger;
@@ -43,6 +51,28 @@ export class IbRequestError extends Error {
   }
   get retryable(): boolean {
     return this.category === "transient" || this.category === "pacing" || this.category === "connectivity";
+  }
+}
+
+/** The gateway did not answer a request in time: the failure a circuit breaker counts. */
+export class NoAnswerError extends IbRequestError {
+  override name = "NoAnswerError";
+  constructor(message: string, reqId?: number) {
+    super(-1, message, reqId, "transient");
+  }
+}
+
+/**
+ * The gateway stayed unreachable (or unanswering) longer than the run allows: nothing more can be collected
+ * on this connection. Not retryable; a later run resumes what is missing.
+ */
+export class GatewayUnavailableError extends IbRequestError {
+  override name = "GatewayUnavailableError";
+  constructor(message: string) {
+    super(504, message, undefined, "connectivity");
+  }
+  override get retryable(): boolean {
+    return false;
   }
 }
 
@@ -82,27 +112,49 @@ interface RequestHandler {
   onError(error: IbRequestError): void;
 }
 
+interface TimeWaiter {
+  resolve(epochSeconds: number): void;
+  reject(error: IbRequestError): void;
+}
+
 /** Codes that arrive with a reqId but leave the request running. */
 const NON_ENDING_CODES = new Set([10090, 10091, 10167, 2176]);
+
+/** Client ids tried when the gateway answers 326 (id in use): the configured one and the next few. */
+const CLIENT_ID_CHOICES = 5;
 
 /**
  * One paced connection to TWS / IB Gateway over @stoqey/ib's IBApi. Every request waits for the connection,
  * goes through the one RequestPacer (stoqey's own limiter is set out of the way) and resolves or rejects
- * with an IbRequestError carrying its category. A dropped socket is reconnected with backoff; requests in
- * flight fail as "connectivity" so their callers resume them.
+ * with an IbRequestError carrying its category.
+ *
+ * Outages: a dropped socket is reconnected with capped exponential backoff for as long as `maxOutageMs`
+ * (and `deadline`) allow. Requests in flight fail as "connectivity" so their callers send them again; those
+ * sent meanwhile wait for the reconnect. When the outage outlasts the limit, every waiting and later request
+ * fails with GatewayUnavailableError (not retryable), so a run ends with what it has instead of hanging.
  */
 export class IbClient extends EventEmitter {
   private readonly pacer: RequestPacer;
-  private readonly options: Required<Omit<IbClientOptions, "logger">>;
-  private readonly logger: Logger | undefined;
+  private readonly options: Required<Omit<IbClientOptions, "logger" | "deadline">>;
+  /** Epoch ms no wait for the gateway may pass (Infinity: none). */
+  private readonly deadline: number;
+  /** Where the client (and the policies guarding its requests) log. */
+  readonly logger: Logger | undefined;
   private api: IBApi | undefined;
   private connected = false;
   private closing = false;
   private readyWaiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
   private reconnecting: Promise<void> | undefined;
+  /** When the current outage began (Date.now()); undefined while connected. */
+  private outageSince: number | undefined;
+  private outageTimer: NodeJS.Timeout | undefined;
+  private unavailableError: GatewayUnavailableError | undefined;
+  /** Ends the connection attempt in progress, or the pause before the next one (close, give-up). */
+  private abortAttempt: (() => void) | undefined;
+  private wakeReconnect: (() => void) | undefined;
   private nextReqId = 1;
   private readonly handlers = new Map<number, RequestHandler>();
-  private readonly timeWaiters: Array<(epochSeconds: number) => void> = [];
+  private readonly timeWaiters: TimeWaiter[] = [];
   private marketDataType: MarketDataType | undefined;
   clientId: number;
   accounts: string[] = [];
@@ -127,11 +179,13 @@ export class IbClient extends EventEmitter {
       maxMessagesPerSecond: options.maxMessagesPerSecond,
       maxMarketDataLines: options.maxMarketDataLines,
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
-      reconnectAttempts: options.reconnectAttempts ?? 5,
+      connectAttempts: options.connectAttempts ?? 5,
       reconnectInitialDelayMs: options.reconnectInitialDelayMs ?? 500,
       reconnectMaxDelayMs: options.reconnectMaxDelayMs ?? 30_000,
+      maxOutageMs: options.maxOutageMs ?? 300_000,
       clockWarnThresholdMs: options.clockWarnThresholdMs ?? 5_000,
     };
+    this.deadline = options.deadline?.getTime() ?? Number.POSITIVE_INFINITY;
     this.clientId = options.clientId;
     this.pacer = new RequestPacer({
       messagesPerSecond: options.maxMessagesPerSecond,
@@ -142,9 +196,14 @@ export class IbClient extends EventEmitter {
   /** Connects (with backoff), waits for NEXT_VALID_ID and the account list, then reads the gateway's clock. */
   static async connect(options: IbClientOptions): Promise<IbClient> {
     const client = new IbClient(options);
-    await client.connectWithRetry();
-    await client.waitForFarms(1000);
-    await client.syncClock();
+    try {
+      await client.connectWithRetry();
+      await client.waitForFarms(1000);
+      await client.syncClock();
+    } catch (error) {
+      await client.close();
+      throw error;
+    }
     return client;
   }
 
@@ -174,6 +233,21 @@ export class IbClient extends EventEmitter {
     return this.connected;
   }
 
+  /** Set once the client gave up on the gateway (an outage outlasted its limit): every request fails with it. */
+  get unavailable(): GatewayUnavailableError | undefined {
+    return this.unavailableError;
+  }
+
+  /** How long a request may wait for this gateway in one outage, and the instant (epoch ms) no wait may pass. */
+  get outageLimits(): { maxOutageMs: number; deadline: number } {
+    return { maxOutageMs: this.options.maxOutageMs, deadline: this.deadline };
+  }
+
+  /** Where the gateway is, for messages. */
+  get address(): string {
+    return `${this.options.host}:${this.options.port}`;
+  }
+
   /** The gateway's clock (a simulator may run on another date). */
   now(): Date {
     return new Date(Date.now() + this.clockOffsetMs);
@@ -200,29 +274,40 @@ export class IbClient extends EventEmitter {
     return this.now();
   }
 
+  /** The gateway's clock in epoch seconds; the timeout counts from the request on the wire, not from a wait for the connection. */
   currentTime(timeoutMs = 10_000): Promise<number> {
     return new Promise<number>((resolve, reject) => {
-      let done = false;
-      const waiter = (epochSeconds: number): void => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        resolve(epochSeconds);
+      let settled = false;
+      let timer: NodeJS.Timeout | undefined;
+      const settle = (): boolean => {
+        if (settled) return false;
+        settled = true;
+        if (timer) clearTimeout(timer);
+        const index = this.timeWaiters.indexOf(waiter);
+        if (index >= 0) this.timeWaiters.splice(index, 1);
+        return true;
       };
-      const timer = setTimeout(() => {
-        if (done) return;
-        done = true;
-        this.timeWaiters.splice(this.timeWaiters.indexOf(waiter), 1);
-        reject(new IbRequestError(-1, "no CURRENT_TIME answer", undefined, "transient"));
-      }, timeoutMs);
-      this.timeWaiters.push(waiter);
-      this.send((api) => api.reqCurrentTime()).catch((error: unknown) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        this.timeWaiters.splice(this.timeWaiters.indexOf(waiter), 1);
-        reject(asIbError(error));
-      });
+      const waiter: TimeWaiter = {
+        resolve: (epochSeconds) => {
+          if (settle()) resolve(epochSeconds);
+        },
+        reject: (error) => {
+          if (settle()) reject(error);
+        },
+      };
+      this.send((api) => {
+        this.timeWaiters.push(waiter);
+        api.reqCurrentTime();
+      }).then(
+        () => {
+          if (!settled)
+            timer = setTimeout(
+              () => waiter.reject(new NoAnswerError(`no CURRENT_TIME answer within ${timeoutMs} ms`)),
+              timeoutMs,
+            );
+        },
+        (error: unknown) => waiter.reject(asIbError(error)),
+      );
     });
   }
 
@@ -332,14 +417,19 @@ export class IbClient extends EventEmitter {
     });
   }
 
-  /** Holds every outgoing message for `ms`: IB answers a pace it finds too fast with a pacing error. */
-  pauseRequests(ms: number): void {
-    this.pacer.pause(ms);
-  }
-
   /** Market-data lines this connection may hold at once: as many requests can be in flight. */
   get marketDataLines(): number {
     return this.pacer.lines;
+  }
+
+  /** The pacer's rate now: the configured one, or less while it recovers from error 100. */
+  get messagesPerSecond(): number {
+    return this.pacer.messagesPerSecond;
+  }
+
+  /** How often error 100 halved the rate and error 101 shrank the line budget on this client. */
+  get pacingAdjustments(): { slowDowns: number; lineShrinks: number } {
+    return { slowDowns: this.pacer.slowDowns, lineShrinks: this.pacer.lineShrinks };
   }
 
   get marketDataLinesHeld(): number {
@@ -362,7 +452,10 @@ export class IbClient extends EventEmitter {
 
   async close(): Promise<void> {
     this.closing = true;
-    const error = new IbRequestError(504, "client closed", undefined, "connectivity");
+    clearTimeout(this.outageTimer);
+    this.abortAttempt?.();
+    this.wakeReconnect?.();
+    const error = new GatewayUnavailableError("the gateway client was closed");
     this.failAll(error);
     for (const waiter of this.readyWaiters.splice(0)) waiter.reject(error);
     const api = this.api;
@@ -385,20 +478,27 @@ export class IbClient extends EventEmitter {
     const reqId = this.nextReqId++;
     return new Promise<T>((resolve, reject) => {
       let settled = false;
+      let timer: NodeJS.Timeout | undefined;
       const finish = (error?: IbRequestError, value?: T): void => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
+        if (timer) clearTimeout(timer);
         this.handlers.delete(reqId);
         if (error) reject(error);
         else resolve(value as T);
       };
-      const timer = setTimeout(
-        () => finish(new IbRequestError(-1, `no answer within ${timeoutMs} ms`, reqId, "transient")),
-        timeoutMs,
-      );
       this.handlers.set(reqId, handler(finish));
-      this.send((api) => write(api, reqId)).catch((error: unknown) => finish(asIbError(error)));
+      // The timeout counts from the request on the wire: waiting for a reconnect is not the gateway's silence.
+      this.send((api) => write(api, reqId)).then(
+        () => {
+          if (!settled)
+            timer = setTimeout(
+              () => finish(new NoAnswerError(`no answer within ${timeoutMs} ms`, reqId)),
+              timeoutMs,
+            );
+        },
+        (error: unknown) => finish(asIbError(error)),
+      );
     });
   }
 
@@ -425,18 +525,20 @@ export class IbClient extends EventEmitter {
 
   private ready(): Promise<void> {
     if (this.connected) return Promise.resolve();
-    if (this.closing)
-      return Promise.reject(new IbRequestError(504, "client closed", undefined, "connectivity"));
+    if (this.unavailableError) return Promise.reject(this.unavailableError);
+    if (this.closing) return Promise.reject(new GatewayUnavailableError("the gateway client was closed"));
     return new Promise<void>((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
   }
 
+  /** The first connection: a few attempts with backoff, so a wrong host or port fails in seconds. */
   private async connectWithRetry(): Promise<void> {
     const policy = retry(
       handleWhen(
         (error) => !this.closing && !(error instanceof IbRequestError && error.category === "permanent"),
       ),
       {
-        maxAttempts: this.options.reconnectAttempts,
+        // cockatiel counts retries: attempts - 1 of them after the first.
+        maxAttempts: Math.max(0, this.options.connectAttempts - 1),
         backoff: new ExponentialBackoff({
           initialDelay: this.options.reconnectInitialDelayMs,
           maxDelay: this.options.reconnectMaxDelayMs,
@@ -445,14 +547,48 @@ export class IbClient extends EventEmitter {
     );
     policy.onRetry((event) =>
       this.logger?.warn(
-        { host: this.options.host, port: this.options.port, delayMs: event.delay },
-        `cannot reach the gateway (${"error" in event ? String(event.error) : "no answer"}); retrying`,
+        { host: this.options.host, port: this.options.port, delayMs: Math.round(event.delay) },
+        `cannot reach the gateway (${"error" in event ? errorMessage(event.error) : "no answer"}); retrying`,
       ),
     );
-    await policy.execute(() => this.attemptConnect());
+    await policy.execute(() => this.connectWithFreeId());
   }
 
-  private attemptConnect(): Promise<void> {
+  /**
+   * One connection attempt per client id: IB refuses a second connection with an id in use (326, e.g. TWS
+   * or another chainvault holds it), so the next ids are tried before giving up, and the id used is logged.
+   */
+  private async connectWithFreeId(): Promise<void> {
+    const first = this.options.clientId;
+    for (let offset = 0; offset < CLIENT_ID_CHOICES; offset++) {
+      const id = first + offset;
+      try {
+        await this.attemptConnect(id);
+        if (id !== first)
+          this.logger?.warn(
+            { clientId: id, configuredClientId: first },
+            `connected as client id ${id} because client id ${first} is in use by another API connection; set ib.client_id (IB_CLIENT_ID) to a free id to keep it fixed`,
+          );
+        return;
+      } catch (error) {
+        if (!(error instanceof IbRequestError && error.code === 326)) throw error;
+        if (offset + 1 < CLIENT_ID_CHOICES)
+          this.logger?.warn(
+            { clientId: id },
+            `client id ${id} is in use (IB 326); trying client id ${id + 1}`,
+          );
+      }
+    }
+    throw new IbRequestError(
+      326,
+      `client ids ${first}–${first + CLIENT_ID_CHOICES - 1} are all in use by other API connections to ${this.address}; ` +
+        "close one of them (TWS: Configure › API › active connections) or set ib.client_id (IB_CLIENT_ID) to a free id",
+      undefined,
+      "permanent",
+    );
+  }
+
+  private attemptConnect(clientId: number): Promise<void> {
     const api = new IBApi({
       host: this.options.host,
       port: this.options.port,
@@ -466,18 +602,28 @@ export class IbClient extends EventEmitter {
       const fail = (error: IbRequestError): void => {
         if (done) return;
         done = true;
+        this.abortAttempt = undefined;
         clearTimeout(timer);
         api.removeAllListeners();
         api.on(EventName.error, () => undefined);
         api.disconnect();
         reject(error);
       };
+      this.abortAttempt = () => fail(new GatewayUnavailableError("the connection attempt was abandoned"));
       const succeed = (): void => {
         if (done || !gotId || !gotAccounts) return;
+        if (this.closing || this.unavailableError) {
+          fail(new GatewayUnavailableError("the connection came after the client gave up"));
+          return;
+        }
         done = true;
+        this.abortAttempt = undefined;
         clearTimeout(timer);
         this.api = api;
         this.connected = true;
+        this.clientId = clientId;
+        // A new connection holds no lines at the gateway; an earlier 101 was about the old one.
+        this.pacer.restoreLines();
         // The market-data type is per connection: restore it before anything else goes out.
         const type = this.marketDataType;
         if (type !== undefined) {
@@ -487,11 +633,12 @@ export class IbClient extends EventEmitter {
           {
             host: this.options.host,
             port: this.options.port,
-            clientId: this.clientId,
+            clientId,
             accounts: this.accounts,
           },
           "connected to the gateway",
         );
+        this.endOutage();
         for (const waiter of this.readyWaiters.splice(0)) waiter.resolve();
         resolve();
       };
@@ -500,13 +647,16 @@ export class IbClient extends EventEmitter {
           fail(
             new IbRequestError(
               502,
-              `no NEXT_VALID_ID from ${this.options.host}:${this.options.port} within ${this.options.connectTimeoutMs} ms; is the API enabled in TWS/IB Gateway?`,
+              `no NEXT_VALID_ID from ${this.address} within ${this.options.connectTimeoutMs} ms; is the API enabled in TWS/IB Gateway?`,
               undefined,
               "connectivity",
             ),
           ),
         this.options.connectTimeoutMs,
       );
+      // stoqey reports 326 as an error or as a notice (info) depending on its version; either ends the attempt.
+      const clientIdInUse = (message: string): void =>
+        fail(new IbRequestError(326, message, undefined, "connectivity"));
       api.on(EventName.server, (version: number) => {
         this.serverVersion = version;
       });
@@ -530,20 +680,21 @@ export class IbClient extends EventEmitter {
         if (this.api === api) this.onDrop();
       });
       api.on(EventName.error, (error: Error, code: number, reqId: number) => {
-        if (!done && (code === 502 || code === 506 || code === 326 || code === 504)) {
-          if (code === 326) this.clientId++; // IB: "reconnect with another id"
-          fail(new IbRequestError(code, error.message, reqId, code === 326 ? "connectivity" : undefined));
+        if (!done && code === 326) return clientIdInUse(error.message);
+        if (!done && (code === 502 || code === 506 || code === 504)) {
+          fail(new IbRequestError(code, error.message, reqId));
           return;
         }
         this.onError(code, error.message, reqId);
       });
+      // stoqey turns every error without a request id (100 among them) into an info event.
       api.on(EventName.info, (message: string, code: number) => {
-        this.errorCounts.set(code, (this.errorCounts.get(code) ?? 0) + 1);
-        this.onNotice(code, message);
+        if (!done && code === 326) return clientIdInUse(message);
+        this.onError(code, message, -1);
       });
       this.bindData(api);
       try {
-        api.connect(this.clientId);
+        api.connect(clientId);
       } catch (error) {
         fail(new IbRequestError(502, errorMessage(error)));
       }
@@ -633,19 +784,43 @@ export class IbClient extends EventEmitter {
     api.on(EventName.securityDefinitionOptionParameterEnd, (reqId: number) =>
       this.handlers.get(reqId)?.onEnd?.(),
     );
-    api.on(EventName.currentTime, (epochSeconds: number) => this.timeWaiters.shift()?.(epochSeconds));
+    api.on(EventName.currentTime, (epochSeconds: number) => this.timeWaiters[0]?.resolve(epochSeconds));
   }
 
   private onError(code: number, message: string, reqId: number): void {
     this.errorCounts.set(code, (this.errorCounts.get(code) ?? 0) + 1);
+    // Before the request's handler releases its line: 101's line count includes it.
+    if (code === 100) this.onPacingViolation();
+    if (code === 101) this.onLineLimit();
     const classified = classifyError(code);
     const handler = reqId >= 0 ? this.handlers.get(reqId) : undefined;
     if (handler) {
       handler.onError(new IbRequestError(code, message, reqId));
       return;
     }
-    if (code === 100) this.pacer.pause(1000);
     this.onNotice(code, message, classified.category);
+  }
+
+  private onPacingViolation(): void {
+    const rate = this.pacer.slowDown();
+    if (rate === undefined) return;
+    this.logger?.warn(
+      {
+        messagesPerSecond: Math.round(rate * 10) / 10,
+        configured: this.pacer.maxMessagesPerSecond,
+      },
+      "the gateway allows fewer messages per second than ib.max_messages_per_second (error 100): rate halved; it rises back slowly",
+    );
+  }
+
+  private onLineLimit(): void {
+    const before = this.pacer.lines;
+    const lines = this.pacer.shrinkLines();
+    if (lines < before)
+      this.logger?.warn(
+        { lines, configured: this.pacer.maxLines },
+        "the gateway has fewer free market-data lines than ib.max_market_data_lines (error 101): using fewer",
+      );
   }
 
   private onNotice(code: number, message: string, category = classifyError(code).category): void {
@@ -670,27 +845,106 @@ export class IbClient extends EventEmitter {
     this.api = undefined;
     api?.removeAllListeners();
     api?.on(EventName.error, () => undefined);
-    const error = new IbRequestError(504, "the gateway connection dropped", undefined, "connectivity");
-    this.failAll(error);
-    this.logger?.warn("the gateway connection dropped; reconnecting");
+    this.failAll(new IbRequestError(504, "the gateway connection dropped", undefined, "connectivity"));
     this.emit("disconnected");
-    this.reconnecting ??= this.connectWithRetry()
-      .then(() => {
-        this.emit("reconnected");
-      })
-      .catch((reconnectError: unknown) => {
-        this.logger?.error({ err: reconnectError }, "could not reconnect to the gateway");
-        for (const waiter of this.readyWaiters.splice(0)) waiter.reject(asIbError(reconnectError));
-      })
-      .finally(() => {
-        this.reconnecting = undefined;
-      });
+    if (this.unavailableError) return;
+    this.startOutage();
+    this.reconnecting ??= this.reconnect().finally(() => {
+      this.reconnecting = undefined;
+    });
+  }
+
+  /** Starts the outage clock: at its limit (or the deadline) the client gives up. */
+  private startOutage(): void {
+    const now = Date.now();
+    this.outageSince = now;
+    const giveUpAt = Math.min(now + this.options.maxOutageMs, this.deadline);
+    this.logger?.warn(
+      { host: this.options.host, port: this.options.port, giveUpAt: new Date(giveUpAt).toISOString() },
+      "the gateway connection dropped; reconnecting (requests wait for it)",
+    );
+    clearTimeout(this.outageTimer);
+    this.outageTimer = setTimeout(() => this.giveUp(), Math.max(0, giveUpAt - now));
+  }
+
+  /** Reconnects with capped exponential backoff until it works, the outage limit passes or the client closes. */
+  private async reconnect(): Promise<void> {
+    let delay = this.options.reconnectInitialDelayMs;
+    // Until connected: a connection that drops again before this loop ends keeps it going.
+    for (let attempt = 1; !this.connected && !this.closing && !this.unavailableError; attempt++) {
+      try {
+        await this.connectWithFreeId();
+      } catch (error) {
+        if (this.closing || this.unavailableError) return;
+        const failure = asIbError(error);
+        if (failure.category === "permanent") {
+          this.giveUp(new GatewayUnavailableError(failure.message));
+          return;
+        }
+        this.logger?.warn(
+          { attempt, retryInMs: Math.round(delay), err: failure.message },
+          "cannot reach the gateway yet; retrying",
+        );
+        await this.pauseReconnect(delay);
+        delay = Math.min(delay * 2, this.options.reconnectMaxDelayMs);
+      }
+    }
+  }
+
+  /** A connection is up again: the outage clock stops. */
+  private endOutage(): void {
+    const since = this.outageSince;
+    if (since === undefined) return;
+    clearTimeout(this.outageTimer);
+    this.outageSince = undefined;
+    this.logger?.info(
+      { outageSeconds: Math.round((Date.now() - since) / 100) / 10 },
+      "reconnected to the gateway; requests resume",
+    );
+    this.emit("reconnected");
+  }
+
+  private pauseReconnect(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(wake, ms);
+      function wake(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeReconnect = wake;
+    }).finally(() => {
+      this.wakeReconnect = undefined;
+    });
+  }
+
+  /** The outage outlasted its limit (or `error` says why else): everything waiting and everything later fails. */
+  private giveUp(error?: GatewayUnavailableError): void {
+    if (this.unavailableError || this.closing) return;
+    const since = this.outageSince;
+    const reason =
+      error ??
+      new GatewayUnavailableError(
+        `the gateway at ${this.address} has been unreachable since ${since === undefined ? "now" : new Date(since).toISOString()}` +
+          (Date.now() >= this.deadline
+            ? " and the run's deadline has passed"
+            : ` (${Math.round(this.options.maxOutageMs / 1000)} s, the longest outage this run waits out)`) +
+          "; stopped waiting for it",
+      );
+    this.unavailableError = reason;
+    clearTimeout(this.outageTimer);
+    this.abortAttempt?.();
+    this.wakeReconnect?.();
+    this.failAll(reason);
+    for (const waiter of this.readyWaiters.splice(0)) waiter.reject(reason);
+    this.logger?.error({ host: this.options.host, port: this.options.port }, reason.message);
+    this.emit("unavailable", reason);
   }
 
   private failAll(error: IbRequestError): void {
     this.pacer.failQueued(error);
     for (const handler of [...this.handlers.values()]) handler.onError(error);
     this.handlers.clear();
+    for (const waiter of [...this.timeWaiters]) waiter.reject(error);
   }
 }
 
@@ -709,7 +963,7 @@ export function clientOptionsFromConfig(
       max_messages_per_second: number;
       max_market_data_lines: number;
     };
-    collect: { connect_attempts: number };
+    collect: { connect_attempts: number; max_gateway_outage_seconds: number };
   },
   logger?: Logger,
 ): IbClientOptions {
@@ -719,7 +973,8 @@ export function clientOptionsFromConfig(
     clientId: config.ib.client_id,
     maxMessagesPerSecond: config.ib.max_messages_per_second,
     maxMarketDataLines: config.ib.max_market_data_lines,
-    reconnectAttempts: config.collect.connect_attempts,
+    connectAttempts: config.collect.connect_attempts,
+    maxOutageMs: config.collect.max_gateway_outage_seconds * 1000,
     ...(logger ? { logger } : {}),
   };
 }

@@ -10,6 +10,11 @@ export interface FaultConfig {
   snapshotLatencyMs?: number;
   /** Snapshots for these symbols ("*" = all) are never answered. */
   unansweredSnapshotSymbols?: string[];
+  /**
+   * Market-data requests (streaming or snapshot) for options on these underlyings ("*" = all) hold a line but
+   * get no answer at all: an options feed that stopped while stocks still quote.
+   */
+  silentOptionSymbols?: string[];
   /** Close each connection after it has been sent this many messages (a drop mid-stream). */
   dropAfterMessages?: number;
   /** Every Nth tick message sent is malformed (a field short: the client reports a decode error). */
@@ -48,6 +53,7 @@ const faultFileSchema = z
     unsubscribed_symbols: z.array(z.string()).optional(),
     snapshot_latency_ms: z.number().min(0).optional(),
     unanswered_snapshot_symbols: z.array(z.string()).optional(),
+    silent_option_symbols: z.array(z.string()).optional(),
     drop_after_messages: z.number().int().positive().optional(),
     malformed_every: z.number().int().positive().optional(),
     competing_session: z.boolean().optional(),
@@ -70,6 +76,7 @@ export function parseFaultConfig(text: string, source: string): FaultConfig {
     unsubscribedSymbols: file.unsubscribed_symbols?.map((symbol) => symbol.toUpperCase()),
     snapshotLatencyMs: file.snapshot_latency_ms,
     unansweredSnapshotSymbols: file.unanswered_snapshot_symbols?.map((symbol) => symbol.toUpperCase()),
+    silentOptionSymbols: file.silent_option_symbols?.map((symbol) => symbol.toUpperCase()),
     dropAfterMessages: file.drop_after_messages,
     malformedEvery: file.malformed_every,
     competingSession: file.competing_session,

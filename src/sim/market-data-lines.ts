@@ -123,6 +123,8 @@ export class MarketDataLines {
     }
     const line: MarketDataLine = { reqId, target, snapshot, generic, requestedType: type, subscribed };
     this.lines.set(reqId, line);
+    const silent = context.faults.silentOptionSymbols ?? [];
+    if (target.kind === "option" && (silent.includes("*") || silent.includes(symbol))) return;
     const delivery = this.delivery(line);
     this.channel.send([OUT.MARKET_DATA_TYPE, 1, reqId, delivery.marketDataType]);
     this.channel.send([OUT.TICK_REQ_PARAMS, reqId, 0.01, "9c0001", 3]);

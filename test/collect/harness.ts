@@ -1,11 +1,12 @@
 import pino from "pino";
 import type { IsoDate } from "../../src/calendar/index.ts";
 import { runCollection } from "../../src/collect/run.ts";
-import type { CollectionSummary } from "../../src/collect/summary.ts";
+import type { CollectionProgress, CollectionSummary } from "../../src/collect/summary.ts";
 import type { CollectionRequest } from "../../src/core/collection.ts";
 import { configSchema } from "../../src/config/schema.ts";
 import type { Config } from "../../src/config/schema.ts";
 import { IbClient } from "../../src/ib/client.ts";
+import type { IbClientOptions } from "../../src/ib/client.ts";
 import { startSimulator } from "../../src/sim/server.ts";
 import type { SimOptions, Simulator } from "../../src/sim/server.ts";
 import type { Database } from "../../src/store/database.ts";
@@ -19,7 +20,10 @@ export interface Harness {
   ib: IbClient;
   db: Database;
   config: Config;
-  collect(request: Partial<CollectionRequest> & { symbols: string[] }): Promise<CollectionSummary>;
+  collect(
+    request: Partial<CollectionRequest> & { symbols: string[] },
+    onProgress?: (progress: CollectionProgress) => void,
+  ): Promise<CollectionSummary>;
   close(): Promise<void>;
 }
 
@@ -33,6 +37,8 @@ export async function startHarness(options: {
   sim?: Partial<SimOptions>;
   config?: Record<string, unknown>;
   pacer?: { messagesPerSecond: number; lines: number };
+  /** Client options over the harness' own (outage limits, reconnect delays, logger). */
+  client?: Partial<IbClientOptions>;
 }): Promise<Harness> {
   const sim = await startSimulator({
     port: 0,
@@ -53,13 +59,18 @@ export async function startHarness(options: {
     clockWarnThresholdMs: Number.POSITIVE_INFINITY,
     reconnectInitialDelayMs: 100,
     logger: silent,
+    ...options.client,
   });
   return {
     sim,
     ib,
     db,
     config,
-    collect: (request) => runCollection({ type: "eod", ...request }, { db, ib, config, logger: silent }),
+    collect: (request, onProgress) =>
+      runCollection(
+        { type: "eod", ...request },
+        { db, ib, config, logger: silent, ...(onProgress ? { onProgress } : {}) },
+      ),
     async close() {
       await ib.close();
       await sim.close();
