@@ -2,7 +2,8 @@ import { isTradingDay, previousTradingDay, toEt } from "../calendar/index.ts";
 import type { IsoDate } from "../calendar/index.ts";
 import type { CollectionRequest, CollectionType } from "../core/collection.ts";
 import { errorMessage } from "../core/errors.ts";
-import { hasUnderlyingTick } from "../store/repositories/underlying-ticks.ts";
+import { CollectionLocks } from "../store/collection-lock.ts";
+import { deleteUnderlyingTicksBefore, hasUnderlyingTick } from "../store/repositories/underlying-ticks.ts";
 import { discoverUnderlying } from "./discovery.ts";
 import { writeUnderlyingTick } from "./quote-writer.ts";
 import { quoteUnderlying } from "./snapshots.ts";
@@ -16,7 +17,8 @@ import type { CollectionDeps, Preparation } from "./prepare-symbol.ts";
 /**
  * One collection run: for every symbol, the status row, discovery, selection, paced snapshots, enrichment and
  * bulk writes while the run proceeds. Idempotent by (date, symbol, type): completed runs are skipped unless
- * forced; an interrupted run resumes with the contracts not yet stored. One symbol's failure never stops the others.
+ * forced; an interrupted run resumes with the contracts not yet stored. One run per key: a key another live
+ * run holds is reported "busy" and left alone (collection-lock.ts). One symbol's failure never stops the others.
  */
 export async function runCollection(
   request: CollectionRequest,
@@ -33,20 +35,27 @@ export async function runCollection(
     maxAttempts: deps.config.collect.max_attempts,
     logger: deps.logger,
   };
-  if (deps.config.collect.include_vix) await collectVix(deps, date, request.type, engine);
-
-  // The next symbol's discovery (CONTRACT_DATA, database upserts) overlaps this symbol's snapshots, so the
-  // message pipe never runs dry between symbols.
+  const force = request.force ?? false;
+  const locks = await CollectionLocks.open(deps.db, { logger: deps.logger });
   const symbols: SymbolSummary[] = [];
-  const start = (symbol: string): Preparation =>
-    prepareSymbol({ symbol, date, type: request.type, force: request.force ?? false }, deps);
-  let next = request.symbols[0] === undefined ? undefined : start(request.symbols[0]);
-  for (let index = 0; next; index++) {
-    const current = next;
-    const outcome = await current.outcome;
-    const following = request.symbols[index + 1];
-    next = following === undefined ? undefined : start(following);
-    symbols.push(await collectSymbol(current, outcome, deps, engine));
+  try {
+    if (deps.config.collect.include_vix)
+      await collectVix(deps, locks, { date, type: request.type, force }, engine);
+
+    // The next symbol's discovery (CONTRACT_DATA, database upserts) overlaps this symbol's snapshots, so the
+    // message pipe never runs dry between symbols.
+    const start = (symbol: string): Preparation =>
+      prepareSymbol({ symbol, date, type: request.type, force }, deps, locks);
+    let next = request.symbols[0] === undefined ? undefined : start(request.symbols[0]);
+    for (let index = 0; next; index++) {
+      const current = next;
+      const outcome = await current.outcome;
+      const following = request.symbols[index + 1];
+      next = following === undefined ? undefined : start(following);
+      symbols.push(await collectSymbol(current, outcome, deps, engine));
+    }
+  } finally {
+    await locks.close();
   }
   // The last cancels are part of the run: its message count and lower bound include them.
   await deps.ib.idle();
@@ -61,17 +70,36 @@ export async function runCollection(
   };
 }
 
+/**
+ * The collection's VIX tick, under the (date, VIX, type) key so two runs do not both store one. A forced
+ * run refreshes it the way it replaces a symbol's rows: the new tick is written first, then the older
+ * ones are deleted, so the collection never lacks one.
+ */
 async function collectVix(
   deps: CollectionDeps,
-  date: IsoDate,
-  type: CollectionType,
+  locks: CollectionLocks,
+  target: { date: IsoDate; type: CollectionType; force: boolean },
   engine: SnapshotEngineOptions,
 ): Promise<void> {
+  const { date, type, force } = target;
   try {
-    const vix = await discoverUnderlying(deps.db, deps.ib, "VIX");
-    if (await hasUnderlyingTick(deps.db, vix.underlyingId, date, type)) return;
-    const quote = await quoteUnderlying(deps.ib, "VIX", "IND", vix.conId, engine);
-    await writeUnderlyingTick(deps.db, vix, quote, date, type);
+    const claim = await locks.claim({ collectionDate: date, symbol: "VIX", collectionType: type });
+    if (!claim.held) {
+      deps.logger.info(
+        { date, type },
+        "another run is recording VIX for this collection; not recording it twice",
+      );
+      return;
+    }
+    try {
+      const vix = await discoverUnderlying(deps.db, deps.ib, "VIX");
+      if (!force && (await hasUnderlyingTick(deps.db, vix.underlyingId, date, type))) return;
+      const quote = await quoteUnderlying(deps.ib, "VIX", "IND", vix.conId, engine);
+      await writeUnderlyingTick(deps.db, vix, quote, date, type);
+      if (force) await deleteUnderlyingTicksBefore(deps.db, vix.underlyingId, date, type, quote.time);
+    } finally {
+      await claim.lease.unlock();
+    }
   } catch (error) {
     deps.logger.warn({ err: errorMessage(error) }, "could not record VIX; the option collection goes on");
   }

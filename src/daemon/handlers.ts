@@ -29,8 +29,13 @@ import { isCollectionType } from "../core/collection.ts";
 import type { CollectionRequest, CollectionType } from "../core/collection.ts";
 import { errorMessage } from "../core/errors.ts";
 
-/** What the daemon asks of the collector: one run for one key, always with its date (see src/collect/run.ts). */
-export type Collect = (request: CollectionRequest & { date: IsoDate }) => Promise<unknown>;
+/**
+ * What the daemon asks of the collector: one run for one key, always with its date (see src/collect/run.ts).
+ * It answers with each symbol's status, "busy" when another run holds the key.
+ */
+export type Collect = (
+  request: CollectionRequest & { date: IsoDate },
+) => Promise<{ symbols: readonly { status: string; error?: string }[] }>;
 
 /** Chain discovery alone (no quotes) for the given symbols; absent when the collector offers none. */
 export type Discover = (request: { date: IsoDate; symbols: string[] }) => Promise<{ contracts: number }>;
@@ -122,10 +127,19 @@ export async function handleSlot(
 async function runCollectionSlot(slot: SlotJob, deps: HandlerDeps): Promise<string> {
   const symbol = slot.symbol;
   if (symbol === null) throw new Error(`collection slot ${slot.key} names no symbol: the plan must give one`);
-  await deps.collect({ date: slot.date, symbols: [symbol], type: slot.type as CollectionType });
+  const summary = await deps.collect({
+    date: slot.date,
+    symbols: [symbol],
+    type: slot.type as CollectionType,
+  });
   // The collector keeps the status row; it is the judge of whether the run is done.
   const status = await slotStatus(deps.db, slot);
   if (status === "completed" || status === "partial") return status;
+  const busy = summary.symbols.find((entry) => entry.status === "busy");
+  // Another run (a manual `collect`, a second daemon) holds the key: pg-boss retries after its backoff,
+  // by when that run has finished and the retry finds the slot done.
+  if (busy)
+    throw new Error(`${busy.error ?? `collection ${slot.key} is held by another run`}; retried with backoff`);
   throw new Error(
     `collection ${slot.key} ended with status ${status ?? "none"}; it will be retried (the run resumes)`,
   );
