@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { IsoDate } from "../calendar/index.ts";
 import type { Config } from "../config/schema.ts";
 import { EXPIRING_ONLY_TYPES } from "../core/collection.ts";
@@ -14,6 +15,9 @@ import { discoverChain, discoverUnderlying } from "./discovery.ts";
 import type { ChainDiscovery, UnderlyingInfo } from "./discovery.ts";
 import { withinMaxDaysToExpiry } from "./selection.ts";
 import type { CollectionProgress } from "./summary.ts";
+
+/** How far behind a stored snapshot the gateway's clock may be and still be waited for (see gatewayTimeAfter). */
+const MAX_CLOCK_LAG_MS = 5_000;
 
 /** What a collection works with: the database, one gateway connection, the configuration, where progress goes. */
 export interface CollectionDeps {
@@ -86,6 +90,12 @@ async function discoverSymbol(
     if (replaceBefore !== null) {
       await lease.beginReplacement(replaceBefore);
     } else if (lease.replacingBefore !== null) {
+      // Rows this run writes must count as new: after the boundary on this run's estimate of the clock too.
+      await gatewayTimeAfter(
+        ib,
+        lease.replacingBefore.getTime(),
+        `continue replacing ${symbol} ${type} ${date} from`,
+      );
       logger.info(
         { symbol, date, type, replacingBefore: lease.replacingBefore.toISOString() },
         "continuing an interrupted replacement: the old snapshot stays until the new one is complete",
@@ -115,23 +125,36 @@ async function discoverSymbol(
 async function replacementStart(target: SymbolTarget, deps: CollectionDeps): Promise<Date> {
   const { db, ib } = deps;
   const { symbol, date, type } = target;
-  const before = ib.now();
   const known = await findUnderlying(db, symbol);
-  if (known) {
-    const times = await Promise.all([
-      latestCollectionQuoteTime(db, known.id, date, type),
-      latestUnderlyingTickTime(db, known.id, date, type),
-    ]);
-    const newest = Math.max(...times.map((time) => time?.getTime() ?? Number.NEGATIVE_INFINITY));
-    if (newest >= before.getTime()) {
-      throw new Error(
-        `cannot replace ${symbol} ${type} ${date}: its stored snapshot (${new Date(newest).toISOString()}) is not older ` +
-          `than the gateway's clock (${before.toISOString()}), so old and new rows could not be told apart; ` +
-          "check the gateway's clock, or re-run once it is past the stored snapshot",
-      );
-    }
+  if (!known) return ib.now();
+  const times = await Promise.all([
+    latestCollectionQuoteTime(db, known.id, date, type),
+    latestUnderlyingTickTime(db, known.id, date, type),
+  ]);
+  const newest = Math.max(...times.map((time) => time?.getTime() ?? Number.NEGATIVE_INFINITY));
+  return gatewayTimeAfter(ib, newest, `replace ${symbol} ${type} ${date}: its stored snapshot`);
+}
+
+/**
+ * The gateway's time once it is past `instant` (ms). CURRENT_TIME has whole seconds, so each run's
+ * estimate of the gateway's clock may sit up to a second behind the last run's: a run that follows
+ * another closely waits that out. A clock further behind (or standing still) is refused: rows written
+ * now could not be told from the older ones.
+ */
+export async function gatewayTimeAfter(ib: IbClient, instant: number, what: string): Promise<Date> {
+  let now = ib.now();
+  const lag = instant - now.getTime();
+  if (lag < 0) return now;
+  if (lag < MAX_CLOCK_LAG_MS) {
+    await sleep(lag + 1);
+    now = ib.now();
+    if (now.getTime() > instant) return now;
   }
-  return before;
+  throw new Error(
+    `cannot ${what} (${new Date(instant).toISOString()}) is not older than the gateway's clock ` +
+      `(${now.toISOString()}), so old and new rows could not be told apart; check the gateway's clock, ` +
+      "or re-run once it is past the stored snapshot",
+  );
 }
 
 /** The key of the symbol's status row: its idempotency. */

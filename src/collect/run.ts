@@ -3,7 +3,11 @@ import type { IsoDate } from "../calendar/index.ts";
 import type { CollectionRequest, CollectionType } from "../core/collection.ts";
 import { errorMessage } from "../core/errors.ts";
 import { CollectionLocks } from "../store/collection-lock.ts";
-import { deleteUnderlyingTicksBefore, hasUnderlyingTick } from "../store/repositories/underlying-ticks.ts";
+import {
+  deleteUnderlyingTicksBefore,
+  hasUnderlyingTick,
+  latestUnderlyingTickTime,
+} from "../store/repositories/underlying-ticks.ts";
 import { discoverUnderlying } from "./discovery.ts";
 import { writeUnderlyingTick } from "./quote-writer.ts";
 import { quoteUnderlying } from "./snapshots.ts";
@@ -11,7 +15,7 @@ import type { SnapshotEngineOptions } from "./snapshots.ts";
 import { pacingLowerBoundSeconds, secondsSince } from "./summary.ts";
 import type { CollectionSummary, SymbolSummary } from "./summary.ts";
 import { collectSymbol } from "./collect-symbol.ts";
-import { prepareSymbol } from "./prepare-symbol.ts";
+import { gatewayTimeAfter, prepareSymbol } from "./prepare-symbol.ts";
 import type { CollectionDeps, Preparation } from "./prepare-symbol.ts";
 
 /**
@@ -94,6 +98,15 @@ async function collectVix(
     try {
       const vix = await discoverUnderlying(deps.db, deps.ib, "VIX");
       if (!force && (await hasUnderlyingTick(deps.db, vix.underlyingId, date, type))) return;
+      if (force) {
+        const stored = await latestUnderlyingTickTime(deps.db, vix.underlyingId, date, type);
+        if (stored)
+          await gatewayTimeAfter(
+            deps.ib,
+            stored.getTime(),
+            `refresh VIX for ${type} ${date}: its stored tick`,
+          );
+      }
       const quote = await quoteUnderlying(deps.ib, "VIX", "IND", vix.conId, engine);
       await writeUnderlyingTick(deps.db, vix, quote, date, type);
       if (force) await deleteUnderlyingTicksBefore(deps.db, vix.underlyingId, date, type, quote.time);
