@@ -17,7 +17,7 @@ import { withinMaxDaysToExpiry } from "./selection.ts";
 import type { CollectionProgress } from "./summary.ts";
 
 /** How far behind a stored snapshot the gateway's clock may be and still be waited for (see gatewayTimeAfter). */
-const MAX_CLOCK_LAG_MS = 5_000;
+const MAX_CLOCK_LAG_MS = 3_000;
 
 /** What a collection works with: the database, one gateway connection, the configuration, where progress goes. */
 export interface CollectionDeps {

@@ -90,7 +90,6 @@ export interface CollectionLocksOptions {
 
 /** The right to run one collection key, until `unlock`. */
 export class CollectionLease {
-  #released = false;
   #unlocked = false;
 
   constructor(
@@ -121,23 +120,21 @@ export class CollectionLease {
     if (!(await releaseCollectionRun(tx, this.key, this.runId, replacementDone))) {
       throw new CollectionTakenOverError(this.key);
     }
-    this.#released = true;
-    if (replacementDone) this.replacingBefore = null;
   }
 
-  /** Gives the key up (a pending replacement stays for the next run to finish). Never throws. */
+  /**
+   * Gives the key up (a pending replacement stays for the next run to finish). Releases the owner row
+   * too unless markReleased's transaction committed that already (it may have rolled back). Never throws.
+   */
   async unlock(): Promise<void> {
     if (this.#unlocked) return;
     this.#unlocked = true;
-    if (!this.#released) {
-      await releaseCollectionRun(this.locks.db, this.key, this.runId, false).catch((error: unknown) =>
-        this.locks.logger?.warn(
-          { symbol: this.key.symbol, err: errorMessage(error) },
-          "could not mark the collection released; the next run will find it stale and take it over",
-        ),
-      );
-      this.#released = true;
-    }
+    await releaseCollectionRun(this.locks.db, this.key, this.runId, false).catch((error: unknown) =>
+      this.locks.logger?.warn(
+        { symbol: this.key.symbol, err: errorMessage(error) },
+        "could not mark the collection released; the next run will find it stale and take it over",
+      ),
+    );
     await this.locks.forget(this);
   }
 }
@@ -182,12 +179,12 @@ export class CollectionLocks {
     try {
       const session = await this.liveSession();
       locked = await tryAdvisoryLock(session, name);
-      if (!locked) return this.refuse(name, await getCollectionRun(this.db, key));
+      if (!locked) return this.refuse(name, await getCollectionRun(this.db, key), false);
       const current = await getCollectionRun(this.db, key);
       const holder = current !== null && current.releasedAt === null ? current : null;
-      if (holder !== null && !this.isStale(holder)) return this.refuse(name, holder);
+      if (holder !== null && !this.isStale(holder)) return this.refuse(name, holder, true);
       const taken = await takeCollectionRun(this.db, key, this.identity, current?.runId ?? null);
-      if (taken === null) return this.refuse(name, await getCollectionRun(this.db, key));
+      if (taken === null) return this.refuse(name, await getCollectionRun(this.db, key), true);
       const lease = new CollectionLease(this, key, taken.replacingBefore);
       this.#held.set(name, lease);
       if (holder !== null) {
@@ -223,9 +220,9 @@ export class CollectionLocks {
     );
   }
 
-  private async refuse(name: string, owner: CollectionOwner | null): Promise<Claim> {
+  private async refuse(name: string, owner: CollectionOwner | null, locked: boolean): Promise<Claim> {
     processHeld(this.db).delete(name);
-    await advisoryUnlock(this.#session, name).catch(() => undefined);
+    if (locked) await advisoryUnlock(this.#session, name).catch(() => undefined);
     return { held: false, owner: owner !== null && owner.releasedAt === null ? owner : null };
   }
 

@@ -132,31 +132,14 @@ describe.each(TEST_ENGINES)("runCollection against the simulator (%s)", (engine)
     expect(lifecycle.rows[0]?.status).toBe("listed");
   });
 
-  it("skips a completed collection; a forced re-run the frozen clock cannot tell apart leaves rows and status alone", async () => {
-    // The replacement itself (old and new rows told apart by time) is proven with a running clock in
-    // test/faults/force-replace.test.ts; here the gateway's clock stands still at the stored snapshot's time.
-    const count = () =>
-      h.db.query<{ n: string; contracts: string }>(
-        "SELECT count(*) AS n, count(DISTINCT contract_id) AS contracts FROM market_data_ticks WHERE collection_date = $1",
-        [DATE],
-      );
-    const before = await count();
+  it("skips a completed collection", async () => {
+    // Forced re-runs tell old rows from new by the gateway's time, which this describe's frozen simulator
+    // clock makes depend on how long the first run took: they are proven in test/faults/force-replace.test.ts.
+    const before = await h.db.query<{ n: string }>("SELECT count(*) AS n FROM market_data_ticks");
     const skipped = await h.collect({ symbols: ["SPY"], date: DATE });
     expect(skipped.symbols[0]?.status).toBe("skipped");
-
-    const forced = await h.collect({ symbols: ["SPY", "PLTR"], date: DATE, force: true });
-    expect(forced.symbols.map((entry) => entry.status)).toEqual(["failed", "failed"]);
-    expect(forced.symbols[0]?.error).toMatch(/is not older than the gateway's clock/);
-    expect((await count()).rows[0]).toEqual(before.rows[0]);
-    expect(before.rows[0]?.contracts).toBe(before.rows[0]?.n);
-    const status = await h.db.query<{ symbol: string; status: string }>(
-      "SELECT symbol, status FROM daily_collection_status WHERE collection_date = $1 AND symbol IN ('SPY', 'PLTR') ORDER BY symbol",
-      [DATE],
-    );
-    expect(status.rows).toEqual([
-      { symbol: "PLTR", status: "completed" },
-      { symbol: "SPY", status: "completed" },
-    ]);
+    const after = await h.db.query<{ n: string }>("SELECT count(*) AS n FROM market_data_ticks");
+    expect(after.rows[0]?.n).toBe(before.rows[0]?.n);
   });
 
   it("resumes an interrupted run without requesting stored contracts again, leaving no gap or duplicate", async () => {

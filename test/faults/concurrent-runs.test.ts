@@ -1,4 +1,3 @@
-import fs from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os, { tmpdir } from "node:os";
 import path from "node:path";
@@ -6,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator } from "../../src/sim/server.ts";
 import type { Simulator } from "../../src/sim/server.ts";
 import type { Database } from "../../src/store/database.ts";
-import { LOCK_FILE } from "../../src/store/data-dir-lock.ts";
 import { migrate } from "../../src/store/migrate.ts";
 import { openDatabase } from "../../src/store/open.ts";
 import { startCli } from "../helpers/cli.ts";
@@ -15,7 +13,7 @@ import { createServerDatabase } from "../helpers/db.ts";
 import { DATE, collectionRows, runOwnerOf, statusOf, waitUntil, writeCollectConfig } from "./run-fixture.ts";
 
 /**
- * Two `chainvault collect --symbols PLTR` processes at once, one gateway, one database: exactly one
+ * Two `chainvault collect` processes at once, one gateway, one PostgreSQL database: exactly one
  * collects, the other refuses with exit 75 naming the holder (or, if the first already finished,
  * skips), and the table holds one row per contract. SIGSTOP freezes the first run while it holds the
  * key, so the overlap is certain rather than a matter of timing.
@@ -148,48 +146,5 @@ describe("two runs of one (date, symbol, type) at once", () => {
     expect([...after.keys].filter((key) => first.keys.has(key))).toEqual([]);
     expect(await statusOf(db, "TSLA")).toEqual({ status: "completed", records_collected: after.rows });
     expect(await runOwnerOf(db, "TSLA")).toMatchObject({ released: true, replacing_before: null });
-  });
-
-  it("embedded engine: the data-directory lock refuses the second process with exit 75; rows = contracts", async () => {
-    const dataDir = path.join(dir, "data");
-    const first = collect(21, { CHAINVAULT_DATA_DIR: dataDir });
-    const firstPid = first.child.pid!;
-    try {
-      await waitUntil("the first run to lock the data directory", () => {
-        try {
-          return (
-            (JSON.parse(fs.readFileSync(path.join(dataDir, LOCK_FILE), "utf8")) as { pid: number }).pid ===
-            firstPid
-          );
-        } catch {
-          return false;
-        }
-      });
-      first.child.kill("SIGSTOP");
-      const second = await collect(22, { CHAINVAULT_DATA_DIR: dataDir }).done;
-      expect(second.code, second.stderr).toBe(75);
-      expect(second.stderr).toContain(`is in use by process ${firstPid} on ${os.hostname()}`);
-      expect(second.stdout).toBe("");
-    } finally {
-      first.child.kill("SIGCONT");
-    }
-    const done = await first.done;
-    expect(done.code, done.stderr).toBe(0);
-    const [pltr] = summaryOf(done).symbols;
-    expect(pltr).toMatchObject({ symbol: "PLTR", status: "completed" });
-
-    const embedded = await openDatabase({ dataDir });
-    try {
-      const stored = await collectionRows(embedded, "PLTR");
-      expect(stored.rows).toBe(pltr!.contracts_selected);
-      expect(stored.distinctKeys).toBe(stored.rows);
-      expect(stored.distinctContracts).toBe(stored.rows);
-      expect(await statusOf(embedded, "PLTR")).toEqual({
-        status: "completed",
-        records_collected: stored.rows,
-      });
-    } finally {
-      await embedded.close();
-    }
   });
 });

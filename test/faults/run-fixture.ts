@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
+import { expect } from "vitest";
 import type { Queryable } from "../../src/store/database.ts";
 
 /** What the collection-run fault tests share: waiting on a condition, a config file, reading a collection back. */
@@ -125,4 +126,41 @@ export async function runOwnerOf(
 export function deadPid(): number {
   const child = spawnSync(process.execPath, ["-e", ""]);
   return child.pid!;
+}
+
+/** The VIX ticks of the (DATE, eod) collection, oldest first. */
+export async function vixTicks(db: Queryable): Promise<Date[]> {
+  const result = await db.query<{ time: Date }>(
+    `SELECT t.time FROM underlying_ticks t JOIN underlying_securities u ON u.id = t.underlying_id
+      WHERE u.symbol = 'VIX' AND t.collection_date = $1 AND t.collection_type = 'eod' ORDER BY t.time`,
+    [DATE],
+  );
+  return result.rows.map((row) => row.time);
+}
+
+/** How many ticks of its own the symbol has in the (DATE, eod) collection. */
+export async function underlyingTicks(db: Queryable, symbol: string): Promise<number> {
+  const result = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM underlying_ticks t JOIN underlying_securities u ON u.id = t.underlying_id
+      WHERE u.symbol = $1 AND t.collection_date = $2 AND t.collection_type = 'eod'`,
+    [symbol, DATE],
+  );
+  return result.rows[0]!.n;
+}
+
+/** Exactly one snapshot of `selected` contracts, none of whose rows belong to `old`. */
+export async function expectOnlyNewSnapshot(
+  db: Queryable,
+  symbol: string,
+  old: CollectionRows,
+  selected: number,
+) {
+  const now = await collectionRows(db, symbol);
+  expect(now.rows).toBe(selected);
+  expect(now.distinctKeys).toBe(now.rows);
+  expect(now.distinctContracts).toBe(now.rows);
+  expect([...now.keys].filter((key) => old.keys.has(key))).toEqual([]);
+  expect(await statusOf(db, symbol)).toEqual({ status: "completed", records_collected: now.rows });
+  expect(await runOwnerOf(db, symbol)).toMatchObject({ released: true, replacing_before: null });
+  expect(await underlyingTicks(db, symbol)).toBe(1);
 }
