@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import os from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CollectionLocks } from "../../src/store/collection-lock.ts";
+import { CollectionLocks, CollectionTakenOverError } from "../../src/store/collection-lock.ts";
 import { openDatabase } from "../../src/store/open.ts";
 import { takeCollectionRun } from "../../src/store/repositories/collection-runs.ts";
 import { startCollection } from "../../src/store/repositories/collection-status.ts";
@@ -108,6 +108,34 @@ describe.each(TEST_ENGINES)("run owners (%s)", (engine) => {
     const selected = runs.find((run) => run.symbols[0]!.status === "completed")!.symbols[0]!
       .contracts_selected;
     await expectOneCompleteSnapshot("TSLA", selected, "analytics");
+  });
+
+  it("a run whose key was taken over cannot record its status or release the new owner's claim", async () => {
+    const target = key("SPY", "pre_market");
+    const locks = await CollectionLocks.open(h.db);
+    try {
+      const claim = await locks.claim(target);
+      if (!claim.held) throw new Error("the key should have been free");
+      await startCollection(h.db, target);
+      // Another run judged this one stale (heartbeat expired during a database outage) and took over.
+      const usurper = { runId: randomUUID(), pid: 4343, host: "collector-3.example" };
+      expect(await takeCollectionRun(h.db, target, usurper, claim.lease.runId)).not.toBeNull();
+      await expect(
+        h.db.transaction(async (tx) => {
+          await claim.lease.markReleased(tx, true);
+          await tx.query("UPDATE daily_collection_status SET status = 'completed' WHERE symbol = 'SPY'");
+        }),
+      ).rejects.toThrow(CollectionTakenOverError);
+      await claim.lease.unlock();
+      expect(await statusOf(h.db, "SPY", DATE, "pre_market")).toMatchObject({ status: "running" });
+      expect(await runOwnerOf(h.db, "SPY", DATE, "pre_market")).toMatchObject({
+        owner_pid: 4343,
+        owner_host: "collector-3.example",
+        released: false,
+      });
+    } finally {
+      await locks.close();
+    }
   });
 
   it.runIf(engine === "postgres")(
