@@ -9,6 +9,7 @@ import { formatSummary, progressLogLines, progressReporter, summaryJson } from "
 import { addDatabaseOptions, loadCommandConfig, withDatabase } from "./context.ts";
 import type { DatabaseOptions } from "./context.ts";
 import { CommandFailure, UsageError, errorMessage } from "../core/errors.ts";
+import { EXIT_BUSY, EXIT_FAILURE } from "./exit-codes.ts";
 
 interface CollectOptions extends DatabaseOptions {
   symbols?: string;
@@ -56,7 +57,8 @@ export function register(program: Command): void {
           "Per symbol: discover the chain, select strikes (config `selection`), take one streaming snapshot per contract\n" +
           "(quotes, sizes, volume, open interest, IB's greeks), fill missing greeks from Black-Scholes, and store the rows\n" +
           "while the run proceeds. A completed (date, symbol, type) is skipped unless --force; an interrupted one resumes.\n" +
-          "Exit status 1 when any symbol failed. Try it without a gateway: `chainvault demo`.",
+          "One run per (date, symbol, type): a key another live run holds is left alone and reported busy.\n" +
+          "Exit status 1 when any symbol failed, else 75 when any was busy (try again later). Try it without a gateway: `chainvault demo`.",
       )
       .option(
         "--symbols <list>",
@@ -67,7 +69,10 @@ export function register(program: Command): void {
         "--date <YYYY-MM-DD>",
         "New York trading date the rows belong to (default: the gateway's today)",
       )
-      .option("--force", "re-run a completed collection, replacing its rows")
+      .option(
+        "--force",
+        "re-run a completed collection: the new snapshot is stored beside the old one, which is deleted when the new one is recorded",
+      )
       .option("--verbose", "log every step (debug level)")
       .option(
         "--json",
@@ -106,7 +111,14 @@ export function register(program: Command): void {
           process.stdout.write(
             options.json ? `${JSON.stringify(summaryJson(summary))}\n` : `${formatSummary(summary)}\n`,
           );
-          if (summary.symbols.some((entry) => entry.status === "failed")) process.exitCode = 1;
+          // The JSON object has no room for why; a refused key must still say who holds it.
+          if (options.json) {
+            for (const entry of summary.symbols.filter((symbol) => symbol.status === "busy")) {
+              process.stderr.write(`chainvault: ${entry.error ?? `${entry.symbol} is busy`}\n`);
+            }
+          }
+          if (summary.symbols.some((entry) => entry.status === "failed")) process.exitCode = EXIT_FAILURE;
+          else if (summary.symbols.some((entry) => entry.status === "busy")) process.exitCode = EXIT_BUSY;
         } finally {
           progress.stop();
           await ib.close();

@@ -9,7 +9,7 @@ import { openDatabase } from "../store/open.ts";
 import type { OpenDatabaseOptions } from "../store/open.ts";
 import { createLogger } from "../logger.ts";
 import type { Logger } from "../logger.ts";
-import { CommandFailure, errorMessage } from "../core/errors.ts";
+import { CommandFailure, ResourceBusy, errorMessage } from "../core/errors.ts";
 
 /** Options every command that reads the configuration accepts. */
 export interface ConfigOptions {
@@ -53,7 +53,7 @@ export interface CommandContext {
 
 /**
  * Opens the database the configuration names through `open` (openDatabase, or an opener that also
- * hands out engine handles, like the daemon's). Failures become one-line CommandFailures (exit 1).
+ * hands out engine handles, like the daemon's). Failures become one-line CommandFailures (exit 1; a data directory in use by another process: exit 75).
  */
 export async function openConfiguredDatabase<T = Database>(
   config: Config,
@@ -70,7 +70,7 @@ export async function openConfiguredDatabase<T = Database>(
       logger,
     });
   } catch (error) {
-    if (error instanceof DataDirLockedError) throw new CommandFailure(error.message);
+    if (error instanceof DataDirLockedError) throw new ResourceBusy(error.message);
     throw new CommandFailure(`cannot open the database: ${errorMessage(error)}`);
   }
 }

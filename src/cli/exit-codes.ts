@@ -2,3 +2,5 @@
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+/** Another process holds what the command needs (a collection key, the data directory): try again later (sysexits EX_TEMPFAIL). */
+export const EXIT_BUSY = 75;

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from "commander";
-import { CommandFailure, UsageError } from "../core/errors.ts";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./exit-codes.ts";
+import { CommandFailure, ResourceBusy, UsageError } from "../core/errors.ts";
+import { EXIT_BUSY, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./exit-codes.ts";
 import * as configCommand from "./config.ts";
 import * as dbCommand from "./db.ts";
 import * as calendarCommand from "./calendar.ts";
@@ -57,7 +57,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (error instanceof CommandFailure) {
       process.stderr.write(`chainvault: ${error.message}\n`);
-      return EXIT_FAILURE;
+      return error instanceof ResourceBusy ? EXIT_BUSY : EXIT_FAILURE;
     }
     process.stderr.write(
       `chainvault: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,

@@ -2,10 +2,13 @@ import { FINAL_SNAPSHOT_TYPES } from "../core/collection.ts";
 import { errorMessage } from "../core/errors.ts";
 import { IbRequestError } from "../ib/client.ts";
 import { pricingParametersFor } from "../pricing/parameters.ts";
+import type { CollectionLease, CollectionOwner } from "../store/collection-lock.ts";
+import type { Queryable } from "../store/database.ts";
 import { completeCollection, failCollection } from "../store/repositories/collection-status.ts";
 import { recentActivity } from "../store/repositories/quote-history.ts";
-import { contractsWithQuotes } from "../store/repositories/quotes.ts";
-import { hasUnderlyingTick } from "../store/repositories/underlying-ticks.ts";
+import { contractsWithQuotes, deleteQuotesBefore } from "../store/repositories/quotes.ts";
+import { deleteUnderlyingTicksBefore, hasUnderlyingTick } from "../store/repositories/underlying-ticks.ts";
+import { findUnderlying } from "../store/repositories/underlying-securities.ts";
 import { recordDeadLetter } from "../store/repositories/dead-letters.ts";
 import { markExpiryCollected } from "../store/repositories/lifecycle.ts";
 import { UnknownSymbolError } from "./discovery.ts";
@@ -25,6 +28,10 @@ interface SymbolRun {
   target: SymbolTarget;
   deps: CollectionDeps;
   engine: SnapshotEngineOptions;
+  /** The claim on the key; absent when preparation failed before it was claimed. */
+  lease?: CollectionLease;
+  /** Whether this run set the status row to running: only then does it record a failure there. */
+  statusStarted: boolean;
 }
 
 /** The selected contracts, and which of them still need a snapshot. */
@@ -62,8 +69,22 @@ export async function collectSymbol(
   deps: CollectionDeps,
   engine: SnapshotEngineOptions,
 ): Promise<SymbolSummary> {
-  const run: SymbolRun = { target: preparation.target, deps, engine };
+  const lease = outcome.kind === "ready" || outcome.kind === "failed" ? outcome.lease : undefined;
+  const run: SymbolRun = {
+    target: preparation.target,
+    deps,
+    engine,
+    statusStarted: outcome.kind === "ready" || (outcome.kind === "failed" && outcome.statusStarted),
+    ...(lease ? { lease } : {}),
+  };
   const summary = emptySymbolSummary(run.target.symbol);
+  if (outcome.kind === "busy") {
+    summary.status = "busy";
+    summary.error = busyMessage(run.target, outcome.owner);
+    deps.logger.warn({ symbol: run.target.symbol }, summary.error);
+    report(run, "done", 0, 0);
+    return finishSymbolSummary(summary, preparation.started);
+  }
   if (outcome.kind === "skipped") {
     logSkipped(run);
     summary.status = "skipped";
@@ -104,8 +125,24 @@ export async function collectSymbol(
     summary.error = errorMessage(error);
     summary.quotes_stored = stored;
     await recordFailure(run, error, stored);
+  } finally {
+    await lease?.unlock();
   }
   return finishSymbolSummary(summary, preparation.started);
+}
+
+/** Who holds the key and what the user can do about it. */
+function busyMessage(target: SymbolTarget, owner: CollectionOwner | null): string {
+  const what = `${target.symbol} ${target.type} ${target.date} is being collected by another run`;
+  const who =
+    owner === null
+      ? ""
+      : ` (process ${owner.pid} on ${owner.host}, started ${owner.startedAt.toISOString()}, ` +
+        `last heartbeat ${Math.round(owner.heartbeatAgeMs / 1000)} s ago)`;
+  return (
+    `${what}${who}; nothing was written. Wait for it to finish (\`chainvault status\` shows it), or stop it: ` +
+    "a run whose process is gone is taken over automatically"
+  );
 }
 
 /** The underlying's quote; its tick is stored once per collection (a resumed run keeps the first). */
@@ -113,7 +150,8 @@ async function snapshotUnderlying(run: SymbolRun, underlying: UnderlyingInfo): P
   const { db, ib } = run.deps;
   const { symbol, date, type } = run.target;
   const quote = await quoteUnderlying(ib, symbol, underlying.secType, underlying.conId, run.engine);
-  if (!(await hasUnderlyingTick(db, underlying.underlyingId, date, type))) {
+  const since = run.lease?.replacingBefore ?? null;
+  if (!(await hasUnderlyingTick(db, underlying.underlyingId, date, type, since))) {
     await writeUnderlyingTick(db, underlying, quote, date, type);
   }
   return quote;
@@ -147,14 +185,15 @@ async function chooseContracts(
   return selection.selected.map((entry) => entry.contract);
 }
 
-/** Resume: what an interrupted attempt already stored is not requested again. */
+/** Resume: what an interrupted attempt already stored (of a replacement: of the new snapshot) is not requested again. */
 async function planSnapshots(
   run: SymbolRun,
   underlying: UnderlyingInfo,
   selected: readonly DiscoveredContract[],
 ): Promise<SnapshotPlan> {
   const { date, type } = run.target;
-  const alreadyStored = await contractsWithQuotes(run.deps.db, underlying.underlyingId, date, type);
+  const since = run.lease?.replacingBefore ?? null;
+  const alreadyStored = await contractsWithQuotes(run.deps.db, underlying.underlyingId, date, type, since);
   return {
     byId: new Map(selected.map((contract) => [contract.contractId, contract])),
     alreadyStored,
@@ -255,32 +294,65 @@ function statusOf(problems: readonly string[], quotesStored: number): "completed
   return quotesStored > 0 ? "partial" : "failed";
 }
 
+/**
+ * Records the symbol's outcome in one transaction with what it settles: the key's release and, for a
+ * replacement, the old snapshot's deletion (all of it once the new one is complete; otherwise only the
+ * quotes the new snapshot superseded, and the replacement stays pending for the next run to finish).
+ * A kill before the commit leaves the old snapshot whole; after it, the new one.
+ */
 async function recordStatus(
   run: SymbolRun,
   status: "completed" | "partial" | "failed",
   quotesStored: number,
   problems: readonly string[],
+  errorText?: string,
 ): Promise<void> {
   const { db } = run.deps;
-  if (status === "failed") {
-    await failCollection(db, statusKey(run.target), problems.join("; "), quotesStored);
-  } else {
-    await completeCollection(db, statusKey(run.target), {
-      recordsCollected: quotesStored,
-      status,
-      errorMessage: problems.length > 0 ? problems.join("; ") : null,
-    });
-  }
+  const { lease } = run;
+  const replacingBefore = lease?.replacingBefore ?? null;
+  const underlyingId =
+    replacingBefore !== null ? (await findUnderlying(db, run.target.symbol))?.id : undefined;
+  await db.transaction(async (tx) => {
+    await lease?.markReleased(tx, status === "completed");
+    if (replacingBefore !== null && underlyingId !== undefined) {
+      await deleteOldSnapshot(tx, run.target, underlyingId, replacingBefore, status === "completed");
+    }
+    if (status === "failed") {
+      await failCollection(tx, statusKey(run.target), errorText ?? problems.join("; "), quotesStored);
+    } else {
+      await completeCollection(tx, statusKey(run.target), {
+        recordsCollected: quotesStored,
+        status,
+        errorMessage: problems.length > 0 ? problems.join("; ") : null,
+      });
+    }
+  });
 }
 
-/** Logs the failure and records it in the status row; a status row that cannot be written is only logged. */
+async function deleteOldSnapshot(
+  tx: Queryable,
+  target: SymbolTarget,
+  underlyingId: number,
+  before: Date,
+  complete: boolean,
+): Promise<void> {
+  const { date, type } = target;
+  await deleteQuotesBefore(tx, underlyingId, date, type, before, !complete);
+  await deleteUnderlyingTicksBefore(tx, underlyingId, date, type, before);
+}
+
+/**
+ * Logs the failure and records it in the status row, if this run started it (a failure before that,
+ * e.g. a replacement refused, leaves the row as it was); a status row that cannot be written is only logged.
+ */
 async function recordFailure(run: SymbolRun, error: unknown, stored: number): Promise<void> {
-  const { db, logger } = run.deps;
+  const { logger } = run.deps;
   const { symbol } = run.target;
   logger.error({ symbol, err: failureLogText(error) }, "collection failed");
-  await failCollection(db, statusKey(run.target), errorMessage(error), stored).catch((statusError: unknown) =>
-    logger.error({ err: errorMessage(statusError) }, "could not record the failure"),
-  );
+  if (run.statusStarted)
+    await recordStatus(run, "failed", stored, [], errorMessage(error)).catch((statusError: unknown) =>
+      logger.error({ err: errorMessage(statusError) }, "could not record the failure"),
+    );
   report(run, "done", 0, 0);
 }
 

@@ -3,7 +3,12 @@ import type { IsoDate } from "../calendar/index.ts";
 import type { CollectionRequest, CollectionType } from "../core/collection.ts";
 import { errorMessage } from "../core/errors.ts";
 import { guardOf } from "../ib/gateway-guard.ts";
-import { hasUnderlyingTick } from "../store/repositories/underlying-ticks.ts";
+import { CollectionLocks } from "../store/collection-lock.ts";
+import {
+  deleteUnderlyingTicksBefore,
+  hasUnderlyingTick,
+  latestUnderlyingTickTime,
+} from "../store/repositories/underlying-ticks.ts";
 import { discoverUnderlying } from "./discovery.ts";
 import { writeUnderlyingTick } from "./quote-writer.ts";
 import { quoteUnderlying } from "./snapshots.ts";
@@ -11,13 +16,14 @@ import type { SnapshotEngineOptions } from "./snapshots.ts";
 import { pacingLowerBoundSeconds, secondsSince } from "./summary.ts";
 import type { CollectionSummary, SymbolSummary } from "./summary.ts";
 import { collectSymbol } from "./collect-symbol.ts";
-import { prepareSymbol } from "./prepare-symbol.ts";
+import { gatewayTimeAfter, prepareSymbol } from "./prepare-symbol.ts";
 import type { CollectionDeps, Preparation } from "./prepare-symbol.ts";
 
 /**
  * One collection run: for every symbol, the status row, discovery, selection, paced snapshots, enrichment and
  * bulk writes while the run proceeds. Idempotent by (date, symbol, type): completed runs are skipped unless
- * forced; an interrupted run resumes with the contracts not yet stored. One symbol's failure never stops the others.
+ * forced; an interrupted run resumes with the contracts not yet stored. One run per key: a key another live
+ * run holds is reported "busy" and left alone (collection-lock.ts). One symbol's failure never stops the others.
  */
 export async function runCollection(
   request: CollectionRequest,
@@ -34,20 +40,27 @@ export async function runCollection(
     maxAttempts: deps.config.collect.max_attempts,
     logger: deps.logger,
   };
-  if (deps.config.collect.include_vix) await collectVix(deps, date, request.type, engine);
-
-  // The next symbol's discovery (CONTRACT_DATA, database upserts) overlaps this symbol's snapshots, so the
-  // message pipe never runs dry between symbols.
+  const force = request.force ?? false;
+  const locks = await CollectionLocks.open(deps.db, { logger: deps.logger });
   const symbols: SymbolSummary[] = [];
-  const start = (symbol: string): Preparation =>
-    prepareSymbol({ symbol, date, type: request.type, force: request.force ?? false }, deps);
-  let next = request.symbols[0] === undefined ? undefined : start(request.symbols[0]);
-  for (let index = 0; next; index++) {
-    const current = next;
-    const outcome = await current.outcome;
-    const following = request.symbols[index + 1];
-    next = following === undefined ? undefined : start(following);
-    symbols.push(await collectSymbol(current, outcome, deps, engine));
+  try {
+    if (deps.config.collect.include_vix)
+      await collectVix(deps, locks, { date, type: request.type, force }, engine);
+
+    // The next symbol's discovery (CONTRACT_DATA, database upserts) overlaps this symbol's snapshots, so the
+    // message pipe never runs dry between symbols.
+    const start = (symbol: string): Preparation =>
+      prepareSymbol({ symbol, date, type: request.type, force }, deps, locks);
+    let next = request.symbols[0] === undefined ? undefined : start(request.symbols[0]);
+    for (let index = 0; next; index++) {
+      const current = next;
+      const outcome = await current.outcome;
+      const following = request.symbols[index + 1];
+      next = following === undefined ? undefined : start(following);
+      symbols.push(await collectSymbol(current, outcome, deps, engine));
+    }
+  } finally {
+    await locks.close();
   }
   // The last cancels are part of the run: its message count and lower bound include them.
   await deps.ib.idle();
@@ -77,17 +90,45 @@ async function refreshClock(deps: CollectionDeps): Promise<void> {
   }
 }
 
+/**
+ * The collection's VIX tick, under the (date, VIX, type) key so two runs do not both store one. A forced
+ * run refreshes it the way it replaces a symbol's rows: the new tick is written first, then the older
+ * ones are deleted, so the collection never lacks one.
+ */
 async function collectVix(
   deps: CollectionDeps,
-  date: IsoDate,
-  type: CollectionType,
+  locks: CollectionLocks,
+  target: { date: IsoDate; type: CollectionType; force: boolean },
   engine: SnapshotEngineOptions,
 ): Promise<void> {
+  const { date, type, force } = target;
   try {
-    const vix = await discoverUnderlying(deps.db, deps.ib, "VIX");
-    if (await hasUnderlyingTick(deps.db, vix.underlyingId, date, type)) return;
-    const quote = await quoteUnderlying(deps.ib, "VIX", "IND", vix.conId, engine);
-    await writeUnderlyingTick(deps.db, vix, quote, date, type);
+    const claim = await locks.claim({ collectionDate: date, symbol: "VIX", collectionType: type });
+    if (!claim.held) {
+      deps.logger.info(
+        { date, type },
+        "another run is recording VIX for this collection; not recording it twice",
+      );
+      return;
+    }
+    try {
+      const vix = await discoverUnderlying(deps.db, deps.ib, "VIX");
+      if (!force && (await hasUnderlyingTick(deps.db, vix.underlyingId, date, type))) return;
+      if (force) {
+        const stored = await latestUnderlyingTickTime(deps.db, vix.underlyingId, date, type);
+        if (stored)
+          await gatewayTimeAfter(
+            deps.ib,
+            stored.getTime(),
+            `refresh VIX for ${type} ${date}: its stored tick`,
+          );
+      }
+      const quote = await quoteUnderlying(deps.ib, "VIX", "IND", vix.conId, engine);
+      await writeUnderlyingTick(deps.db, vix, quote, date, type);
+      if (force) await deleteUnderlyingTicksBefore(deps.db, vix.underlyingId, date, type, quote.time);
+    } finally {
+      await claim.lease.unlock();
+    }
   } catch (error) {
     deps.logger.warn({ err: errorMessage(error) }, "could not record VIX; the option collection goes on");
   }

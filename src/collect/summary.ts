@@ -10,7 +10,8 @@ export interface CollectionProgress {
   total: number;
 }
 
-export type SymbolStatus = "completed" | "partial" | "failed" | "skipped";
+/** "busy": another live run holds the (date, symbol, type); this run wrote nothing for it. */
+export type SymbolStatus = "completed" | "partial" | "failed" | "skipped" | "busy";
 
 export interface SymbolSummary {
   symbol: string;
@@ -54,7 +55,7 @@ export function emptySymbolSummary(symbol: string): SymbolSummary {
 export function finishSymbolSummary(summary: SymbolSummary, startedMs: number): SymbolSummary {
   if (summary.contracts_selected > 0)
     summary.coverage = round(summary.quotes_stored / summary.contracts_selected, 4);
-  else summary.coverage = summary.status === "failed" ? 0 : 1;
+  else summary.coverage = summary.status === "failed" || summary.status === "busy" ? 0 : 1;
   summary.duration_s = secondsSince(startedMs);
   return summary;
 }

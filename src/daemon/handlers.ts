@@ -31,9 +31,12 @@ import { errorMessage } from "../core/errors.ts";
 
 /**
  * What the daemon asks of the collector: one run for one key, always with its date (see src/collect/run.ts),
- * waiting for the gateway no later than `deadline` (the slot's window).
+ * waiting for the gateway no later than `deadline` (the slot's window). It answers with each symbol's status,
+ * "busy" when another run holds the key.
  */
-export type Collect = (request: CollectionRequest & { date: IsoDate; deadline?: Date }) => Promise<unknown>;
+export type Collect = (
+  request: CollectionRequest & { date: IsoDate; deadline?: Date },
+) => Promise<{ symbols: readonly { status: string; error?: string }[] }>;
 
 /** Chain discovery alone (no quotes) for the given symbols; absent when the collector offers none. */
 export type Discover = (request: { date: IsoDate; symbols: string[] }) => Promise<{ contracts: number }>;
@@ -128,7 +131,7 @@ async function runCollectionSlot(slot: SlotJob, deps: HandlerDeps): Promise<stri
   // The gateway client waits on the real clock, the daemon's may be virtual (tests): hand over what is
   // left of the window.
   const windowLeftMs = Date.parse(slot.validUntil) - deps.clock.now().getTime();
-  await deps.collect({
+  const summary = await deps.collect({
     date: slot.date,
     symbols: [symbol],
     type: slot.type as CollectionType,
@@ -137,6 +140,11 @@ async function runCollectionSlot(slot: SlotJob, deps: HandlerDeps): Promise<stri
   // The collector keeps the status row; it is the judge of whether the run is done.
   const status = await slotStatus(deps.db, slot);
   if (status === "completed" || status === "partial") return status;
+  const busy = summary.symbols.find((entry) => entry.status === "busy");
+  // Another run (a manual `collect`, a second daemon) holds the key: pg-boss retries after its backoff,
+  // by when that run has finished and the retry finds the slot done.
+  if (busy)
+    throw new Error(`${busy.error ?? `collection ${slot.key} is held by another run`}; retried with backoff`);
   throw new Error(
     `collection ${slot.key} ended with status ${status ?? "none"}; it will be retried (the run resumes)`,
   );

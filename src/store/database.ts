@@ -26,6 +26,13 @@ export interface Queryable {
   copyRows(table: string, columns: readonly string[], rows: CopySource): Promise<number>;
 }
 
+/** A connection of its own, outside the pool, for session state such as advisory locks. */
+export interface DedicatedSession extends Queryable {
+  /** Whether the connection broke: its session state (locks) is gone with it. */
+  readonly lost: boolean;
+  close(): Promise<void>;
+}
+
 export interface Database extends Queryable {
   readonly engine: Engine;
   /** Whether TimescaleDB features (hypertables, compression, continuous aggregates) are on. */
@@ -36,6 +43,11 @@ export interface Database extends Queryable {
    * Database waits for the transaction to end — a deadlock if the transaction waits for it.
    */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * A session that lives as long as its holder: on a server a new connection, not taken from the
+   * pool; on the embedded engine (one session) the database itself.
+   */
+  dedicatedSession(): Promise<DedicatedSession>;
   /** Re-reads whether the timescaledb extension is installed (after migrations created it). */
   refreshCapabilities(): Promise<void>;
   close(): Promise<void>;

@@ -1,4 +1,4 @@
-import type { Database, Engine, Queryable, QueryResult } from "./database.ts";
+import type { Database, DedicatedSession, Engine, Queryable, QueryResult } from "./database.ts";
 import { copyTarget, encodeCopySource } from "./copy-text.ts";
 import { RESULT_PARSERS } from "./type-parsers.ts";
 
@@ -116,6 +116,16 @@ export async function wrapPglite(pg: PgliteLike, options: PgliteDatabaseOptions 
       const result = await pg.transaction((tx) => work(session(tx, wal)));
       await checkpointIfDue();
       return result;
+    },
+    // One session serves everything: what it holds lasts as long as the instance.
+    dedicatedSession(): Promise<DedicatedSession> {
+      return Promise.resolve({
+        ...outer,
+        get lost() {
+          return closed;
+        },
+        close: () => Promise.resolve(),
+      });
     },
     async refreshCapabilities() {
       const result = await outer.query("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'");

@@ -1,9 +1,8 @@
 import pg from "pg";
-import type { PoolClient } from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
-import type { Database, Queryable, QueryResult } from "./database.ts";
+import type { Database, DedicatedSession, Queryable, QueryResult } from "./database.ts";
 import { copyTarget, copyTextChunks, EncodedRows } from "./copy-text.ts";
 import type { CopySource } from "./copy-text.ts";
 import { RESULT_PARSERS } from "./type-parsers.ts";
@@ -19,9 +18,9 @@ const typeParsers = {
   },
 } as pg.CustomTypesConfig;
 
-type Client = pg.Pool | PoolClient;
+type Client = pg.Pool | pg.ClientBase;
 
-async function copyInto(client: PoolClient, table: string, columns: readonly string[], rows: CopySource) {
+async function copyInto(client: pg.ClientBase, table: string, columns: readonly string[], rows: CopySource) {
   const stream = client.query(copyFrom(`COPY ${copyTarget(table, columns)} FROM STDIN`));
   if (rows instanceof EncodedRows) {
     await pipeline(Readable.from(rows), stream);
@@ -51,13 +50,37 @@ function session(client: Client, pool: pg.Pool): Queryable {
       await client.query(sql);
     },
     async copyRows(table, columns, rows): Promise<number> {
-      if (client !== pool) return copyInto(client as PoolClient, table, columns, rows);
+      if (client !== pool) return copyInto(client as pg.ClientBase, table, columns, rows);
       const own = await pool.connect();
       try {
         return await copyInto(own, table, columns, rows);
       } finally {
         own.release();
       }
+    },
+  };
+}
+
+/** A client of its own: session state (advisory locks) must not end up in the pool for others to inherit. */
+async function openDedicated(options: PostgresOptions, pool: pg.Pool): Promise<DedicatedSession> {
+  const client = new pg.Client({ connectionString: options.url, types: typeParsers });
+  let lost = false;
+  // A broken connection must not crash the process; its holder sees `lost` and opens another.
+  client.on("error", (error) => {
+    lost = true;
+    options.logger?.warn({ err: error.message }, "dedicated database connection lost");
+  });
+  client.on("end", () => (lost = true));
+  await client.connect();
+  const queries = session(client, pool);
+  return {
+    ...queries,
+    get lost() {
+      return lost;
+    },
+    async close() {
+      lost = true;
+      await client.end().catch(() => undefined);
     },
   };
 }
@@ -113,6 +136,9 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
       } finally {
         client.release(broken);
       }
+    },
+    dedicatedSession() {
+      return openDedicated(options, pool);
     },
     async refreshCapabilities() {
       const result = await pool.query("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'");

@@ -132,25 +132,14 @@ describe.each(TEST_ENGINES)("runCollection against the simulator (%s)", (engine)
     expect(lifecycle.rows[0]?.status).toBe("listed");
   });
 
-  it("skips a completed collection, and a forced re-run replaces its rows without duplicates", async () => {
+  it("skips a completed collection", async () => {
+    // Forced re-runs tell old rows from new by the gateway's time, which this describe's frozen simulator
+    // clock makes depend on how long the first run took: they are proven in test/faults/force-replace.test.ts.
     const before = await h.db.query<{ n: string }>("SELECT count(*) AS n FROM market_data_ticks");
     const skipped = await h.collect({ symbols: ["SPY"], date: DATE });
     expect(skipped.symbols[0]?.status).toBe("skipped");
-
-    const forced = await h.collect({ symbols: ["SPY", "PLTR"], date: DATE, force: true });
-    expect(forced.symbols.map((entry) => entry.status)).toEqual(["completed", "completed"]);
-    expect(forced.symbols.every((entry) => entry.new_listings === 0)).toBe(true);
-    const after = await h.db.query<{ n: string; contracts: string }>(
-      "SELECT count(*) AS n, count(DISTINCT contract_id) AS contracts FROM market_data_ticks WHERE collection_date = $1",
-      [DATE],
-    );
-    expect(Number(after.rows[0]?.n)).toBe(Number(before.rows[0]?.n));
-    expect(after.rows[0]?.contracts).toBe(after.rows[0]?.n);
-    const ticks = await h.db.query<{ n: string }>(
-      "SELECT count(*) AS n FROM underlying_ticks WHERE collection_date = $1 AND underlying_id IN (SELECT id FROM underlying_securities WHERE symbol <> 'VIX')",
-      [DATE],
-    );
-    expect(Number(ticks.rows[0]?.n)).toBe(2);
+    const after = await h.db.query<{ n: string }>("SELECT count(*) AS n FROM market_data_ticks");
+    expect(after.rows[0]?.n).toBe(before.rows[0]?.n);
   });
 
   it("resumes an interrupted run without requesting stored contracts again, leaving no gap or duplicate", async () => {

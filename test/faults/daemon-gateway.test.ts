@@ -1,7 +1,7 @@
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema.ts";
-import { collectWithGateway } from "../../src/daemon/collect.ts";
+import { collectWithGateway } from "../../src/daemon/collect-with-gateway.ts";
 import { startSimulator } from "../../src/sim/server.ts";
 import type { Simulator } from "../../src/sim/server.ts";
 import type { Database } from "../../src/store/database.ts";

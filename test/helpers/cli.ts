@@ -1,19 +1,28 @@
 import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 export const BIN = fileURLToPath(new URL("../../bin/chainvault.js", import.meta.url));
 
 export interface CliRun {
   code: number | null;
+  /** The signal that ended the process (a test's SIGKILL), else null. */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
 
+/** A CLI process still running: the child (to signal it) and its outcome. */
+export interface StartedCli {
+  child: ChildProcess;
+  done: Promise<CliRun>;
+}
+
 /**
- * Runs `bin/chainvault.js` in a separate node process (the same node as the tests), as a user
+ * Starts `bin/chainvault.js` in a separate node process (the same node as the tests), as a user
  * would. DATABASE_URL and CHAINVAULT_* from the test environment are removed unless given in `env`.
  */
-export function runCli(args: string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
+export function startCli(args: string[], env: Record<string, string | undefined> = {}): StartedCli {
   const base = { ...process.env };
   for (const name of [
     "DATABASE_URL",
@@ -25,13 +34,19 @@ export function runCli(args: string[], env: Record<string, string | undefined> =
   ]) {
     delete base[name];
   }
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...base, ...env }, stdio: "pipe" });
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...base, ...env }, stdio: "pipe" });
+  const done = new Promise<CliRun>((resolve, reject) => {
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
+  return { child, done };
+}
+
+/** Runs the CLI to its end (see startCli). */
+export function runCli(args: string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
+  return startCli(args, env).done;
 }

@@ -23,7 +23,7 @@ describe("embedded data directory lock", () => {
       await migrate(db);
       await db.query("INSERT INTO underlying_securities (symbol, security_type) VALUES ('SPY', 'ETF')");
       const second = await runCli(["db", "info", "--json", "--data-dir", dataDir]);
-      expect(second.code).toBe(1);
+      expect(second.code).toBe(75); // EX_TEMPFAIL: another process holds it, try again later
       expect(second.stderr).toContain(`in use by process ${process.pid}`);
       expect(second.stderr).toContain(dataDir);
       expect(second.stdout).toBe("");

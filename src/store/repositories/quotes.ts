@@ -53,32 +53,66 @@ export function insertQuotes(db: Database | Queryable, rows: readonly QuoteRow[]
   ]);
 }
 
-/** Contract ids of the underlying that already have a quote in the (date, type) collection: a resumed run skips them. */
+/**
+ * Contract ids of the underlying that already have a quote in the (date, type) collection: a resumed run
+ * skips them. With `since` (a replacement under way) only quotes from that gateway time on count: the
+ * older ones are the snapshot being replaced.
+ */
 export async function contractsWithQuotes(
   db: Queryable,
   underlyingId: number,
   collectionDate: string,
   collectionType: string,
+  since: Date | null = null,
 ): Promise<Set<number>> {
   const result = await db.query<{ contract_id: number }>(
     `SELECT DISTINCT q.contract_id FROM market_data_ticks AS q
        JOIN option_chains AS c ON c.id = q.contract_id
-      WHERE c.underlying_id = $1 AND q.collection_date = $2::date AND q.collection_type = $3`,
-    [underlyingId, collectionDate, collectionType],
+      WHERE c.underlying_id = $1 AND q.collection_date = $2::date AND q.collection_type = $3
+        AND ($4::timestamptz IS NULL OR q.time >= $4)`,
+    [underlyingId, collectionDate, collectionType, since],
   );
   return new Set(result.rows.map((row) => Number(row.contract_id)));
 }
 
-/** Removes the option quotes of one (date, type) collection of an underlying (a forced re-run replaces them). */
-export async function deleteCollectionQuotes(
+/** The newest quote time of the underlying's (date, type) collection, or null when it has none. */
+export async function latestCollectionQuoteTime(
   db: Queryable,
   underlyingId: number,
   collectionDate: string,
   collectionType: string,
-): Promise<void> {
-  await db.query(
-    `DELETE FROM market_data_ticks AS q USING option_chains AS c
-      WHERE c.id = q.contract_id AND c.underlying_id = $1 AND q.collection_date = $2::date AND q.collection_type = $3`,
+): Promise<Date | null> {
+  const result = await db.query<{ latest: Date | null }>(
+    `SELECT max(q.time) AS latest FROM market_data_ticks AS q
+       JOIN option_chains AS c ON c.id = q.contract_id
+      WHERE c.underlying_id = $1 AND q.collection_date = $2::date AND q.collection_type = $3`,
     [underlyingId, collectionDate, collectionType],
   );
+  return result.rows[0]?.latest ?? null;
+}
+
+/**
+ * Removes the old snapshot of a replaced (date, type) collection: its quotes older than `before`.
+ * With `onlySuperseded` only those of contracts that have a quote from `before` on, so a contract
+ * the new snapshot missed keeps its old quote. Returns the number of rows removed.
+ */
+export async function deleteQuotesBefore(
+  db: Queryable,
+  underlyingId: number,
+  collectionDate: string,
+  collectionType: string,
+  before: Date,
+  onlySuperseded: boolean,
+): Promise<number> {
+  const result = await db.query(
+    `DELETE FROM market_data_ticks AS q USING option_chains AS c
+      WHERE c.id = q.contract_id AND c.underlying_id = $1 AND q.collection_date = $2::date
+        AND q.collection_type = $3 AND q.time < $4
+        AND (NOT $5::boolean OR EXISTS (
+          SELECT 1 FROM market_data_ticks AS n
+           WHERE n.contract_id = q.contract_id AND n.collection_date = q.collection_date
+             AND n.collection_type = q.collection_type AND n.time >= $4))`,
+    [underlyingId, collectionDate, collectionType, before, onlySuperseded],
+  );
+  return result.rowCount;
 }

@@ -39,29 +39,57 @@ export function insertUnderlyingTicks(
   ]);
 }
 
-/** Whether the underlying already has a tick in the (date, type) collection. */
+/** Whether the underlying already has a tick in the (date, type) collection (with `since`: one from that time on). */
 export async function hasUnderlyingTick(
   db: Queryable,
   underlyingId: number,
   collectionDate: string,
   collectionType: string,
+  since: Date | null = null,
 ): Promise<boolean> {
   const result = await db.query(
-    `SELECT 1 FROM underlying_ticks WHERE underlying_id = $1 AND collection_date = $2::date AND collection_type = $3 LIMIT 1`,
-    [underlyingId, collectionDate, collectionType],
+    `SELECT 1 FROM underlying_ticks
+      WHERE underlying_id = $1 AND collection_date = $2::date AND collection_type = $3
+        AND ($4::timestamptz IS NULL OR time >= $4)
+      LIMIT 1`,
+    [underlyingId, collectionDate, collectionType, since],
   );
   return result.rows.length > 0;
 }
 
-/** Removes the underlying's own ticks of one (date, type) collection. */
-export async function deleteCollectionUnderlyingTicks(
+/** The newest tick time of the underlying's (date, type) collection, or null when it has none. */
+export async function latestUnderlyingTickTime(
   db: Queryable,
   underlyingId: number,
   collectionDate: string,
   collectionType: string,
-): Promise<void> {
-  await db.query(
-    `DELETE FROM underlying_ticks WHERE underlying_id = $1 AND collection_date = $2::date AND collection_type = $3`,
+): Promise<Date | null> {
+  const result = await db.query<{ latest: Date | null }>(
+    `SELECT max(time) AS latest FROM underlying_ticks
+      WHERE underlying_id = $1 AND collection_date = $2::date AND collection_type = $3`,
     [underlyingId, collectionDate, collectionType],
   );
+  return result.rows[0]?.latest ?? null;
+}
+
+/**
+ * Removes the underlying's ticks of one (date, type) collection older than `before`, once a tick
+ * from `before` on exists (a replacement never leaves the collection without one). Returns the rows removed.
+ */
+export async function deleteUnderlyingTicksBefore(
+  db: Queryable,
+  underlyingId: number,
+  collectionDate: string,
+  collectionType: string,
+  before: Date,
+): Promise<number> {
+  const result = await db.query(
+    `DELETE FROM underlying_ticks AS t
+      WHERE t.underlying_id = $1 AND t.collection_date = $2::date AND t.collection_type = $3 AND t.time < $4
+        AND EXISTS (SELECT 1 FROM underlying_ticks AS n
+                     WHERE n.underlying_id = t.underlying_id AND n.collection_date = t.collection_date
+                       AND n.collection_type = t.collection_type AND n.time >= $4)`,
+    [underlyingId, collectionDate, collectionType, before],
+  );
+  return result.rowCount;
 }
