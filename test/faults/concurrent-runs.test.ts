@@ -60,91 +60,101 @@ describe("two runs of one (date, symbol, type) at once", () => {
       ...env,
     });
 
-  it("PostgreSQL: the second run refuses with exit 75 naming the first; rows = contracts", async () => {
-    const first = collect(11, { DATABASE_URL: server.url });
-    const firstPid = first.child.pid!;
-    try {
-      await waitUntil("the first run to hold PLTR", async () => {
-        const owner = await runOwnerOf(db, "PLTR");
-        return owner?.owner_pid === firstPid && !owner.released;
+  it(
+    "PostgreSQL: the second run refuses with exit 75 naming the first; rows = contracts",
+    { timeout: 120_000 },
+    async () => {
+      const first = collect(11, { DATABASE_URL: server.url });
+      const firstPid = first.child.pid!;
+      try {
+        await waitUntil("the first run to hold PLTR", async () => {
+          const owner = await runOwnerOf(db, "PLTR");
+          return owner?.owner_pid === firstPid && !owner.released;
+        });
+        first.child.kill("SIGSTOP");
+        const rowsBefore = (await collectionRows(db, "PLTR")).rows;
+
+        const second = await collect(12, { DATABASE_URL: server.url }).done;
+        expect(second.code, second.stderr).toBe(75);
+        expect(summaryOf(second).symbols).toMatchObject([
+          { symbol: "PLTR", status: "busy", quotes_stored: 0 },
+        ]);
+        expect(second.stderr).toContain(
+          `PLTR eod ${DATE} is being collected by another run (process ${firstPid} on ${os.hostname()}, started `,
+        );
+        expect(second.stderr).toMatch(/Wait for it to finish/);
+        // The refused run wrote nothing: the frozen first run cannot have.
+        expect((await collectionRows(db, "PLTR")).rows).toBe(rowsBefore);
+        expect((await runOwnerOf(db, "PLTR"))?.owner_pid).toBe(firstPid);
+      } finally {
+        first.child.kill("SIGCONT");
+      }
+      const done = await first.done;
+      expect(done.code, done.stderr).toBe(0);
+      const [pltr] = summaryOf(done).symbols;
+      expect(pltr).toMatchObject({ symbol: "PLTR", status: "completed" });
+
+      const stored = await collectionRows(db, "PLTR");
+      expect(stored.rows).toBe(pltr!.contracts_selected);
+      expect(stored.distinctKeys).toBe(stored.rows);
+      expect(stored.distinctContracts).toBe(stored.rows);
+      expect(await statusOf(db, "PLTR")).toEqual({ status: "completed", records_collected: stored.rows });
+      expect(await runOwnerOf(db, "PLTR")).toMatchObject({
+        owner_pid: firstPid,
+        released: true,
+        replacing_before: null,
       });
-      first.child.kill("SIGSTOP");
-      const rowsBefore = (await collectionRows(db, "PLTR")).rows;
+    },
+  );
 
-      const second = await collect(12, { DATABASE_URL: server.url }).done;
-      expect(second.code, second.stderr).toBe(75);
-      expect(summaryOf(second).symbols).toMatchObject([{ symbol: "PLTR", status: "busy", quotes_stored: 0 }]);
-      expect(second.stderr).toContain(
-        `PLTR eod ${DATE} is being collected by another run (process ${firstPid} on ${os.hostname()}, started `,
-      );
-      expect(second.stderr).toMatch(/Wait for it to finish/);
-      // The refused run wrote nothing: the frozen first run cannot have.
-      expect((await collectionRows(db, "PLTR")).rows).toBe(rowsBefore);
-      expect((await runOwnerOf(db, "PLTR"))?.owner_pid).toBe(firstPid);
-    } finally {
-      first.child.kill("SIGCONT");
-    }
-    const done = await first.done;
-    expect(done.code, done.stderr).toBe(0);
-    const [pltr] = summaryOf(done).symbols;
-    expect(pltr).toMatchObject({ symbol: "PLTR", status: "completed" });
+  it(
+    "PostgreSQL: runs started together, plain then forced, never both collect",
+    { timeout: 120_000 },
+    async () => {
+      const together = (extra: string[], clientIds: [number, number]) =>
+        Promise.all(
+          clientIds.map(
+            (clientId) =>
+              startCli(
+                ["collect", "--symbols", "TSLA", "--date", DATE, "--json", "--config", config, ...extra],
+                {
+                  IB_CLIENT_ID: String(clientId),
+                  DATABASE_URL: server.url,
+                },
+              ).done,
+          ),
+        );
+      const statusesOf = (runs: CliRun[]) =>
+        runs
+          .map((run) => summaryOf(run).symbols[0]!.status)
+          .sort()
+          .join(",");
+      const exitCodeFor = (run: CliRun) => (summaryOf(run).symbols[0]!.status === "busy" ? 75 : 0);
 
-    const stored = await collectionRows(db, "PLTR");
-    expect(stored.rows).toBe(pltr!.contracts_selected);
-    expect(stored.distinctKeys).toBe(stored.rows);
-    expect(stored.distinctContracts).toBe(stored.rows);
-    expect(await statusOf(db, "PLTR")).toEqual({ status: "completed", records_collected: stored.rows });
-    expect(await runOwnerOf(db, "PLTR")).toMatchObject({
-      owner_pid: firstPid,
-      released: true,
-      replacing_before: null,
-    });
-  });
+      // A fresh key: whoever claims second finds it held (busy, exit 75) or, if the first has already
+      // finished, completed (skipped).
+      const plain = await together([], [13, 15]);
+      expect(["busy,completed", "completed,skipped"]).toContain(statusesOf(plain));
+      for (const run of plain) expect(run.code, run.stderr).toBe(exitCodeFor(run));
+      const first = await collectionRows(db, "TSLA");
+      const selected = Math.max(...plain.map((run) => summaryOf(run).symbols[0]!.contracts_selected));
+      expect(first.rows).toBe(selected);
+      expect(first.distinctKeys).toBe(first.rows);
+      expect(first.distinctContracts).toBe(first.rows);
+      expect(await statusOf(db, "TSLA")).toEqual({ status: "completed", records_collected: first.rows });
 
-  it("PostgreSQL: runs started together, plain then forced, never both collect", async () => {
-    const together = (extra: string[], clientIds: [number, number]) =>
-      Promise.all(
-        clientIds.map(
-          (clientId) =>
-            startCli(
-              ["collect", "--symbols", "TSLA", "--date", DATE, "--json", "--config", config, ...extra],
-              {
-                IB_CLIENT_ID: String(clientId),
-                DATABASE_URL: server.url,
-              },
-            ).done,
-        ),
-      );
-    const statusesOf = (runs: CliRun[]) =>
-      runs
-        .map((run) => summaryOf(run).symbols[0]!.status)
-        .sort()
-        .join(",");
-    const exitCodeFor = (run: CliRun) => (summaryOf(run).symbols[0]!.status === "busy" ? 75 : 0);
-
-    // A fresh key: whoever claims second finds it held (busy, exit 75) or, if the first has already
-    // finished, completed (skipped).
-    const plain = await together([], [13, 15]);
-    expect(["busy,completed", "completed,skipped"]).toContain(statusesOf(plain));
-    for (const run of plain) expect(run.code, run.stderr).toBe(exitCodeFor(run));
-    const first = await collectionRows(db, "TSLA");
-    const selected = Math.max(...plain.map((run) => summaryOf(run).symbols[0]!.contracts_selected));
-    expect(first.rows).toBe(selected);
-    expect(first.distinctKeys).toBe(first.rows);
-    expect(first.distinctContracts).toBe(first.rows);
-    expect(await statusOf(db, "TSLA")).toEqual({ status: "completed", records_collected: first.rows });
-
-    // Forced: the second either finds the key held or runs its own replacement after the first.
-    // Either way one snapshot is left, newer than the one before.
-    const forced = await together(["--force"], [13, 15]);
-    expect(["busy,completed", "completed,completed"]).toContain(statusesOf(forced));
-    for (const run of forced) expect(run.code, run.stderr).toBe(exitCodeFor(run));
-    const after = await collectionRows(db, "TSLA");
-    expect(after.distinctKeys).toBe(after.rows);
-    expect(after.distinctContracts).toBe(after.rows);
-    expect(forced.map((run) => summaryOf(run).symbols[0]!.contracts_selected)).toContain(after.rows);
-    expect([...after.keys].filter((key) => first.keys.has(key))).toEqual([]);
-    expect(await statusOf(db, "TSLA")).toEqual({ status: "completed", records_collected: after.rows });
-    expect(await runOwnerOf(db, "TSLA")).toMatchObject({ released: true, replacing_before: null });
-  });
+      // Forced: the second either finds the key held or runs its own replacement after the first.
+      // Either way one snapshot is left, newer than the one before.
+      const forced = await together(["--force"], [13, 15]);
+      expect(["busy,completed", "completed,completed"]).toContain(statusesOf(forced));
+      for (const run of forced) expect(run.code, run.stderr).toBe(exitCodeFor(run));
+      const after = await collectionRows(db, "TSLA");
+      expect(after.distinctKeys).toBe(after.rows);
+      expect(after.distinctContracts).toBe(after.rows);
+      expect(forced.map((run) => summaryOf(run).symbols[0]!.contracts_selected)).toContain(after.rows);
+      expect([...after.keys].filter((key) => first.keys.has(key))).toEqual([]);
+      expect(await statusOf(db, "TSLA")).toEqual({ status: "completed", records_collected: after.rows });
+      expect(await runOwnerOf(db, "TSLA")).toMatchObject({ released: true, replacing_before: null });
+    },
+  );
 });

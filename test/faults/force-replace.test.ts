@@ -53,73 +53,77 @@ describe("collect --force killed mid-run (PostgreSQL, real processes)", () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it("leaves each symbol's old snapshot whole when killed, and the next forced run leaves exactly one", async () => {
-    const initial = await h.collect({ symbols: ["TSLA", "PLTR"], date: DATE });
-    expect(initial.symbols.map((entry) => entry.status)).toEqual(["completed", "completed"]);
-    const old = { TSLA: await collectionRows(h.db, "TSLA"), PLTR: await collectionRows(h.db, "PLTR") };
-    const oldVix = await vixTicks(h.db);
-    expect(old.TSLA.rows).toBe(initial.symbols[0]!.contracts_selected);
-    expect(old.PLTR.rows).toBe(initial.symbols[1]!.contracts_selected);
-    expect(oldVix).toHaveLength(1);
+  it(
+    "leaves each symbol's old snapshot whole when killed, and the next forced run leaves exactly one",
+    { timeout: 120_000 },
+    async () => {
+      const initial = await h.collect({ symbols: ["TSLA", "PLTR"], date: DATE });
+      expect(initial.symbols.map((entry) => entry.status)).toEqual(["completed", "completed"]);
+      const old = { TSLA: await collectionRows(h.db, "TSLA"), PLTR: await collectionRows(h.db, "PLTR") };
+      const oldVix = await vixTicks(h.db);
+      expect(old.TSLA.rows).toBe(initial.symbols[0]!.contracts_selected);
+      expect(old.PLTR.rows).toBe(initial.symbols[1]!.contracts_selected);
+      expect(oldVix).toHaveLength(1);
 
-    const args = [
-      "collect",
-      "--symbols",
-      "TSLA,PLTR",
-      "--date",
-      DATE,
-      "--force",
-      "--json",
-      "--config",
-      config,
-    ];
-    const forced = startCli(args, { DATABASE_URL: url, IB_CLIENT_ID: "32" });
-    const newTslaRows = async () => {
-      const now = await collectionRows(h.db, "TSLA");
-      return [...now.keys].filter((key) => !old.TSLA.keys.has(key)).length;
-    };
-    // Mid-TSLA: some of its new rows are stored, and PLTR (prepared meanwhile) has begun its replacement.
-    await waitUntil("TSLA's new snapshot to be under way", async () => (await newTslaRows()) >= 20);
-    forced.child.kill("SIGKILL");
-    const killed = await forced.done;
-    expect(killed.signal).toBe("SIGKILL");
+      const args = [
+        "collect",
+        "--symbols",
+        "TSLA,PLTR",
+        "--date",
+        DATE,
+        "--force",
+        "--json",
+        "--config",
+        config,
+      ];
+      const forced = startCli(args, { DATABASE_URL: url, IB_CLIENT_ID: "32" });
+      const newTslaRows = async () => {
+        const now = await collectionRows(h.db, "TSLA");
+        return [...now.keys].filter((key) => !old.TSLA.keys.has(key)).length;
+      };
+      // Mid-TSLA: some of its new rows are stored, and PLTR (prepared meanwhile) has begun its replacement.
+      await waitUntil("TSLA's new snapshot to be under way", async () => (await newTslaRows()) >= 20);
+      forced.child.kill("SIGKILL");
+      const killed = await forced.done;
+      expect(killed.signal).toBe("SIGKILL");
 
-    const tsla = await collectionRows(h.db, "TSLA");
-    const pltr = await collectionRows(h.db, "PLTR");
-    // Never less than the old snapshot: every old row is still there.
-    expect([...old.TSLA.keys].filter((key) => !tsla.keys.has(key))).toEqual([]);
-    expect([...old.PLTR.keys].filter((key) => !pltr.keys.has(key))).toEqual([]);
-    const partial = tsla.rows - old.TSLA.rows;
-    const partialKeys = [...tsla.keys].filter((key) => !old.TSLA.keys.has(key));
-    expect(partial).toBeGreaterThanOrEqual(20);
-    expect(partial).toBeLessThan(old.TSLA.rows);
-    expect(tsla.distinctKeys).toBe(tsla.rows);
-    expect(pltr.distinctKeys).toBe(pltr.rows);
-    expect(await runOwnerOf(h.db, "TSLA")).toMatchObject({ owner_pid: forced.child.pid, released: false });
-    expect((await runOwnerOf(h.db, "TSLA"))?.replacing_before).toBeInstanceOf(Date);
-    // VIX is refreshed before the symbols, new tick first: one tick, never none.
-    expect(await vixTicks(h.db)).toHaveLength(1);
+      const tsla = await collectionRows(h.db, "TSLA");
+      const pltr = await collectionRows(h.db, "PLTR");
+      // Never less than the old snapshot: every old row is still there.
+      expect([...old.TSLA.keys].filter((key) => !tsla.keys.has(key))).toEqual([]);
+      expect([...old.PLTR.keys].filter((key) => !pltr.keys.has(key))).toEqual([]);
+      const partial = tsla.rows - old.TSLA.rows;
+      const partialKeys = [...tsla.keys].filter((key) => !old.TSLA.keys.has(key));
+      expect(partial).toBeGreaterThanOrEqual(20);
+      expect(partial).toBeLessThan(old.TSLA.rows);
+      expect(tsla.distinctKeys).toBe(tsla.rows);
+      expect(pltr.distinctKeys).toBe(pltr.rows);
+      expect(await runOwnerOf(h.db, "TSLA")).toMatchObject({ owner_pid: forced.child.pid, released: false });
+      expect((await runOwnerOf(h.db, "TSLA"))?.replacing_before).toBeInstanceOf(Date);
+      // VIX is refreshed before the symbols, new tick first: one tick, never none.
+      expect(await vixTicks(h.db)).toHaveLength(1);
 
-    const started = performance.now();
-    const rerun = await startCli(args, { DATABASE_URL: url, IB_CLIENT_ID: "33" }).done;
-    const recoverySeconds = (performance.now() - started) / 1000;
-    expect(rerun.code, rerun.stderr).toBe(0);
-    const summary = JSON.parse(rerun.stdout) as Summary;
-    expect(summary.symbols.map((entry) => [entry.symbol, entry.status])).toEqual([
-      ["TSLA", "completed"],
-      ["PLTR", "completed"],
-    ]);
-    await expectOnlyNewSnapshot(h.db, "TSLA", old.TSLA, summary.symbols[0]!.contracts_selected);
-    // The rerun continued the interrupted replacement: the killed run's new TSLA rows were kept, not requested again.
-    expect(rerun.stderr).toMatch(/continuing an interrupted replacement/);
-    const final = await collectionRows(h.db, "TSLA");
-    expect(partialKeys.filter((key) => !final.keys.has(key))).toEqual([]);
-    await expectOnlyNewSnapshot(h.db, "PLTR", old.PLTR, summary.symbols[1]!.contracts_selected);
-    const vix = await vixTicks(h.db);
-    expect(vix).toHaveLength(1);
-    expect(vix[0]!.getTime()).toBeGreaterThan(oldVix[0]!.getTime());
-    console.log(
-      `force-replace: killed after ${partial} of TSLA's new rows; rerun with --force took ${recoverySeconds.toFixed(1)} s`,
-    );
-  });
+      const started = performance.now();
+      const rerun = await startCli(args, { DATABASE_URL: url, IB_CLIENT_ID: "33" }).done;
+      const recoverySeconds = (performance.now() - started) / 1000;
+      expect(rerun.code, rerun.stderr).toBe(0);
+      const summary = JSON.parse(rerun.stdout) as Summary;
+      expect(summary.symbols.map((entry) => [entry.symbol, entry.status])).toEqual([
+        ["TSLA", "completed"],
+        ["PLTR", "completed"],
+      ]);
+      await expectOnlyNewSnapshot(h.db, "TSLA", old.TSLA, summary.symbols[0]!.contracts_selected);
+      // The rerun continued the interrupted replacement: the killed run's new TSLA rows were kept, not requested again.
+      expect(rerun.stderr).toMatch(/continuing an interrupted replacement/);
+      const final = await collectionRows(h.db, "TSLA");
+      expect(partialKeys.filter((key) => !final.keys.has(key))).toEqual([]);
+      await expectOnlyNewSnapshot(h.db, "PLTR", old.PLTR, summary.symbols[1]!.contracts_selected);
+      const vix = await vixTicks(h.db);
+      expect(vix).toHaveLength(1);
+      expect(vix[0]!.getTime()).toBeGreaterThan(oldVix[0]!.getTime());
+      console.log(
+        `force-replace: killed after ${partial} of TSLA's new rows; rerun with --force took ${recoverySeconds.toFixed(1)} s`,
+      );
+    },
+  );
 });
