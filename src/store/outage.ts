@@ -174,6 +174,9 @@ export function patientDatabase(db: Database, outage: DatabaseOutage): Database 
     // EncodedRows replay what they produced, so a retried COPY sends the same rows again.
     copyRows: (table, columns, rows) => outage.retry(() => db.copyRows(table, columns, rows)),
     transaction: (work) => outage.retry(() => db.transaction(work)),
+    // Only opening it waits: a session's state (advisory locks) does not survive its connection, so its
+    // holder must notice the loss (`lost`) rather than have its statements silently run on a new one.
+    dedicatedSession: () => outage.retry(() => db.dedicatedSession()),
     refreshCapabilities: () => outage.retry(() => db.refreshCapabilities()),
     close: () => db.close(),
   };
