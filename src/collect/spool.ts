@@ -308,9 +308,11 @@ export class QuoteSpool {
       try {
         await this.#spill();
       } finally {
+        const opened = this.#handle !== null;
         if (this.#handle !== null) await this.#handle.close();
         this.#handle = null;
-        if (this.#onDisk === 0) await fs.promises.rm(this.file, { force: true });
+        // Opened but holding no row: a header at most, nothing for the next run.
+        if (opened && this.#onDisk === 0) await fs.promises.rm(this.file, { force: true });
         inUse.delete(this.file);
       }
       return this.#onDisk > 0 ? { file: this.file, rows: this.#onDisk } : null;
