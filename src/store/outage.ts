@@ -48,6 +48,7 @@ export class DatabaseOutage {
   readonly #clock: Clock;
   readonly #closed = new AbortController();
   #since: Date | null = null;
+  #failures = 0;
   #probing: Promise<void> | null = null;
 
   constructor(options: DatabaseOutageOptions) {
@@ -65,6 +66,11 @@ export class DatabaseOutage {
     return this.#since !== null;
   }
 
+  /** Operations that failed because the database was away, in the current or else the last outage. */
+  get failures(): number {
+    return this.#failures;
+  }
+
   /**
    * Notes a failed operation. True when the error means the database is away (the first such
    * failure of an outage is logged once); false for any other error, which the caller handles.
@@ -73,12 +79,14 @@ export class DatabaseOutage {
     if (!isDatabaseUnavailable(error)) return false;
     if (this.#since === null) {
       this.#since = this.#clock.now();
+      this.#failures = 0;
       this.#options.logger.warn(
         { err: errorMessage(error), giveUpAfterSeconds: Math.round(this.maxOutageMs / 1000) },
         `database unreachable since ${this.#since.toISOString()}, retrying`,
       );
       this.#startProbe();
     }
+    this.#failures++;
     return true;
   }
 
@@ -92,7 +100,7 @@ export class DatabaseOutage {
     this.#since = null;
     const seconds = Math.round((this.#clock.now().getTime() - since.getTime()) / 100) / 10;
     this.#options.logger.info(
-      { since: since.toISOString(), downSeconds: seconds },
+      { since: since.toISOString(), downSeconds: seconds, failedOperations: this.#failures },
       `database reachable again after ${seconds} s`,
     );
   }
