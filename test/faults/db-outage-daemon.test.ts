@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { etInstant } from "../../src/calendar/index.ts";
 import { configSchema } from "../../src/config/schema.ts";
 import { ManualClock } from "../../src/core/clock.ts";
-import { collectWithGateway } from "../../src/daemon/collect.ts";
+import { collectWithGateway } from "../../src/daemon/collect-with-gateway.ts";
 import { Daemon } from "../../src/daemon/daemon-process.ts";
 import { openDaemonDatabase, watchOutages } from "../../src/daemon/engine.ts";
 import { startSimulator } from "../../src/sim/server.ts";
