@@ -351,8 +351,13 @@ export async function replayLeftSpools(options: LeftSpoolsOptions): Promise<Left
   try {
     names = await fs.promises.readdir(dir);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return total;
-    throw error;
+    // No spool directory: nothing was ever spooled. One that cannot be read must not stop the collection.
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT")
+      logger.warn(
+        { dir, err: errorMessage(error) },
+        "cannot read the spool directory; left spools are not stored",
+      );
+    return total;
   }
   for (const name of names.sort()) {
     const match = SPOOL_NAME.exec(name);
