@@ -87,7 +87,7 @@ async function collect(request: CollectionRequest, deps: CollectionDeps): Promis
     logger: deps.logger,
   };
   const force = request.force ?? false;
-  const locks = await CollectionLocks.open(deps.db, { logger: deps.logger });
+  const locks = await CollectionLocks.open(deps.db, { logger: deps.logger, outage: deps.outage });
   const symbols: SymbolSummary[] = [];
   try {
     if (deps.config.collect.include_vix)

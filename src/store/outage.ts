@@ -172,7 +172,7 @@ export async function pingDatabase(db: Queryable): Promise<void> {
  * idempotent, as chainvault's upserts and COPY-with-conflict-check are.
  */
 export function patientDatabase(db: Database, outage: DatabaseOutage): Database {
-  return {
+  const patient: Database = {
     engine: db.engine,
     get timescale() {
       return db.timescale;
@@ -188,4 +188,17 @@ export function patientDatabase(db: Database, outage: DatabaseOutage): Database 
     refreshCapabilities: () => outage.retry(() => db.refreshCapabilities()),
     close: () => db.close(),
   };
+  wrapped.set(patient, underlyingDatabase(db));
+  return patient;
+}
+
+const wrapped = new WeakMap<Database, Database>();
+
+/**
+ * The database a patientDatabase wraps (the database itself otherwise): what keeps per-database state
+ * in this process, such as the keys its runs hold on the embedded engine's one session, must key it
+ * by the same object however many wrappers there are.
+ */
+export function underlyingDatabase(db: Database): Database {
+  return wrapped.get(db) ?? db;
 }

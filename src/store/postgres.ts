@@ -91,10 +91,11 @@ function session(client: Client, pool: pg.Pool): Queryable {
 async function openDedicated(options: PostgresOptions, pool: pg.Pool): Promise<DedicatedSession> {
   const client = new pg.Client({ connectionString: options.url, types: typeParsers });
   let lost = false;
-  // A broken connection must not crash the process; its holder sees `lost` and opens another.
+  // A broken connection must not crash the process; its holder sees `lost` and opens another. Debug only,
+  // like the pool's: a database outage is reported once by whoever waits for it (src/store/outage.ts).
   client.on("error", (error) => {
     lost = true;
-    options.logger?.warn({ err: error.message }, "dedicated database connection lost");
+    options.logger?.debug({ err: error.message }, "dedicated database connection lost");
   });
   client.on("end", () => (lost = true));
   await client.connect();
