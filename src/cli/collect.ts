@@ -10,6 +10,7 @@ import { addDatabaseOptions, loadCommandConfig, withDatabase } from "./context.t
 import type { DatabaseOptions } from "./context.ts";
 import { CommandFailure, UsageError, errorMessage } from "../core/errors.ts";
 import { EXIT_BUSY, EXIT_FAILURE } from "./exit-codes.ts";
+import { DatabaseOutageError } from "../store/outage.ts";
 
 interface CollectOptions extends DatabaseOptions {
   symbols?: string;
@@ -106,7 +107,11 @@ export function register(program: Command): void {
           const summary = await runCollection(
             { symbols, type, force: options.force ?? false, ...(date ? { date } : {}) },
             { db, ib, config: loaded, logger, onProgress },
-          );
+          ).catch((error: unknown) => {
+            // The database went away before the run could start (its symbols report later outages themselves).
+            if (error instanceof DatabaseOutageError) throw new CommandFailure(error.message);
+            throw error;
+          });
           progress.stop();
           process.stdout.write(
             options.json ? `${JSON.stringify(summaryJson(summary))}\n` : `${formatSummary(summary)}\n`,

@@ -3,7 +3,9 @@ import { systemClock } from "../core/clock.ts";
 import { collectWithGateway } from "../daemon/collect-with-gateway.ts";
 import { Daemon, planFromSchedule } from "../daemon/daemon-process.ts";
 import { discoverWithGateway } from "../daemon/discover-with-gateway.ts";
-import { openDaemonDatabase } from "../daemon/engine.ts";
+import { openDaemonDatabase, watchOutages } from "../daemon/engine.ts";
+import { CommandFailure } from "../core/errors.ts";
+import { DatabaseOutageError } from "../store/outage.ts";
 import { historicalWithGateway } from "../daemon/historical-with-gateway.ts";
 import { createLogger, logDestination } from "../logger.ts";
 import { migrate } from "../store/migrate.ts";
@@ -60,6 +62,7 @@ async function runDaemon(
     destination: logDestination(process.stderr, { json: options.jsonLogs }),
   });
   const handle = await openConfiguredDatabase(config, logger, openDaemonDatabase);
+  const outage = watchOutages(handle.db, logger, config.collect.max_db_outage_seconds * 1000);
   try {
     await migrate(handle.db, { logger });
     const plan = planFromSchedule({ symbols: config.symbols, schedule: config.schedule });
@@ -72,7 +75,8 @@ async function runDaemon(
       logger,
       symbols: config.symbols,
       gapCheckDays: config.schedule.gap_check_days,
-      collect: collectWithGateway(handle.db, config, logger),
+      collect: collectWithGateway(handle.db, config, logger, outage),
+      outage,
       discover: discoverWithGateway(handle.db, config, logger),
       openHistorical: historicalWithGateway(config, logger),
       loop: !options.once,
@@ -89,8 +93,15 @@ async function runDaemon(
     if (options.once) {
       const stop = new AbortController();
       void stopRequested.then(() => stop.abort());
-      await daemon.runDue(stop.signal);
-      await daemon.stop(graceMs);
+      try {
+        await daemon.runDue(stop.signal);
+      } catch (error) {
+        if (error instanceof DatabaseOutageError) throw new CommandFailure(error.message);
+        throw error;
+      } finally {
+        // Stopped before the database closes: the run in flight gets its grace, never a closed pool.
+        await daemon.stop(graceMs);
+      }
     } else {
       const health = await daemon.health();
       logger.info(
@@ -102,6 +113,7 @@ async function runDaemon(
       await daemon.stop(graceMs);
     }
   } finally {
+    await outage.close();
     await handle.db.close();
   }
 }

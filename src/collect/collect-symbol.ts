@@ -5,6 +5,7 @@ import { pricingParametersFor } from "../pricing/parameters.ts";
 import type { CollectionLease, CollectionOwner } from "../store/collection-lock.ts";
 import type { Queryable } from "../store/database.ts";
 import { completeCollection, failCollection } from "../store/repositories/collection-status.ts";
+import { DatabaseOutageError } from "../store/outage.ts";
 import { recentActivity } from "../store/repositories/quote-history.ts";
 import { contractsWithQuotes, deleteQuotesBefore } from "../store/repositories/quotes.ts";
 import { deleteUnderlyingTicksBefore, hasUnderlyingTick } from "../store/repositories/underlying-ticks.ts";
@@ -56,6 +57,18 @@ interface SnapshotResults {
   done: number;
   /** How the phase ended short of its contracts (the gateway went away), if it did. */
   end: SnapshotsEnd;
+  /** Set when the database stayed away longer than allowed: the run stopped, the rest is in the spool. */
+  outage: SpooledOutage | null;
+}
+
+/** A database outage that outlasted collect.max_db_outage_seconds, and where the quotes it kept wait. */
+class SpooledOutage extends Error {
+  override name = "SpooledOutage";
+  constructor(outage: DatabaseOutageError, spooled: number, file: string) {
+    super(
+      `${outage.message}; ${spooled} quotes taken meanwhile are kept in ${file} and stored by the next run`,
+    );
+  }
 }
 
 /**
@@ -94,6 +107,7 @@ export async function collectSymbol(
   }
 
   let stored = 0;
+  let storedBefore = 0;
   try {
     if (outcome.kind === "failed") throw outcome.error;
     const { underlying, discovery } = outcome;
@@ -105,10 +119,12 @@ export async function collectSymbol(
     const selected = await chooseContracts(run, underlying, discovery, underlyingQuote, underlyingPrice);
     summary.contracts_selected = selected.length;
     const plan = await planSnapshots(run, underlying, selected);
+    storedBefore = plan.alreadyStored.size;
     logPlan(run, discovery, plan, underlyingPrice);
 
     const snapshots = await snapshotOptions(run, plan, underlyingPrice);
     stored = snapshots.stored;
+    if (snapshots.outage) throw snapshots.outage;
     await recordDeadLetters(run, snapshots.failures);
     if (FINAL_SNAPSHOT_TYPES.has(run.target.type))
       await markExpiringCollected(run, plan, snapshots.storedIds);
@@ -123,8 +139,9 @@ export async function collectSymbol(
   } catch (error) {
     summary.status = "failed";
     summary.error = errorMessage(error);
-    summary.quotes_stored = stored;
-    await recordFailure(run, error, stored);
+    // What the database holds for the key, including an earlier attempt's rows.
+    summary.quotes_stored = storedBefore + stored;
+    await recordFailure(run, error, summary.quotes_stored);
   } finally {
     await lease?.unlock();
   }
@@ -209,7 +226,9 @@ async function snapshotOptions(
 ): Promise<SnapshotResults> {
   const { db, ib, config } = run.deps;
   const { symbol, date, type } = run.target;
-  const writer = new QuoteWriter(db, config.collect.write_batch_rows);
+  // An outage longer than allowed stops the run taking contracts; those in flight still finish.
+  const stop = new AbortController();
+  const writer = new QuoteWriter(db, config.collect.write_batch_rows, run.deps.spooling, () => stop.abort());
   const pricing = pricingParametersFor(config.pricing, symbol);
   const failures: ContractFailure[] = [];
   const total = plan.toRequest.length;
@@ -221,6 +240,7 @@ async function snapshotOptions(
     run.engine,
     {
       symbol,
+      signal: stop.signal,
       onResult: async (outcome: SnapshotOutcome) => {
         const contract = plan.byId.get(outcome.key)!;
         writer.add(toQuoteRow(outcome, contract, date, type, underlyingPrice, pricing));
@@ -235,8 +255,15 @@ async function snapshotOptions(
       },
     },
   );
-  await writer.flush();
-  return { stored: writer.stored, storedIds: writer.storedIds, failures, done, end };
+  let outage: SpooledOutage | null = null;
+  try {
+    await writer.flush();
+  } catch (error) {
+    const spool = run.deps.spooling?.spool;
+    if (!(error instanceof DatabaseOutageError) || !spool) throw error;
+    outage = new SpooledOutage(error, spool.size, spool.file);
+  }
+  return { stored: writer.stored, storedIds: writer.storedIds, failures, done, end, outage };
 }
 
 async function recordDeadLetters(run: SymbolRun, failures: readonly ContractFailure[]): Promise<void> {
@@ -351,14 +378,23 @@ async function recordFailure(run: SymbolRun, error: unknown, stored: number): Pr
   logger.error({ symbol, err: failureLogText(error) }, "collection failed");
   if (run.statusStarted)
     await recordStatus(run, "failed", stored, [], errorMessage(error)).catch((statusError: unknown) =>
-      logger.error({ err: errorMessage(statusError) }, "could not record the failure"),
+      logger.error(
+        { symbol, err: errorMessage(statusError) },
+        "could not record the failure: the status row says running until the next run of this key",
+      ),
     );
   report(run, "done", 0, 0);
 }
 
 /** Expected failures (an unknown symbol, an IB error) log their message; anything else its stack, to find the bug. */
 function failureLogText(error: unknown): string {
-  if (error instanceof UnknownSymbolError || error instanceof IbRequestError) return error.message;
+  if (
+    error instanceof UnknownSymbolError ||
+    error instanceof IbRequestError ||
+    error instanceof DatabaseOutageError ||
+    error instanceof SpooledOutage
+  )
+    return error.message;
   return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }
 

@@ -7,12 +7,14 @@ import type { IbClient } from "../ib/client.ts";
 import type { Logger } from "../logger.ts";
 import type { Database } from "../store/database.ts";
 import type { CollectionLease, CollectionLocks, CollectionOwner } from "../store/collection-lock.ts";
+import type { DatabaseOutage } from "../store/outage.ts";
 import { startCollection, type CollectionKey } from "../store/repositories/collection-status.ts";
 import { latestCollectionQuoteTime } from "../store/repositories/quotes.ts";
 import { latestUnderlyingTickTime } from "../store/repositories/underlying-ticks.ts";
 import { findUnderlying } from "../store/repositories/underlying-securities.ts";
 import { discoverChain, discoverUnderlying } from "./discovery.ts";
 import type { ChainDiscovery, UnderlyingInfo } from "./discovery.ts";
+import type { Spooling } from "./quote-writer.ts";
 import { withinMaxDaysToExpiry } from "./selection.ts";
 import type { CollectionProgress } from "./summary.ts";
 
@@ -26,6 +28,10 @@ export interface CollectionDeps {
   config: Config;
   logger: Logger;
   onProgress?: (progress: CollectionProgress) => void;
+  /** The process's record of database outages (the daemon shares its own); a run makes one otherwise. */
+  outage?: DatabaseOutage;
+  /** Set by runCollection: where quotes go while the database is away. */
+  spooling?: Spooling;
 }
 
 /** One symbol's collection: which (date, symbol, type), and whether a completed one is re-run. */

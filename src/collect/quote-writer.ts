@@ -2,13 +2,17 @@ import type { IsoDate } from "../calendar/index.ts";
 import type { CollectionType } from "../core/collection.ts";
 import type { PricingParameters } from "../pricing/parameters.ts";
 import { timeToExpiryYears } from "../pricing/year-fraction.ts";
+import type { Logger } from "../logger.ts";
 import type { Database } from "../store/database.ts";
+import { DatabaseOutageError } from "../store/outage.ts";
+import type { DatabaseOutage } from "../store/outage.ts";
 import { insertQuotes } from "../store/repositories/quotes.ts";
 import type { QuoteRow } from "../store/repositories/quotes.ts";
 import { insertUnderlyingTicks } from "../store/repositories/underlying-ticks.ts";
 import type { DiscoveredContract, UnderlyingInfo } from "./discovery.ts";
 import { enrichGreeks } from "./enrich.ts";
 import type { SnapshotOutcome, UnderlyingQuote } from "./snapshots.ts";
+import type { QuoteSpool } from "./spool.ts";
 
 /** An option snapshot as a market_data_ticks row, with greeks from IB or, where IB sent none, from our model. */
 export function toQuoteRow(
@@ -61,16 +65,38 @@ export function toQuoteRow(
   };
 }
 
-/** Buffers quote rows and writes them with COPY every `batchRows`, one write at a time, while the run goes on. */
+/** Where quotes go while the database is away, and who decides that it is. */
+export interface Spooling {
+  spool: QuoteSpool;
+  outage: DatabaseOutage;
+  /** The database without waiting: a write that fails because it is away goes to the spool instead. */
+  direct: Database;
+  logger: Logger;
+}
+
+/**
+ * Buffers quote rows and writes them with COPY every `batchRows`, one write at a time, while the run goes on.
+ * With `spooling`, a batch the database cannot take because it is away goes to the spool, and so do the
+ * batches after it, without holding up the snapshots; once the database answers, the spool is stored through
+ * the same COPY (idempotent, so a batch stored twice is kept once). An outage longer than the limit makes
+ * the writer give up: `onGiveUp` is told (the run stops taking contracts), the rest is kept in the spool's
+ * file, and `flush` throws the DatabaseOutageError.
+ */
 export class QuoteWriter {
   private buffer: QuoteRow[] = [];
   private writing: Promise<void> = Promise.resolve();
+  private recovering: Promise<void> | null = null;
   private failure: unknown;
+  /** While true the database is away: batches go to the spool. */
+  private away = false;
+  private gaveUp: DatabaseOutageError | null = null;
   stored = 0;
   readonly storedIds: number[] = [];
   constructor(
     private readonly db: Database,
     private readonly batchRows: number,
+    private readonly spooling?: Spooling,
+    private readonly onGiveUp?: (error: DatabaseOutageError) => void,
   ) {}
 
   add(row: QuoteRow): void {
@@ -80,19 +106,38 @@ export class QuoteWriter {
   /** Starts a write when a batch is full; waits only if the previous write is still running (backpressure). */
   async maybeFlush(): Promise<void> {
     if (this.buffer.length < this.batchRows) return;
+    if (this.spooling && (this.away || this.gaveUp)) return this.spooling.spool.add(this.buffer.splice(0));
     await this.writing;
     this.throwIfFailed();
-    if (this.buffer.length >= this.batchRows) {
-      this.writing = this.write(this.buffer.splice(0)).catch((error: unknown) => {
-        this.failure = error;
-      });
-    }
+    if (this.buffer.length < this.batchRows) return;
+    const rows = this.buffer.splice(0);
+    if (this.spooling && (this.away || this.gaveUp)) return this.spooling.spool.add(rows);
+    this.writing = this.write(rows).catch((error: unknown) => {
+      this.failure = error;
+    });
   }
 
+  /**
+   * Writes what is buffered and, after an outage, waits until the spool is stored (or the outage
+   * outlasts its limit: then the rest is left in the spool's file and the DatabaseOutageError thrown).
+   */
   async flush(): Promise<void> {
     await this.writing;
     this.throwIfFailed();
-    if (this.buffer.length > 0) await this.write(this.buffer.splice(0));
+    const rows = this.buffer.splice(0);
+    if (rows.length > 0) {
+      if (this.spooling && (this.away || this.gaveUp)) await this.spooling.spool.add(rows);
+      else await this.write(rows);
+    }
+    if (this.spooling) {
+      await this.recovering;
+      if (!this.gaveUp && this.spooling.spool.size > 0) await (this.recovering ??= this.recover());
+      this.throwIfFailed();
+      if (this.gaveUp) {
+        await this.spooling.spool.persist();
+        throw this.gaveUp;
+      }
+    }
   }
 
   private throwIfFailed(): void {
@@ -100,8 +145,45 @@ export class QuoteWriter {
   }
 
   private async write(rows: QuoteRow[]): Promise<void> {
-    this.stored += await insertQuotes(this.db, rows);
+    try {
+      await this.store(rows);
+    } catch (error) {
+      if (!this.spooling?.outage.noteFailure(error)) throw error;
+      this.away = true;
+      await this.spooling.spool.add(rows);
+      this.recovering ??= this.recover();
+    }
+  }
+
+  private readonly store = async (rows: QuoteRow[]): Promise<number> => {
+    const stored = await insertQuotes(this.spooling?.direct ?? this.db, rows);
+    this.stored += stored;
     for (const row of rows) this.storedIds.push(row.contractId);
+    return stored;
+  };
+
+  /** Waits for the database (the outage's backoff), then stores the spool, until it stays empty. */
+  private async recover(): Promise<void> {
+    const { spool, outage, logger } = this.spooling!;
+    try {
+      let rows = 0;
+      let stored = 0;
+      do {
+        const drained = await outage.retry(() => spool.drain(this.store, this.batchRows));
+        rows += drained.rows;
+        stored += drained.stored;
+      } while (spool.size > 0);
+      logger.info({ quotes: rows, stored }, "stored the quotes spooled while the database was away");
+      // Checked and cleared in one step: a batch after this goes to the database again.
+      this.away = false;
+    } catch (error) {
+      if (error instanceof DatabaseOutageError) {
+        this.gaveUp = error;
+        this.onGiveUp?.(error);
+      } else this.failure = error;
+    } finally {
+      this.recovering = null;
+    }
   }
 }
 

@@ -3,7 +3,11 @@ import type { IsoDate } from "../calendar/index.ts";
 import type { CollectionRequest, CollectionType } from "../core/collection.ts";
 import { errorMessage } from "../core/errors.ts";
 import { guardOf } from "../ib/gateway-guard.ts";
+import type { Logger } from "../logger.ts";
 import { CollectionLocks } from "../store/collection-lock.ts";
+import { databaseIdentity } from "../store/info.ts";
+import { DatabaseOutage, patientDatabase, pingDatabase } from "../store/outage.ts";
+import { insertQuotes } from "../store/repositories/quotes.ts";
 import {
   deleteUnderlyingTicksBefore,
   hasUnderlyingTick,
@@ -18,17 +22,59 @@ import type { CollectionSummary, SymbolSummary } from "./summary.ts";
 import { collectSymbol } from "./collect-symbol.ts";
 import { gatewayTimeAfter, prepareSymbol } from "./prepare-symbol.ts";
 import type { CollectionDeps, Preparation } from "./prepare-symbol.ts";
+import { QuoteSpool, replayLeftSpools, spoolDirOf } from "./spool.ts";
 
 /**
  * One collection run: for every symbol, the status row, discovery, selection, paced snapshots, enrichment and
  * bulk writes while the run proceeds. Idempotent by (date, symbol, type): completed runs are skipped unless
  * forced; an interrupted run resumes with the contracts not yet stored. One run per key: a key another live
  * run holds is reported "busy" and left alone (collection-lock.ts). One symbol's failure never stops the others.
+ * A database outage costs time, not quotes: see QuoteWriter and docs/collector.md#database-outages.
  */
 export async function runCollection(
   request: CollectionRequest,
   deps: CollectionDeps,
 ): Promise<CollectionSummary> {
+  const { config, logger } = deps;
+  // Probed while it lasts, so an outage noticed by a heartbeat alone still ends when the database answers.
+  const outage =
+    deps.outage ??
+    new DatabaseOutage({
+      logger,
+      maxOutageMs: config.collect.max_db_outage_seconds * 1000,
+      probe: () => pingDatabase(deps.db),
+    });
+  // Everything but the quote writes waits an outage out; the quote writer spools instead (see QuoteWriter).
+  const db = patientDatabase(deps.db, outage);
+  const spoolDir = spoolDirOf(config);
+  const database = await databaseIdentity(db);
+  const spool = new QuoteSpool({
+    dir: spoolDir,
+    memoryRows: config.collect.spool_memory_rows,
+    database,
+    logger,
+  });
+  try {
+    await replayLeftSpools({
+      dir: spoolDir,
+      database,
+      store: (rows) => insertQuotes(db, rows),
+      batchRows: config.collect.write_batch_rows,
+      logger,
+    });
+    return await collect(request, {
+      ...deps,
+      db,
+      outage,
+      spooling: { spool, outage, direct: deps.db, logger },
+    });
+  } finally {
+    await closeSpool(spool, logger);
+    if (!deps.outage) await outage.close();
+  }
+}
+
+async function collect(request: CollectionRequest, deps: CollectionDeps): Promise<CollectionSummary> {
   const started = Date.now();
   const messagesBefore = deps.ib.messagesSent;
   const lineMsBefore = deps.ib.gatewayLineMilliseconds;
@@ -41,7 +87,7 @@ export async function runCollection(
     logger: deps.logger,
   };
   const force = request.force ?? false;
-  const locks = await CollectionLocks.open(deps.db, { logger: deps.logger });
+  const locks = await CollectionLocks.open(deps.db, { logger: deps.logger, outage: deps.outage });
   const symbols: SymbolSummary[] = [];
   try {
     if (deps.config.collect.include_vix)
@@ -73,6 +119,23 @@ export async function runCollection(
     pacing_lower_bound_s: pacingLowerBoundSeconds(messages, deps.ib.gatewayLineMilliseconds - lineMsBefore),
     messages_sent: messages,
   };
+}
+
+/** Quotes the run could not store stay in the spool's file for the next run; say where. */
+async function closeSpool(spool: QuoteSpool, logger: Logger): Promise<void> {
+  try {
+    const left = await spool.close();
+    if (left)
+      logger.warn(
+        { file: left.file, quotes: left.rows },
+        "quotes taken while the database was away are kept in the spool; the next run stores them",
+      );
+  } catch (error) {
+    logger.error(
+      { file: spool.file, quotes: spool.size, err: errorMessage(error) },
+      "could not write the quote spool: the quotes it held in memory are lost (the next run collects those contracts again)",
+    );
+  }
 }
 
 /**

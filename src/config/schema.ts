@@ -69,6 +69,15 @@ const collect = z
      * failed) and a rerun resumes. The daemon also stops waiting when the slot's window closes.
      */
     max_gateway_outage_seconds: z.number().int().min(1).max(86_400).default(300),
+    /**
+     * How long a run carries on while the database is away (quotes go to the spool meanwhile) before it
+     * ends with what it stored, leaving the spool for the next run.
+     */
+    max_db_outage_seconds: z.number().int().min(1).max(86_400).default(300),
+    /** Where quotes taken while the database is away are kept; default `spool` next to database.data_dir. */
+    spool_dir: z.string().min(1).optional(),
+    /** Spooled quotes held in memory before they go to the spool file (fsynced); 0 = straight to the file. */
+    spool_memory_rows: z.number().int().min(0).max(1_000_000).default(2_000),
   })
   .strict();
 

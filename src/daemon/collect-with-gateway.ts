@@ -6,6 +6,7 @@ import type { CollectionRequest } from "../core/collection.ts";
 import { clientOptionsFromConfig, IbClient } from "../ib/client.ts";
 import type { Logger } from "../logger.ts";
 import type { Database } from "../store/database.ts";
+import type { DatabaseOutage } from "../store/outage.ts";
 
 /**
  * The collection slots: one collector run per slot. Each run gets its own gateway connection,
@@ -14,11 +15,13 @@ import type { Database } from "../store/database.ts";
  * A gateway outage is waited out inside the run for up to collect.max_gateway_outage_seconds, and never
  * past `deadline` (the slot's window). A run that gave up on the gateway before its window closed throws
  * after recording what it stored, so pg-boss runs the slot again with backoff and the run resumes.
+ * A database outage is waited out the same way (quotes are spooled meanwhile), on the daemon's `outage`.
  */
 export function collectWithGateway(
   db: Database,
   config: Config,
   logger: Logger,
+  outage?: DatabaseOutage,
 ): (request: CollectionRequest & { date: IsoDate; deadline?: Date }) => Promise<CollectionSummary> {
   return async ({ deadline, ...request }) => {
     const ib = await IbClient.connect({
@@ -26,7 +29,7 @@ export function collectWithGateway(
       ...(deadline ? { deadline } : {}),
     });
     try {
-      const summary = await runCollection(request, { db, ib, config, logger });
+      const summary = await runCollection(request, { db, ib, config, logger, outage });
       const unavailable = ib.unavailable;
       if (unavailable && (!deadline || Date.now() < deadline.getTime()))
         throw new Error(

@@ -3,6 +3,9 @@ import os from "node:os";
 import { slotsBetween } from "../schedule/index.ts";
 import type { PlanOptions } from "../schedule/index.ts";
 import type { Database } from "../store/database.ts";
+import { patientDatabase } from "../store/outage.ts";
+import type { DatabaseOutage } from "../store/outage.ts";
+import { DEFAULT_MAX_OUTAGE_MS, watchOutages } from "./engine.ts";
 import type { Logger } from "../logger.ts";
 import { systemClock } from "../core/clock.ts";
 import type { Clock } from "../core/clock.ts";
@@ -40,6 +43,11 @@ export interface DaemonOptions {
   firstStartLookbackMs?: number;
   /** Whether to run the scheduler loop (false: the caller calls `scheduler.tick()` itself). */
   loop?: boolean;
+  /**
+   * The process's record of database outages, shared with its collector (see `watchOutages`), so an
+   * outage is one warning and one recovery line for the whole daemon. One is made when absent.
+   */
+  outage?: DatabaseOutage;
 }
 
 export interface DaemonHealth extends ScheduleHealth {
@@ -61,19 +69,24 @@ export class Daemon {
   readonly #options: DaemonOptions;
   readonly #abort = new AbortController();
   readonly #inFlight = new Set<string>();
+  readonly #outage: DatabaseOutage;
+  readonly #ownsOutage: boolean;
   #loop: Promise<void> | null = null;
   #running = true;
 
-  private constructor(options: DaemonOptions, queue: SlotQueue, daemonId: string) {
+  private constructor(options: DaemonOptions, queue: SlotQueue, daemonId: string, outage: DatabaseOutage) {
     this.#options = options;
     this.queue = queue;
     this.daemonId = daemonId;
+    this.#outage = outage;
+    this.#ownsOutage = options.outage === undefined;
     this.scheduler = new Scheduler({
       db: options.db,
       queue,
       plan: options.plan,
       clock: options.clock,
       logger: options.logger,
+      outage,
       tickMs: options.tickMs,
       firstStartLookbackMs: options.firstStartLookbackMs,
     });
@@ -81,18 +94,22 @@ export class Daemon {
 
   static async start(options: DaemonOptions): Promise<Daemon> {
     const daemonId = options.daemonId ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+    const outage = options.outage ?? watchOutages(options.db, options.logger, DEFAULT_MAX_OUTAGE_MS);
     const queue = await SlotQueue.open({
       ...options.queueOptions,
       connection: options.queue,
       logger: options.logger,
+      outage,
     });
-    const daemon = new Daemon(options, queue, daemonId);
+    const daemon = new Daemon(options, queue, daemonId, outage);
+    // The handlers' bookkeeping waits an outage out instead of failing the slot at its first query.
+    const db = patientDatabase(options.db, outage);
     for (const name of WORK_QUEUES) {
       await queue.work(name, async (slot, job) => {
         daemon.#inFlight.add(slot.key);
         try {
           await handleSlot(slot, job, {
-            db: options.db,
+            db,
             queue,
             plan: options.plan,
             clock: options.clock,
@@ -110,7 +127,7 @@ export class Daemon {
         }
       });
     }
-    await queue.workDeadLetters((slot) => recordSlotDeadLetter(slot, options));
+    await queue.workDeadLetters((slot) => recordSlotDeadLetter(slot, { db, logger: options.logger }));
     if (options.loop !== false) daemon.#loop = daemon.scheduler.run(daemon.#abort.signal);
     options.logger.info({ daemonId }, "daemon started");
     return daemon;
@@ -136,13 +153,15 @@ export class Daemon {
    * still stops the daemon, which is what hands a run cut short back to the queue.
    */
   async runDue(signal: AbortSignal, pollMs = 1000): Promise<TickResult> {
-    const tick = await this.scheduler.tick();
+    // A database outage is waited out (up to its limit, then DatabaseOutageError), not a failed pass.
+    const tick = await this.#outage.retry(() => this.scheduler.tick(), signal);
     this.#options.logger.info(
       { queued: tick.queued.length, missed: tick.missed.length },
       "planned what is due now",
     );
     // The queue drains in real time whatever clock plans the slots, so the wait uses the system clock.
-    while (!signal.aborted && (await this.queue.unfinished()) > 0) await systemClock.sleep(pollMs, signal);
+    while (!signal.aborted && (await this.#outage.retry(() => this.queue.unfinished(), signal)) > 0)
+      await systemClock.sleep(pollMs, signal);
     return tick;
   }
 
@@ -164,6 +183,7 @@ export class Daemon {
     if (inFlight.length > 0)
       this.#options.logger.info({ inFlight, graceMs }, "waiting for the run in flight");
     await this.queue.stop({ graceful: true, timeoutMs: graceMs });
+    if (this.#ownsOutage) await this.#outage.close();
     this.#options.logger.info({ daemonId: this.daemonId }, "daemon stopped");
   }
 
@@ -172,5 +192,6 @@ export class Daemon {
     this.#running = false;
     this.#abort.abort();
     await this.queue.stop({ graceful: false });
+    if (this.#ownsOutage) await this.#outage.close();
   }
 }

@@ -2,6 +2,7 @@ import type { PGliteLike } from "pg-boss";
 import type { Database } from "../store/database.ts";
 import { openDatabase, openEmbedded } from "../store/open.ts";
 import type { Logger } from "../logger.ts";
+import { DatabaseOutage, pingDatabase } from "../store/outage.ts";
 import type { QueueConnection } from "./queue.ts";
 
 export interface DaemonDatabase {
@@ -33,4 +34,16 @@ export async function openDaemonDatabase(options: {
   }
   const { db, pglite } = await openEmbedded(options.dataDir, options.logger);
   return { db, queue: { pglite: pglite as unknown as PGliteLike } };
+}
+
+/** collect.max_db_outage_seconds' default, for a daemon started without a configuration (tests). */
+export const DEFAULT_MAX_OUTAGE_MS = 300_000;
+
+/**
+ * The daemon's record of database outages: every part of the daemon (queue, scheduler, handlers,
+ * collector) reports connection failures to it, and it probes the database in the background while
+ * it is away, so each outage is one warning when it begins and one line when the database is back.
+ */
+export function watchOutages(db: Database, logger: Logger, maxOutageMs: number): DatabaseOutage {
+  return new DatabaseOutage({ logger, maxOutageMs, probe: () => pingDatabase(db) });
 }

@@ -28,6 +28,8 @@ import type { Plan } from "./slots.ts";
 import { isCollectionType } from "../core/collection.ts";
 import type { CollectionRequest, CollectionType } from "../core/collection.ts";
 import { errorMessage } from "../core/errors.ts";
+import { DatabaseOutageError } from "../store/outage.ts";
+import { isDatabaseUnavailable } from "../store/unavailable.ts";
 
 /**
  * What the daemon asks of the collector: one run for one key, always with its date (see src/collect/run.ts),
@@ -120,7 +122,13 @@ export async function handleSlot(
   } catch (error) {
     const message = errorMessage(error);
     await recordRunEnd(db, runId, "failed", message).catch(() => undefined);
-    logger.error({ ...slotLabel(slot), err: error }, "slot failed; pg-boss retries it with backoff");
+    if (isDatabaseUnavailable(error) || error instanceof DatabaseOutageError) {
+      // Reported once per outage already; the slot is simply tried again once the database is back.
+      logger.warn(
+        { ...slotLabel(slot), err: message },
+        "slot interrupted by a database outage; pg-boss retries it",
+      );
+    } else logger.error({ ...slotLabel(slot), err: error }, "slot failed; pg-boss retries it with backoff");
     throw error;
   }
 }

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { PgBoss, fromPglite } from "pg-boss";
 import type { ConstructorOptions, Job, PGliteLike } from "pg-boss";
 import type { Logger } from "../logger.ts";
+import type { DatabaseOutage } from "../store/outage.ts";
 
 /**
  * The durable slot queue: pg-boss on whichever engine chainvault runs on. A server is reached
@@ -29,6 +30,8 @@ export interface SlotJob {
 export interface SlotQueueOptions {
   connection: QueueConnection;
   logger: Logger;
+  /** Where pg-boss's connection failures go instead of the log: one warning per outage, not one per poll. */
+  outage?: DatabaseOutage;
   /** Schema pg-boss installs into; separate from chainvault's tables. */
   schema?: string;
   /** Attempts after the first before a job is dead-lettered. */
@@ -93,7 +96,10 @@ export class SlotQueue {
       "url" in options.connection
         ? new PgBoss({ ...common, connectionString: options.connection.url, max: 3 })
         : new PgBoss({ ...common, db: fromPglite(options.connection.pglite), backend: "pglite" });
-    boss.on("error", (error: unknown) => options.logger.error({ err: error }, "job queue error"));
+    boss.on("error", (error: unknown) => {
+      if (options.outage?.noteFailure(error)) return;
+      options.logger.error({ err: error }, "job queue error");
+    });
     await boss.start();
     const queue = new SlotQueue(boss, options);
     await queue.#createQueues();

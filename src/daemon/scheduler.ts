@@ -1,6 +1,7 @@
 import type { Database } from "../store/database.ts";
 import type { Logger } from "../logger.ts";
 import type { Clock } from "../core/clock.ts";
+import type { DatabaseOutage } from "../store/outage.ts";
 import { markMissed } from "./ledger.ts";
 import { advanceCursor, readCursor } from "../store/repositories/daemon-state.ts";
 import type { SlotQueue } from "./queue.ts";
@@ -13,6 +14,8 @@ export interface SchedulerOptions {
   plan: Plan;
   clock: Clock;
   logger: Logger;
+  /** A tick that fails because the database is away is noted here (one warning per outage), not logged. */
+  outage?: DatabaseOutage;
   /** Longest sleep between two looks at the plan, so a wake from sleep is noticed soon. */
   tickMs?: number;
   /** On the very first start (no cursor in the database), how far back to look for slots. */
@@ -37,7 +40,9 @@ const HOUR = 3_600_000;
  * missed. Nothing about progress is kept in memory.
  */
 export class Scheduler {
-  readonly #options: Required<Omit<SchedulerOptions, "db" | "queue" | "plan" | "clock" | "logger">> &
+  readonly #options: Required<
+    Omit<SchedulerOptions, "db" | "queue" | "plan" | "clock" | "logger" | "outage">
+  > &
     SchedulerOptions;
   #ticking: Promise<TickResult> | null = null;
   lastTick: TickResult | null = null;
@@ -120,7 +125,9 @@ export class Scheduler {
       try {
         await this.tick();
       } catch (error) {
-        logger.error({ err: error }, "scheduler tick failed; retrying at the next tick");
+        // The cursor is in the database: the next tick plans whatever this one could not.
+        if (!this.#options.outage?.noteFailure(error))
+          logger.error({ err: error }, "scheduler tick failed; retrying at the next tick");
       }
       const next = this.nextDue();
       const nowMs = clock.now().getTime();

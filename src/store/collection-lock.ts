@@ -4,6 +4,8 @@ import { errorMessage } from "../core/errors.ts";
 import type { Logger } from "../logger.ts";
 import { isAlive } from "./data-dir-lock.ts";
 import type { Database, DedicatedSession, Queryable } from "./database.ts";
+import { underlyingDatabase } from "./outage.ts";
+import type { DatabaseOutage } from "./outage.ts";
 import {
   beginReplacement,
   getCollectionRun,
@@ -34,8 +36,9 @@ export const DEFAULT_STALE_AFTER_MS = 120_000;
 const heldInProcess = new WeakMap<Database, Map<string, string>>();
 
 function processHeld(db: Database): Map<string, string> {
-  let held = heldInProcess.get(db);
-  if (!held) heldInProcess.set(db, (held = new Map()));
+  const base = underlyingDatabase(db);
+  let held = heldInProcess.get(base);
+  if (!held) heldInProcess.set(base, (held = new Map()));
   return held;
 }
 
@@ -84,6 +87,8 @@ export class CollectionTakenOverError extends Error {
 
 export interface CollectionLocksOptions {
   logger?: Logger;
+  /** A heartbeat that fails because the database is away is noted there (one warning per outage). */
+  outage?: DatabaseOutage;
   heartbeatMs?: number;
   staleAfterMs?: number;
 }
@@ -149,6 +154,7 @@ export class CollectionLocks {
   #timer: NodeJS.Timeout | undefined;
   #beating = false;
   #heartbeatFailing = false;
+  readonly #outage: DatabaseOutage | undefined;
 
   private constructor(
     readonly db: Database,
@@ -159,6 +165,7 @@ export class CollectionLocks {
     this.#session = session;
     this.#heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
     this.#staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+    this.#outage = options.outage;
   }
 
   static async open(db: Database, options: CollectionLocksOptions = {}): Promise<CollectionLocks> {
@@ -263,6 +270,7 @@ export class CollectionLocks {
         );
       }
     } catch (error) {
+      if (this.#outage?.noteFailure(error)) return;
       if (!this.#heartbeatFailing) {
         this.logger?.warn(
           { err: errorMessage(error) },

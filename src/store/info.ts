@@ -1,4 +1,5 @@
-import type { Database } from "./database.ts";
+import type { Database, Queryable } from "./database.ts";
+import { isDatabaseUnavailable } from "./unavailable.ts";
 import { currentMigration } from "./migrate.ts";
 import type { Engine } from "./database.ts";
 
@@ -38,4 +39,26 @@ export async function databaseInfo(db: Database): Promise<DatabaseInfo> {
     hypertables = result.rows.map((row) => row.hypertable_name);
   }
   return { engine: db.engine, timescaledb, migration: await currentMigration(db), tables, hypertables };
+}
+
+/**
+ * Names the database chainvault writes to: the cluster's system identifier (set by initdb) and the
+ * database's name. A file written for one database (the quote spool) is never loaded into another.
+ */
+export async function databaseIdentity(db: Queryable): Promise<string> {
+  try {
+    const result = await db.query<{ cluster: string; name: string }>(
+      "SELECT system_identifier::text AS cluster, current_database() AS name FROM pg_control_system()",
+    );
+    const row = result.rows[0]!;
+    return `${row.cluster}/${row.name}`;
+  } catch (error) {
+    if (isDatabaseUnavailable(error)) throw error;
+    // A managed server may not grant pg_control_system(): its address and database name will do.
+    const result = await db.query<{ name: string }>(
+      `SELECT coalesce(host(inet_server_addr()), 'local') || ':' || coalesce(inet_server_port(), 0)
+              || '/' || current_database() AS name`,
+    );
+    return result.rows[0]!.name;
+  }
 }

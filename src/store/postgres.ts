@@ -39,6 +39,27 @@ async function copyInto(client: pg.ClientBase, table: string, columns: readonly 
   return count;
 }
 
+/**
+ * A client checked out of the pool. A checked-out client whose server goes away between two queries
+ * emits 'error' with no listener of the pool's attached, which would crash the process; the loss is
+ * noted instead, the next query on it fails, and the client is discarded on release.
+ */
+async function checkout(pool: pg.Pool): Promise<{ client: pg.PoolClient; release(broken?: boolean): void }> {
+  const client = await pool.connect();
+  let lost = false;
+  const onError = (): void => {
+    lost = true;
+  };
+  client.on("error", onError);
+  return {
+    client,
+    release(broken = false) {
+      client.off("error", onError);
+      client.release(broken || lost);
+    },
+  };
+}
+
 function session(client: Client, pool: pg.Pool): Queryable {
   return {
     async query<Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
@@ -51,11 +72,16 @@ function session(client: Client, pool: pg.Pool): Queryable {
     },
     async copyRows(table, columns, rows): Promise<number> {
       if (client !== pool) return copyInto(client as pg.ClientBase, table, columns, rows);
-      const own = await pool.connect();
+      const own = await checkout(pool);
+      let failed = false;
       try {
-        return await copyInto(own, table, columns, rows);
+        return await copyInto(own.client, table, columns, rows);
+      } catch (error) {
+        // A COPY cut short leaves the connection in an unknown protocol state.
+        failed = true;
+        throw error;
       } finally {
-        own.release();
+        own.release(failed);
       }
     },
   };
@@ -65,10 +91,11 @@ function session(client: Client, pool: pg.Pool): Queryable {
 async function openDedicated(options: PostgresOptions, pool: pg.Pool): Promise<DedicatedSession> {
   const client = new pg.Client({ connectionString: options.url, types: typeParsers });
   let lost = false;
-  // A broken connection must not crash the process; its holder sees `lost` and opens another.
+  // A broken connection must not crash the process; its holder sees `lost` and opens another. Debug only,
+  // like the pool's: a database outage is reported once by whoever waits for it (src/store/outage.ts).
   client.on("error", (error) => {
     lost = true;
-    options.logger?.warn({ err: error.message }, "dedicated database connection lost");
+    options.logger?.debug({ err: error.message }, "dedicated database connection lost");
   });
   client.on("end", () => (lost = true));
   await client.connect();
@@ -92,9 +119,18 @@ export interface PostgresOptions {
 }
 
 export async function openPostgres(options: PostgresOptions): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 5, types: typeParsers });
-  // An idle client losing its connection must not crash the process; the next query reconnects.
-  pool.on("error", (error) => options.logger?.warn({ err: error.message }, "database connection lost"));
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 5,
+    types: typeParsers,
+    // A server that does not answer at all (host down, packets dropped) becomes an error the outage
+    // handling waits out (src/store/outage.ts), instead of a connect or a query that never returns.
+    connectionTimeoutMillis: 15_000,
+    keepAlive: true,
+  });
+  // An idle client losing its connection must not crash the process; the next query reconnects. Debug
+  // only: every pooled connection reports the same outage, which whoever waits for the database logs once.
+  pool.on("error", (error) => options.logger?.debug({ err: error.message }, "database connection lost"));
   try {
     const probe = await pool.connect();
     probe.release();
@@ -119,7 +155,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     exec: outer.exec,
     copyRows: outer.copyRows,
     async transaction(work) {
-      const client = await pool.connect();
+      const { client, release } = await checkout(pool);
       let broken = false;
       try {
         await client.query("BEGIN");
@@ -134,7 +170,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
         }
         throw error;
       } finally {
-        client.release(broken);
+        release(broken);
       }
     },
     dedicatedSession() {
