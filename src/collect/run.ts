@@ -19,6 +19,16 @@ import { collectSymbol } from "./collect-symbol.ts";
 import { gatewayTimeAfter, prepareSymbol } from "./prepare-symbol.ts";
 import type { CollectionDeps, Preparation } from "./prepare-symbol.ts";
 
+/** How the caller can stop a run early (SIGTERM, a lost job claim). */
+export interface RunControl {
+  /**
+   * Once aborted, no further contract or symbol is started; requests in flight finish, what arrived is
+   * written, and each symbol cut short is recorded `partial` with "interrupted by <reason>", so the next
+   * run resumes it. Symbols not started yet are left out of the summary.
+   */
+  signal?: AbortSignal;
+}
+
 /**
  * One collection run: for every symbol, the status row, discovery, selection, paced snapshots, enrichment and
  * bulk writes while the run proceeds. Idempotent by (date, symbol, type): completed runs are skipped unless
@@ -28,7 +38,9 @@ import type { CollectionDeps, Preparation } from "./prepare-symbol.ts";
 export async function runCollection(
   request: CollectionRequest,
   deps: CollectionDeps,
+  control: RunControl = {},
 ): Promise<CollectionSummary> {
+  const { signal } = control;
   const started = Date.now();
   const messagesBefore = deps.ib.messagesSent;
   const lineMsBefore = deps.ib.gatewayLineMilliseconds;
@@ -44,20 +56,21 @@ export async function runCollection(
   const locks = await CollectionLocks.open(deps.db, { logger: deps.logger });
   const symbols: SymbolSummary[] = [];
   try {
-    if (deps.config.collect.include_vix)
+    if (deps.config.collect.include_vix && !signal?.aborted)
       await collectVix(deps, locks, { date, type: request.type, force }, engine);
 
     // The next symbol's discovery (CONTRACT_DATA, database upserts) overlaps this symbol's snapshots, so the
     // message pipe never runs dry between symbols.
     const start = (symbol: string): Preparation =>
       prepareSymbol({ symbol, date, type: request.type, force }, deps, locks);
-    let next = request.symbols[0] === undefined ? undefined : start(request.symbols[0]);
+    const startUnlessStopped = (symbol: string | undefined): Preparation | undefined =>
+      symbol === undefined || signal?.aborted ? undefined : start(symbol);
+    let next = startUnlessStopped(request.symbols[0]);
     for (let index = 0; next; index++) {
       const current = next;
       const outcome = await current.outcome;
-      const following = request.symbols[index + 1];
-      next = following === undefined ? undefined : start(following);
-      symbols.push(await collectSymbol(current, outcome, deps, engine));
+      next = startUnlessStopped(request.symbols[index + 1]);
+      symbols.push(await collectSymbol(current, outcome, deps, engine, signal));
     }
   } finally {
     await locks.close();

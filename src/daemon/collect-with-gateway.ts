@@ -1,5 +1,6 @@
 import type { IsoDate } from "../calendar/index.ts";
 import { runCollection } from "../collect/run.ts";
+import type { RunControl } from "../collect/run.ts";
 import type { CollectionSummary } from "../collect/summary.ts";
 import type { Config } from "../config/schema.ts";
 import type { CollectionRequest } from "../core/collection.ts";
@@ -19,14 +20,17 @@ export function collectWithGateway(
   db: Database,
   config: Config,
   logger: Logger,
-): (request: CollectionRequest & { date: IsoDate; deadline?: Date }) => Promise<CollectionSummary> {
-  return async ({ deadline, ...request }) => {
+): (
+  request: CollectionRequest & { date: IsoDate; deadline?: Date },
+  control?: RunControl,
+) => Promise<CollectionSummary> {
+  return async ({ deadline, ...request }, control = {}) => {
     const ib = await IbClient.connect({
       ...clientOptionsFromConfig(config, logger),
       ...(deadline ? { deadline } : {}),
     });
     try {
-      const summary = await runCollection(request, { db, ib, config, logger });
+      const summary = await runCollection(request, { db, ib, config, logger }, control);
       const unavailable = ib.unavailable;
       if (unavailable && (!deadline || Date.now() < deadline.getTime()))
         throw new Error(
