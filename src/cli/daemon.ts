@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { systemClock } from "../core/clock.ts";
+import type { Clock } from "../core/clock.ts";
 import { collectWithGateway } from "../daemon/collect-with-gateway.ts";
 import { Daemon, planFromSchedule } from "../daemon/daemon-process.ts";
 import { discoverWithGateway } from "../daemon/discover-with-gateway.ts";
@@ -12,7 +13,7 @@ import { addDatabaseOptions, loadCommandConfig, openConfiguredDatabase } from ".
 import type { DatabaseOptions } from "./context.ts";
 import { EXIT_FAILURE } from "./exit-codes.ts";
 
-interface DaemonCommandOptions extends DatabaseOptions {
+export interface DaemonCommandOptions extends DatabaseOptions {
   once?: boolean;
   jsonLogs?: boolean;
   environmentFile?: string;
@@ -70,9 +71,14 @@ export function register(program: Command): void {
   });
 }
 
-async function runDaemon(
+/**
+ * The daemon until `stopRequested` resolves (or, with --once, until what is due has run). Exported for the
+ * fault tests, which run it in a process of their own on a shifted `clock`; everything else is as here.
+ */
+export async function runDaemon(
   options: DaemonCommandOptions,
   stopRequested: Promise<NodeJS.Signals>,
+  clock: Clock = systemClock,
 ): Promise<"stopped" | "grace-exceeded"> {
   const fromEnvFile = options.environmentFile === undefined ? [] : loadEnvFile(options.environmentFile);
   const { config } = loadCommandConfig(options);
@@ -92,7 +98,7 @@ async function runDaemon(
       db: handle.db,
       queue: handle.queue,
       plan,
-      clock: systemClock,
+      clock,
       logger,
       symbols: config.symbols,
       gapCheckDays: config.schedule.gap_check_days,
