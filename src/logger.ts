@@ -20,15 +20,22 @@ export const REDACTED_PATHS = [
   "*.*.webhook_url",
 ];
 
-/** Replaces the password in a connection URL so it can be printed. */
+/**
+ * Replaces the passwords in a connection URL so it can be printed: the one after `user:` and any
+ * `password=` / `sslpassword=` query parameter. Read as text, not with `new URL`, because a password
+ * holding an unencoded @ # or / makes a URL parser split it in the wrong place and print its tail.
+ * The user info therefore runs to the last "@": a query with an "@" in it hides more than needed,
+ * never less.
+ */
 export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
-  }
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url);
+  if (!scheme) return url;
+  let rest = url.slice(scheme[0].length);
+  const at = rest.lastIndexOf("@");
+  const colon = rest.indexOf(":");
+  if (at > 0 && colon >= 0 && colon < at) rest = `${rest.slice(0, colon)}:***${rest.slice(at)}`;
+  rest = rest.replace(/([?&](?:ssl)?password=)[^&]*/gi, "$1***");
+  return scheme[0] + rest;
 }
 
 /** pino's JSON lines as a person reads them: local time, level, message, then the fields on the same line. */

@@ -3,7 +3,7 @@
  * Pure (no I/O, no clock); every date is a New York calendar date "YYYY-MM-DD"; rules hold for 1990–2100.
  */
 export type { IsoDate } from "./dates.ts";
-export { DAY_MS, addDays, daysBetween, weekdayOf } from "./dates.ts";
+export { DAY_MS, addDays, dayNumber, daysBetween, weekdayOf } from "./dates.ts";
 export {
   EARLY_CLOSE_ET,
   UNSCHEDULED_CLOSURES,

@@ -9,7 +9,7 @@ import { openDatabase } from "../store/open.ts";
 import type { OpenDatabaseOptions } from "../store/open.ts";
 import { createLogger } from "../logger.ts";
 import type { Logger } from "../logger.ts";
-import { CommandFailure, ResourceBusy, errorMessage } from "../core/errors.ts";
+import { CommandFailure, ResourceBusy, UsageError, errorMessage } from "../core/errors.ts";
 
 /** Options every command that reads the configuration accepts. */
 export interface ConfigOptions {
@@ -37,6 +37,13 @@ export function addDatabaseOptions(command: Command): Command {
 
 /** Config file → environment → command-line flags, validated. */
 export function loadCommandConfig(options: DatabaseOptions): LoadedConfig {
+  if (options.config !== undefined && options.config.trim() === "") {
+    throw new UsageError("--config needs a file name, e.g. --config ./chainvault.yaml");
+  }
+  // An empty directory would resolve to the current one and put a database cluster there.
+  if (options.dataDir !== undefined && options.dataDir.trim() === "") {
+    throw new UsageError("--data-dir needs a directory, e.g. --data-dir ./data");
+  }
   const loaded = loadConfig({ file: options.config });
   if (options.dataDir !== undefined) {
     loaded.config = { ...loaded.config, database: { ...loaded.config.database, data_dir: options.dataDir } };

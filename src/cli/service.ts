@@ -85,7 +85,7 @@ function install(options: ServiceOptions): void {
   print([
     `${existed ? "updated" : "wrote"} ${file.path}`,
     `logs: ${file.logFiles.stdout} and ${file.logFiles.stderr}`,
-    `secrets (DATABASE_URL=…, IB_HOST=…): put them in ${file.envFile} (chmod 600); the service reads it at start`,
+    ...prepareEnvFile(file.envFile),
   ]);
   if (options.now) {
     runCommands(file.startCommands);
@@ -98,6 +98,25 @@ function install(options: ServiceOptions): void {
   if (file.platform === "systemd") {
     print([`to keep it running while you are logged out: loginctl enable-linger ${os.userInfo().username}`]);
   }
+}
+
+/** The daemon refuses a missing env file or one other users can read: make sure it exists, private. */
+function prepareEnvFile(envFile: string): string[] {
+  const secrets = `secrets (DATABASE_URL=…, IB_HOST=…): put them in ${envFile}; the daemon reads it at start`;
+  if (!fs.existsSync(envFile)) {
+    fs.mkdirSync(path.dirname(envFile), { recursive: true, mode: 0o700 });
+    fs.writeFileSync(envFile, "# KEY=value lines for `chainvault daemon`, e.g. DATABASE_URL=postgres://…\n", {
+      mode: 0o600,
+      flag: "wx",
+    });
+    return [`${secrets} (created it empty, mode 600)`];
+  }
+  const mode = fs.statSync(envFile).mode & 0o777;
+  if ((mode & 0o077) === 0) return [secrets];
+  return [
+    secrets,
+    `warning: ${envFile} is open to other users (mode ${mode.toString(8)}); the daemon refuses it until you run chmod 600 ${envFile}`,
+  ];
 }
 
 function uninstall(options: ServiceOptions): void {

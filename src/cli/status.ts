@@ -45,7 +45,7 @@ export function register(program: Command): void {
       .option("--date <YYYY-MM-DD>", "New York date (default: today in New York)")
       .option("--json", "print a JSON array of the status rows"),
   ).action(async (options: DatabaseOptions & { date?: string; json?: boolean }) => {
-    const date = options.date ? parseDate(options.date) : toEt(new Date()).date;
+    const date = options.date === undefined ? toEt(new Date()).date : parseDate(options.date);
     await withDatabase(
       options,
       async ({ db }) => {

@@ -33,6 +33,8 @@ interface SymbolRun {
   lease?: CollectionLease;
   /** Whether this run set the status row to running: only then does it record a failure there. */
   statusStarted: boolean;
+  /** Once aborted, no further contract is requested (see RunControl in run.ts). */
+  signal?: AbortSignal;
 }
 
 /** The selected contracts, and which of them still need a snapshot. */
@@ -74,13 +76,15 @@ class SpooledOutage extends Error {
 /**
  * Collects a prepared symbol: its underlying's quote, the contract selection, snapshots of the selected
  * contracts not stored yet, their dead letters and the status row. Never rejects: a failure ends up in the
- * summary and the status row.
+ * summary and the status row. Stopped by `signal`, it writes what arrived and records the symbol `partial`,
+ * "interrupted by …": the next run resumes it.
  */
 export async function collectSymbol(
   preparation: Preparation,
   outcome: PrepareOutcome,
   deps: CollectionDeps,
   engine: SnapshotEngineOptions,
+  signal?: AbortSignal,
 ): Promise<SymbolSummary> {
   const lease = outcome.kind === "ready" || outcome.kind === "failed" ? outcome.lease : undefined;
   const run: SymbolRun = {
@@ -89,6 +93,7 @@ export async function collectSymbol(
     engine,
     statusStarted: outcome.kind === "ready" || (outcome.kind === "failed" && outcome.statusStarted),
     ...(lease ? { lease } : {}),
+    ...(signal ? { signal } : {}),
   };
   const summary = emptySymbolSummary(run.target.symbol);
   if (outcome.kind === "busy") {
@@ -113,6 +118,7 @@ export async function collectSymbol(
     const { underlying, discovery } = outcome;
     summary.contracts_discovered = discovery.contracts.length;
     summary.new_listings = discovery.newListings;
+    if (signal?.aborted) return await recordInterruptedBeforeSnapshots(run, underlying, summary, preparation);
 
     const underlyingQuote = await snapshotUnderlying(run, underlying);
     const underlyingPrice = underlyingPriceOf(underlyingQuote.quote);
@@ -130,9 +136,14 @@ export async function collectSymbol(
       await markExpiringCollected(run, plan, snapshots.storedIds);
 
     summary.quotes_stored = plan.alreadyStored.size + stored;
-    const problems = problemsOf(snapshots, discovery);
-    summary.status = statusOf(problems, summary.quotes_stored);
-    if (summary.status === "failed") summary.error = problems.join("; ");
+    // A stop request leaves contracts neither stored nor failed, as a gateway outage does.
+    const interrupted = run.signal?.aborted === true && snapshots.end.notCollected > 0;
+    const interruption = interrupted
+      ? interruptionText(run, `after ${snapshots.done} of ${plan.toRequest.length} contracts`)
+      : null;
+    const problems = problemsOf(snapshots, discovery, interruption);
+    summary.status = interrupted ? "partial" : statusOf(problems, summary.quotes_stored);
+    if (summary.status === "failed" || interrupted) summary.error = problems.join("; ");
     await recordStatus(run, summary.status, summary.quotes_stored, problems);
     report(run, "done", snapshots.done, plan.toRequest.length);
     logCollected(run, summary);
@@ -240,7 +251,7 @@ async function snapshotOptions(
     run.engine,
     {
       symbol,
-      signal: stop.signal,
+      signal: run.signal ? AbortSignal.any([stop.signal, run.signal]) : stop.signal,
       onResult: async (outcome: SnapshotOutcome) => {
         const contract = plan.byId.get(outcome.key)!;
         writer.add(toQuoteRow(outcome, contract, date, type, underlyingPrice, pricing));
@@ -264,6 +275,37 @@ async function snapshotOptions(
     outage = new SpooledOutage(error, spool.size, spool.file);
   }
   return { stored: writer.stored, storedIds: writer.storedIds, failures, done, end, outage };
+}
+
+/** Stopped after discovery, before any request: the row says so, with what earlier attempts stored. */
+async function recordInterruptedBeforeSnapshots(
+  run: SymbolRun,
+  underlying: UnderlyingInfo,
+  summary: SymbolSummary,
+  preparation: Preparation,
+): Promise<SymbolSummary> {
+  const { date, type } = run.target;
+  const since = run.lease?.replacingBefore ?? null;
+  const stored = await contractsWithQuotes(run.deps.db, underlying.underlyingId, date, type, since);
+  summary.status = "partial";
+  summary.quotes_stored = stored.size;
+  summary.error = interruptionText(run, "before its snapshots");
+  await recordStatus(run, "partial", stored.size, [summary.error]);
+  report(run, "done", 0, 0);
+  logCollected(run, summary);
+  return finishSymbolSummary(summary, preparation.started);
+}
+
+/** "interrupted by SIGTERM after 10 of 40 contracts; the next run resumes", from the abort's reason. */
+function interruptionText(run: SymbolRun, progress: string): string {
+  const reason: unknown = run.signal?.reason;
+  const cause =
+    typeof reason === "string"
+      ? reason
+      : reason instanceof Error && reason.name !== "AbortError"
+        ? reason.message
+        : "a stop request";
+  return `interrupted by ${cause} ${progress}; the next run resumes`;
 }
 
 async function recordDeadLetters(run: SymbolRun, failures: readonly ContractFailure[]): Promise<void> {
@@ -298,17 +340,20 @@ async function markExpiringCollected(
 }
 
 /**
- * What kept the symbol from being complete: contracts not collected because the gateway went away,
- * contracts that failed, expiries IB would not list.
+ * What kept the symbol from being complete: contracts not collected because the gateway went away or the
+ * run was stopped (`interruption` then says by what), contracts that failed, expiries IB would not list.
  */
-function problemsOf(snapshots: SnapshotResults, discovery: ChainDiscovery): string[] {
+function problemsOf(
+  snapshots: SnapshotResults,
+  discovery: ChainDiscovery,
+  interruption: string | null,
+): string[] {
   const { failures, end } = snapshots;
+  const notCollected =
+    interruption ??
+    `${end.notCollected} contracts not collected: ${end.gatewayUnavailable?.message ?? "the run stopped taking contracts"}; a rerun resumes them`;
   return [
-    ...(end.notCollected > 0
-      ? [
-          `${end.notCollected} contracts not collected: ${end.gatewayUnavailable?.message ?? "the run stopped taking contracts"}; a rerun resumes them`,
-        ]
-      : []),
+    ...(end.notCollected > 0 ? [notCollected] : []),
     ...(failures.length > 0 ? [`${failures.length} contracts failed (see collection_dead_letters)`] : []),
     ...(discovery.failedExpiries.length > 0
       ? [`expiries not listed: ${discovery.failedExpiries.join(", ")}`]

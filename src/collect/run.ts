@@ -24,6 +24,16 @@ import { gatewayTimeAfter, prepareSymbol } from "./prepare-symbol.ts";
 import type { CollectionDeps, Preparation } from "./prepare-symbol.ts";
 import { QuoteSpool, replayLeftSpools, spoolDirOf } from "./spool.ts";
 
+/** How the caller can stop a run early (SIGTERM, a lost job claim). */
+export interface RunControl {
+  /**
+   * Once aborted, no further contract or symbol is started; requests in flight finish, what arrived is
+   * written, and each symbol cut short is recorded `partial` with "interrupted by <reason>", so the next
+   * run resumes it. Symbols not started yet are left out of the summary.
+   */
+  signal?: AbortSignal;
+}
+
 /**
  * One collection run: for every symbol, the status row, discovery, selection, paced snapshots, enrichment and
  * bulk writes while the run proceeds. Idempotent by (date, symbol, type): completed runs are skipped unless
@@ -34,6 +44,7 @@ import { QuoteSpool, replayLeftSpools, spoolDirOf } from "./spool.ts";
 export async function runCollection(
   request: CollectionRequest,
   deps: CollectionDeps,
+  control: RunControl = {},
 ): Promise<CollectionSummary> {
   const { config, logger } = deps;
   // Probed while it lasts, so an outage noticed by a heartbeat alone still ends when the database answers.
@@ -62,19 +73,23 @@ export async function runCollection(
       batchRows: config.collect.write_batch_rows,
       logger,
     });
-    return await collect(request, {
-      ...deps,
-      db,
-      outage,
-      spooling: { spool, outage, direct: deps.db, logger },
-    });
+    return await collect(
+      request,
+      { ...deps, db, outage, spooling: { spool, outage, direct: deps.db, logger } },
+      control,
+    );
   } finally {
     await closeSpool(spool, logger);
     if (!deps.outage) await outage.close();
   }
 }
 
-async function collect(request: CollectionRequest, deps: CollectionDeps): Promise<CollectionSummary> {
+async function collect(
+  request: CollectionRequest,
+  deps: CollectionDeps,
+  control: RunControl,
+): Promise<CollectionSummary> {
+  const { signal } = control;
   const started = Date.now();
   const messagesBefore = deps.ib.messagesSent;
   const lineMsBefore = deps.ib.gatewayLineMilliseconds;
@@ -90,20 +105,21 @@ async function collect(request: CollectionRequest, deps: CollectionDeps): Promis
   const locks = await CollectionLocks.open(deps.db, { logger: deps.logger, outage: deps.outage });
   const symbols: SymbolSummary[] = [];
   try {
-    if (deps.config.collect.include_vix)
+    if (deps.config.collect.include_vix && !signal?.aborted)
       await collectVix(deps, locks, { date, type: request.type, force }, engine);
 
     // The next symbol's discovery (CONTRACT_DATA, database upserts) overlaps this symbol's snapshots, so the
     // message pipe never runs dry between symbols.
     const start = (symbol: string): Preparation =>
       prepareSymbol({ symbol, date, type: request.type, force }, deps, locks);
-    let next = request.symbols[0] === undefined ? undefined : start(request.symbols[0]);
+    const startUnlessStopped = (symbol: string | undefined): Preparation | undefined =>
+      symbol === undefined || signal?.aborted ? undefined : start(symbol);
+    let next = startUnlessStopped(request.symbols[0]);
     for (let index = 0; next; index++) {
       const current = next;
       const outcome = await current.outcome;
-      const following = request.symbols[index + 1];
-      next = following === undefined ? undefined : start(following);
-      symbols.push(await collectSymbol(current, outcome, deps, engine));
+      next = startUnlessStopped(request.symbols[index + 1]);
+      symbols.push(await collectSymbol(current, outcome, deps, engine, signal));
     }
   } finally {
     await locks.close();

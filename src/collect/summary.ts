@@ -55,7 +55,10 @@ export function emptySymbolSummary(symbol: string): SymbolSummary {
 export function finishSymbolSummary(summary: SymbolSummary, startedMs: number): SymbolSummary {
   if (summary.contracts_selected > 0)
     summary.coverage = round(summary.quotes_stored / summary.contracts_selected, 4);
-  else summary.coverage = summary.status === "failed" || summary.status === "busy" ? 0 : 1;
+  // Nothing selected: nothing to miss, unless the symbol failed, was busy, or was stopped before its selection.
+  else
+    summary.coverage =
+      summary.status === "failed" || summary.status === "busy" || summary.status === "partial" ? 0 : 1;
   summary.duration_s = secondsSince(startedMs);
   return summary;
 }

@@ -35,6 +35,9 @@ const ENV_OVERRIDES: ReadonlyArray<{ name: string; path: [string, string]; type:
 
 export const ENVIRONMENT_VARIABLES = ENV_OVERRIDES.map((entry) => entry.name);
 
+/** A configuration needs few aliases, if any; yaml's own limit (100) still allows a large expansion. */
+const MAX_YAML_ALIASES = 50;
+
 function readYaml(file: string): Record<string, unknown> {
   let text: string;
   try {
@@ -53,7 +56,19 @@ function readYaml(file: string): Record<string, unknown> {
     const where = first.linePos?.[0] ? ` (line ${first.linePos[0].line})` : "";
     throw new UsageError(`${file}${where}: invalid YAML: ${first.message.split("\n")[0]}`);
   }
-  const value: unknown = document.toJS();
+  let value: unknown;
+  try {
+    // An alias expands to a copy of what it names, so a few nested aliases make billions of nodes.
+    value = document.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+  } catch (error) {
+    if (/excessive alias count/i.test(errorMessage(error))) {
+      throw new UsageError(
+        `${file}: too many YAML aliases (*name) expand to copies; write the settings out instead ` +
+          `(at most ${MAX_YAML_ALIASES} alias expansions are read)`,
+      );
+    }
+    throw new UsageError(`${file}: invalid YAML: ${errorMessage(error).split("\n")[0]}`);
+  }
   if (value === null || value === undefined) return {};
   if (typeof value !== "object" || Array.isArray(value)) {
     throw new UsageError(`${file}: expected a mapping of settings (key: value) at the top level`);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { databaseUrlProblem } from "./database-url.ts";
 
 /**
  * chainvault.yaml, validated. Every setting has a default so no file is needed.
@@ -9,7 +10,14 @@ import { z } from "zod";
 const database = z
   .object({
     /** postgres://… of a PostgreSQL/TimescaleDB server; unset means the embedded PGlite engine. Prefer DATABASE_URL. */
-    url: z.string().min(1).optional(),
+    url: z
+      .string()
+      .min(1)
+      .superRefine((url, context) => {
+        const problem = databaseUrlProblem(url);
+        if (problem !== null) context.addIssue({ code: "custom", message: problem });
+      })
+      .optional(),
     /** Where the embedded engine keeps its files. */
     data_dir: z.string().min(1).default("./data"),
     pool_size: z.number().int().min(1).max(100).default(5),
@@ -78,6 +86,11 @@ const collect = z
     spool_dir: z.string().min(1).optional(),
     /** Spooled quotes held in memory before they go to the spool file (fsynced); 0 = straight to the file. */
     spool_memory_rows: z.number().int().min(0).max(1_000_000).default(2_000),
+    /**
+     * On SIGTERM/SIGINT `collect` requests no further contract, writes what arrived and records the symbols
+     * it cut short as interrupted; past this many seconds it exits anyway (the next run resumes either way).
+     */
+    shutdown_grace_seconds: z.number().int().min(1).max(3600).default(30),
   })
   .strict();
 
@@ -214,8 +227,11 @@ const daemon = z
     /** First retry delay; it doubles (with jitter) per attempt, up to retry_delay_max_seconds. */
     retry_delay_seconds: z.number().int().min(1).max(3600).default(60),
     retry_delay_max_seconds: z.number().int().min(1).max(86400).default(1800),
-    /** A worker that stops reporting for this long (killed, machine asleep) loses its job to another. */
-    heartbeat_seconds: z.number().int().min(10).max(3600).default(60),
+    /**
+     * A worker that stops reporting for this long (killed, machine asleep) loses its job, which a live daemon
+     * re-runs after its retry delay: a killed daemon's slot runs again within about 1.5× this plus the backoff.
+     */
+    heartbeat_seconds: z.number().int().min(10).max(3600).default(30),
     /** On SIGTERM/SIGINT, how long the run in flight may take to finish before it is handed back (it resumes later). */
     shutdown_grace_seconds: z.number().int().min(1).max(3600).default(120),
     /** Longest sleep between two looks at the plan; also bounds how late a wake from sleep is noticed. */

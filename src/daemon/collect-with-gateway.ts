@@ -1,5 +1,6 @@
 import type { IsoDate } from "../calendar/index.ts";
 import { runCollection } from "../collect/run.ts";
+import type { RunControl } from "../collect/run.ts";
 import type { CollectionSummary } from "../collect/summary.ts";
 import type { Config } from "../config/schema.ts";
 import type { CollectionRequest } from "../core/collection.ts";
@@ -22,14 +23,17 @@ export function collectWithGateway(
   config: Config,
   logger: Logger,
   outage?: DatabaseOutage,
-): (request: CollectionRequest & { date: IsoDate; deadline?: Date }) => Promise<CollectionSummary> {
-  return async ({ deadline, ...request }) => {
+): (
+  request: CollectionRequest & { date: IsoDate; deadline?: Date },
+  control?: RunControl,
+) => Promise<CollectionSummary> {
+  return async ({ deadline, ...request }, control = {}) => {
     const ib = await IbClient.connect({
       ...clientOptionsFromConfig(config, logger),
       ...(deadline ? { deadline } : {}),
     });
     try {
-      const summary = await runCollection(request, { db, ib, config, logger, outage });
+      const summary = await runCollection(request, { db, ib, config, logger, outage }, control);
       const unavailable = ib.unavailable;
       if (unavailable && (!deadline || Date.now() < deadline.getTime()))
         throw new Error(

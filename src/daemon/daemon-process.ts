@@ -19,6 +19,20 @@ import { Scheduler } from "./scheduler.ts";
 import type { TickResult } from "./scheduler.ts";
 import type { Plan } from "./slots.ts";
 
+/** Whether every promise settles within `ms` (never rejects). */
+async function settledWithin(promises: readonly Promise<unknown>[], ms: number): Promise<boolean> {
+  if (promises.length === 0) return true;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, ms));
+  });
+  try {
+    return await Promise.race([Promise.allSettled(promises).then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The plan of src/schedule as the daemon consumes it: slots with `from < at <= to`. */
 export function planFromSchedule(options: PlanOptions): Plan {
   return (from, to) => slotsBetween(new Date(from.getTime() + 1), new Date(to.getTime() + 1), options);
@@ -68,9 +82,13 @@ export class Daemon {
   readonly daemonId: string;
   readonly #options: DaemonOptions;
   readonly #abort = new AbortController();
+  /** Aborted by stop(): the collections in flight take no further contract. kill() leaves it alone. */
+  readonly #stopRuns = new AbortController();
   readonly #inFlight = new Set<string>();
   readonly #outage: DatabaseOutage;
   readonly #ownsOutage: boolean;
+  /** The handlers running now, so stop() can wait for them before the caller closes the database. */
+  readonly #runs = new Set<Promise<unknown>>();
   #loop: Promise<void> | null = null;
   #running = true;
 
@@ -107,22 +125,26 @@ export class Daemon {
     for (const name of WORK_QUEUES) {
       await queue.work(name, async (slot, job) => {
         daemon.#inFlight.add(slot.key);
+        const run = handleSlot(slot, job, {
+          db,
+          queue,
+          plan: options.plan,
+          clock: options.clock,
+          logger: options.logger,
+          daemonId,
+          symbols: options.symbols,
+          gapCheckDays: options.gapCheckDays,
+          collect: options.collect,
+          discover: options.discover,
+          openHistorical: options.openHistorical,
+          historicalFillLimit: options.historicalFillLimit,
+          signal: AbortSignal.any([daemon.#stopRuns.signal, job.signal]),
+        });
+        daemon.#runs.add(run);
         try {
-          await handleSlot(slot, job, {
-            db,
-            queue,
-            plan: options.plan,
-            clock: options.clock,
-            logger: options.logger,
-            daemonId,
-            symbols: options.symbols,
-            gapCheckDays: options.gapCheckDays,
-            collect: options.collect,
-            discover: options.discover,
-            openHistorical: options.openHistorical,
-            historicalFillLimit: options.historicalFillLimit,
-          });
+          await run;
         } finally {
+          daemon.#runs.delete(run);
           daemon.#inFlight.delete(slot.key);
         }
       });
@@ -170,21 +192,32 @@ export class Daemon {
   }
 
   /**
-   * SIGTERM/SIGINT: stop planning and fetching, give the run in flight `graceMs` to finish, then
-   * hand it back to the queue. The collector's runs resume from what they stored, so a run cut
-   * short repeats no stored quote. The database stays open (the caller owns it).
+   * SIGTERM/SIGINT: stop planning and fetching, and stop the collection in flight from taking further
+   * contracts; it writes what arrived, records its status as interrupted and hands its job back to the
+   * queue (retried after its backoff, resuming from what it stored). Resolves true once every handler
+   * has returned, false when one is still running after `graceMs` (pg-boss has then failed its job
+   * back to the queue). Until it resolves true, the caller must not close the database.
    */
-  async stop(graceMs = 60_000): Promise<void> {
-    if (!this.#running) return;
+  async stop(graceMs = 60_000, reason = "a stop request"): Promise<boolean> {
+    if (!this.#running) return this.#runs.size === 0;
     this.#running = false;
+    const deadline = Date.now() + graceMs;
     this.#abort.abort();
+    this.#stopRuns.abort(reason);
     await this.#loop;
     const inFlight = [...this.#inFlight];
     if (inFlight.length > 0)
-      this.#options.logger.info({ inFlight, graceMs }, "waiting for the run in flight");
+      this.#options.logger.info({ inFlight, graceMs }, "stopping the run in flight: no further contracts");
     await this.queue.stop({ graceful: true, timeoutMs: graceMs });
+    const finished = await settledWithin([...this.#runs], deadline - Date.now());
     if (this.#ownsOutage) await this.#outage.close();
-    this.#options.logger.info({ daemonId: this.daemonId }, "daemon stopped");
+    if (finished) this.#options.logger.info({ daemonId: this.daemonId }, "daemon stopped");
+    else
+      this.#options.logger.error(
+        { daemonId: this.daemonId, inFlight: [...this.#inFlight], graceMs },
+        "the run in flight did not stop within the grace period; its job was handed back to the queue",
+      );
+    return finished;
   }
 
   /** Tests only: stop as a killed process would, without waiting for anything in flight. */

@@ -32,12 +32,15 @@ import { DatabaseOutageError } from "../store/outage.ts";
 import { isDatabaseUnavailable } from "../store/unavailable.ts";
 
 /**
+/**
  * What the daemon asks of the collector: one run for one key, always with its date (see src/collect/run.ts),
  * waiting for the gateway no later than `deadline` (the slot's window). It answers with each symbol's status,
- * "busy" when another run holds the key.
+ * "busy" when another run holds the key. Once `signal` aborts, the run takes no further contract and records
+ * what it stored (RunControl).
  */
 export type Collect = (
   request: CollectionRequest & { date: IsoDate; deadline?: Date },
+  control?: { signal?: AbortSignal },
 ) => Promise<{ symbols: readonly { status: string; error?: string }[] }>;
 
 /** Chain discovery alone (no quotes) for the given symbols; absent when the collector offers none. */
@@ -59,6 +62,16 @@ export interface HandlerDeps {
   openHistorical?: () => Promise<HistoricalSession>;
   /** At most this many contracts per missed day are filled from daily bars (IB paces historical requests). */
   historicalFillLimit?: number;
+  /** Aborted when the daemon stops (SIGTERM) or pg-boss takes the job back: the collection stops early. */
+  signal?: AbortSignal;
+}
+
+/**
+ * A collection stopped by the daemon's shutdown or a lost job claim. Thrown so that pg-boss hands the job
+ * back (retry with backoff); the collector resumes from what it stored.
+ */
+export class SlotInterrupted extends Error {
+  override name = "SlotInterrupted";
 }
 
 function slotLabel(slot: SlotJob): Record<string, unknown> {
@@ -121,6 +134,11 @@ export async function handleSlot(
     return outcome;
   } catch (error) {
     const message = errorMessage(error);
+    if (error instanceof SlotInterrupted) {
+      await recordRunEnd(db, runId, "interrupted", message).catch(() => undefined);
+      logger.warn({ ...slotLabel(slot), reason: message }, "slot interrupted; handed back to the queue");
+      throw error;
+    }
     await recordRunEnd(db, runId, "failed", message).catch(() => undefined);
     if (isDatabaseUnavailable(error) || error instanceof DatabaseOutageError) {
       // Reported once per outage already; the slot is simply tried again once the database is back.
@@ -139,15 +157,26 @@ async function runCollectionSlot(slot: SlotJob, deps: HandlerDeps): Promise<stri
   // The gateway client waits on the real clock, the daemon's may be virtual (tests): hand over what is
   // left of the window.
   const windowLeftMs = Date.parse(slot.validUntil) - deps.clock.now().getTime();
-  const summary = await deps.collect({
-    date: slot.date,
-    symbols: [symbol],
-    type: slot.type as CollectionType,
-    deadline: new Date(Date.now() + windowLeftMs),
-  });
+  const summary = await deps.collect(
+    {
+      date: slot.date,
+      symbols: [symbol],
+      type: slot.type as CollectionType,
+      deadline: new Date(Date.now() + windowLeftMs),
+    },
+    { signal: deps.signal },
+  );
   // The collector keeps the status row; it is the judge of whether the run is done.
   const status = await slotStatus(deps.db, slot);
-  if (status === "completed" || status === "partial") return status;
+  if (status === "completed") return status;
+  // A run cut short reads `partial` too, but unlike a partial collection it is not finished.
+  if (deps.signal?.aborted) {
+    throw new SlotInterrupted(
+      `collection ${slot.key} interrupted (${stopReason(deps.signal)}) with status ${status ?? "none"}; ` +
+        "its stored quotes are kept and the retry resumes",
+    );
+  }
+  if (status === "partial") return status;
   const busy = summary.symbols.find((entry) => entry.status === "busy");
   // Another run (a manual `collect`, a second daemon) holds the key: pg-boss retries after its backoff,
   // by when that run has finished and the retry finds the slot done.
@@ -156,6 +185,12 @@ async function runCollectionSlot(slot: SlotJob, deps: HandlerDeps): Promise<stri
   throw new Error(
     `collection ${slot.key} ended with status ${status ?? "none"}; it will be retried (the run resumes)`,
   );
+}
+
+function stopReason(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  if (typeof reason === "string") return reason;
+  return reason instanceof Error ? reason.message : "stop requested";
 }
 
 /** Returns a one-line summary, or null when another worker holds or finished the slot. */

@@ -39,12 +39,15 @@ export interface SlotQueueOptions {
   /** First retry delay; doubles (with jitter) on each further attempt. */
   retryDelaySeconds?: number;
   retryDelayMaxSeconds?: number;
-  /** A worker refreshes its claim this often; a silent (killed) worker loses it after this. */
+  /**
+   * A silent (killed) worker loses its job this long after its last heartbeat; a live one refreshes it
+   * every half of it. Default DEFAULT_HEARTBEAT_SECONDS; pg-boss's minimum is 10.
+   */
   heartbeatSeconds?: number;
   /** Upper bound on one run, however alive its worker is. */
   expireInSeconds?: number;
   pollingIntervalSeconds?: number;
-  /** How often pg-boss looks for claims lost to a dead worker. */
+  /** How often pg-boss looks for claims lost to a dead worker; default half the heartbeat. */
   superviseIntervalSeconds?: number;
 }
 
@@ -67,7 +70,30 @@ export function jobIdFor(key: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(18, 20)}-${hex.slice(20, 32)}`;
 }
 
-export type SlotHandler = (slot: SlotJob, job: { id: string; retryCount: number }) => Promise<void>;
+/**
+ * How long a killed daemon's job stays claimed. pg-boss fails an active job once its heartbeat is
+ * `heartbeatSeconds` old, checked every `superviseIntervalSeconds`; the heartbeat is refreshed every
+ * half of it. With 30 s and a check every 15 s, the job of a worker killed at t is handed back between
+ * t+15 s and t+45 s, then waits its retry delay (retry_delay_seconds, doubling with jitter) before a
+ * live daemon runs it: about a minute plus the backoff, against 60-120 s plus backoff at 60 s / 30 s.
+ * Shorter would cost little (one UPDATE per job every 15 s) but take jobs from daemons whose event loop
+ * merely stalled; the run lock keeps even that from duplicating rows.
+ */
+export const DEFAULT_HEARTBEAT_SECONDS = 30;
+
+/** The heartbeat check runs twice per heartbeat: a lost claim is noticed at most 1.5 heartbeats late. */
+export function superviseSecondsFor(heartbeatSeconds: number): number {
+  return Math.max(1, Math.floor(heartbeatSeconds / 2));
+}
+
+export type SlotHandler = (
+  slot: SlotJob,
+  job: { id: string; retryCount: number; signal: AbortSignal },
+) => Promise<void>;
+
+function heartbeatOf(seconds: number | undefined): number {
+  return Math.max(10, seconds ?? DEFAULT_HEARTBEAT_SECONDS);
+}
 
 export class SlotQueue {
   readonly #boss: PgBoss;
@@ -84,10 +110,13 @@ export class SlotQueue {
 
   /** Starts pg-boss (installing or migrating its schema) and creates the queues. */
   static async open(options: SlotQueueOptions): Promise<SlotQueue> {
+    const supervise =
+      options.superviseIntervalSeconds ?? superviseSecondsFor(heartbeatOf(options.heartbeatSeconds));
     const common: ConstructorOptions = {
       schema: options.schema ?? "pgboss",
-      superviseIntervalSeconds: options.superviseIntervalSeconds ?? 30,
-      monitorIntervalSeconds: options.superviseIntervalSeconds ?? 30,
+      // Expiry of lost claims runs in the monitor pass, which needs both timers.
+      superviseIntervalSeconds: supervise,
+      monitorIntervalSeconds: supervise,
       // The daemon plans its own slots in exchange time; pg-boss's cron is not used.
       schedule: false,
       openTelemetry: { enabled: false },
@@ -120,7 +149,7 @@ export class SlotQueue {
       retryDelay: this.#options.retryDelaySeconds ?? 60,
       retryBackoff: true,
       retryDelayMax: this.#options.retryDelayMaxSeconds ?? 1800,
-      heartbeatSeconds: Math.max(10, this.#options.heartbeatSeconds ?? 60),
+      heartbeatSeconds: heartbeatOf(this.#options.heartbeatSeconds),
       expireInSeconds: this.#options.expireInSeconds ?? 4 * 3600,
       // Never delete finished jobs: their ids are what make a re-send a no-op.
       deleteAfterSeconds: 0,
@@ -168,7 +197,10 @@ export class SlotQueue {
       queue,
       { batchSize: 1, pollingIntervalSeconds: this.#options.pollingIntervalSeconds ?? 2 },
       async (jobs: Job<SlotJob>[]) => {
-        for (const job of jobs) await handler(job.data, { id: job.id, retryCount: job.retryCount ?? 0 });
+        for (const job of jobs) {
+          // pg-boss aborts job.signal when the claim is gone (heartbeat lost, expired, shut down).
+          await handler(job.data, { id: job.id, retryCount: job.retryCount ?? 0, signal: job.signal });
+        }
       },
     );
     this.#workers.push(workerId);

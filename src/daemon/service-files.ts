@@ -8,7 +8,8 @@ import path from "node:path";
  * slots in New York time instead (src/schedule/plan.ts), so these files carry no calendar at all.
  *
  * No secret is written into them: DATABASE_URL, IB settings and the like are read at start from an env file the
- * user keeps (chmod 600), which the files only point to.
+ * user keeps (chmod 600), which the files only point to. The daemon reads that file itself (`--environment-file`), not
+ * the service manager, so that it can refuse one other users can read.
  */
 
 export type ServicePlatform = "launchd" | "systemd";
@@ -44,7 +45,7 @@ export interface ServiceFile {
   content: string;
   /** Where the daemon's output goes. */
   logFiles: { stdout: string; stderr: string };
-  /** The env file the service reads its secrets from (optional; the user creates it). */
+  /** The env file the daemon reads its secrets from (`service install` creates it empty, mode 0600). */
   envFile: string;
   /** Commands that load and start the service now / stop and unload it. */
   startCommands: string[][];
@@ -63,7 +64,14 @@ export function envFilePath(spec: ServiceSpec): string {
 }
 
 function daemonArguments(spec: ServiceSpec): string[] {
-  return [spec.nodePath, spec.cliPath, "daemon", ...(spec.configPath ? ["--config", spec.configPath] : [])];
+  return [
+    spec.nodePath,
+    spec.cliPath,
+    "daemon",
+    ...(spec.configPath ? ["--config", spec.configPath] : []),
+    "--environment-file",
+    envFilePath(spec),
+  ];
 }
 
 export function serviceFile(spec: ServiceSpec): ServiceFile {
@@ -74,16 +82,12 @@ function xml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
-// launchd has no EnvironmentFile: a tiny POSIX shell wrapper exports the env file, if present, then execs the
-// daemon, so the plist holds the file's path and never its contents.
-const ENV_WRAPPER = 'set -a; if [ -f "$1" ]; then . "$1"; fi; set +a; shift; exec "$@"';
-
 function launchdFile(spec: ServiceSpec): ServiceFile {
   const logDir = path.join(spec.home, "Library", "Logs", "chainvault");
   const logFiles = { stdout: path.join(logDir, "daemon.log"), stderr: path.join(logDir, "daemon.err.log") };
   const envFile = envFilePath(spec);
   const file = path.join(spec.home, "Library", "LaunchAgents", `${LAUNCHD_LABEL}.plist`);
-  const args = ["/bin/sh", "-c", ENV_WRAPPER, "chainvault-env", envFile, ...daemonArguments(spec)];
+  const args = daemonArguments(spec);
   const content = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     '<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">',
@@ -157,10 +161,9 @@ function systemdFile(spec: ServiceSpec): ServiceFile {
     "[Service]",
     "Type=simple",
     "# The daemon plans every collection in New York time itself; systemd only keeps it running.",
+    "# Secrets (DATABASE_URL, IB_*) live in the --environment-file, not here; the daemon refuses it unless it is chmod 600.",
     `ExecStart=${daemonArguments(spec).map(systemdArgument).join(" ")}`,
     `WorkingDirectory=${systemdPath(spec.workingDirectory)}`,
-    "# Secrets (DATABASE_URL, IB_*) live in this file, not here; the leading '-' makes it optional.",
-    `EnvironmentFile=-${systemdPath(envFile)}`,
     "Restart=always",
     "RestartSec=30",
     "# SIGTERM lets the daemon finish or checkpoint the run in flight.",

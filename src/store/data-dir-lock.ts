@@ -1,16 +1,22 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { createPrivateDir } from "./data-dir-permissions.ts";
 
 /**
  * PGlite does not lock its data directory, and two processes writing one directory corrupt it.
  * This lock file (`chainvault.lock` inside the data directory, holding the owner's pid) makes the
  * second process fail with a message naming the holder. A lock whose pid is dead is stale and is
- * taken over; a `.takeover` file serialises takeovers so two starters cannot both break it.
+ * taken over; a `.takeover` file serialises takeovers so two starters cannot both break it. A lock
+ * naming this very pid that this process does not hold is stale too: in a container every start is
+ * PID 1, so the previous start's lock names a pid that is alive (ours) but no longer its owner.
  */
 
 export const LOCK_FILE = "chainvault.lock";
 const TAKEOVER_STALE_MS = 10_000;
+
+/** Lock files this process holds: the only ones naming our pid that are not stale. */
+const held = new Set<string>();
 
 export class DataDirLockedError extends Error {
   override name = "DataDirLockedError";
@@ -53,6 +59,12 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/** Whether the holder of a lock on this host still owns it. */
+function holderOwns(holder: LockContent, lockPath: string): boolean {
+  if (holder.pid === process.pid) return held.has(lockPath);
+  return isAlive(holder.pid);
+}
+
 function ageMs(file: string): number {
   try {
     return Date.now() - fs.statSync(file).mtimeMs;
@@ -63,7 +75,7 @@ function ageMs(file: string): number {
 
 function tryCreate(file: string, content: string): boolean {
   try {
-    fs.writeFileSync(file, content, { flag: "wx" });
+    fs.writeFileSync(file, content, { flag: "wx", mode: 0o600 });
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
@@ -84,7 +96,7 @@ export async function lockDataDir(dataDir: string): Promise<() => void> {
     argv: process.argv.slice(1).join(" "),
   };
   const content = JSON.stringify(mine) + "\n";
-  fs.mkdirSync(dataDir, { recursive: true });
+  createPrivateDir(dataDir);
 
   for (let attempt = 0; attempt < 50; attempt++) {
     if (tryCreate(lockPath, content)) return registerRelease(lockPath);
@@ -95,7 +107,7 @@ export async function lockDataDir(dataDir: string): Promise<() => void> {
         await sleep(50);
         continue;
       }
-    } else if (holder.host !== mine.host || isAlive(holder.pid)) {
+    } else if (holder.host !== mine.host || holderOwns(holder, lockPath)) {
       // Another host's pid cannot be checked from here: treat it as alive.
       throw new DataDirLockedError(dataDir, holder.pid, holder.host);
     }
@@ -118,8 +130,10 @@ export async function lockDataDir(dataDir: string): Promise<() => void> {
 }
 
 function registerRelease(lockPath: string): () => void {
+  held.add(lockPath);
   const release = () => {
     process.removeListener("exit", release);
+    held.delete(lockPath);
     // Remove only our own lock: never one a later owner took over.
     if (readLock(lockPath)?.pid === process.pid) fs.rmSync(lockPath, { force: true });
   };

@@ -2,6 +2,7 @@ import path from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 import type { Database } from "./database.ts";
 import { lockDataDir } from "./data-dir-lock.ts";
+import { restrictDataDir } from "./data-dir-permissions.ts";
 import { walStartParams, wrapPglite } from "./pglite.ts";
 import type { PgliteLike } from "./pglite.ts";
 import { openPostgres } from "./postgres.ts";
@@ -43,8 +44,17 @@ export async function openEmbedded(
   const release = await lockDataDir(absolute);
   try {
     const pglite = await PGlite.create(absolute, { startParams: walStartParams(PGlite.defaultStartParams) });
-    logger?.debug({ dataDir: absolute }, "opened embedded database");
-    return { db: await wrapPglite(pglite as unknown as PgliteLike, { onClose: release }), pglite };
+    // PGlite writes the cluster it unpacks world-readable; also tightens directories made by older versions.
+    const loosened = restrictDataDir(absolute);
+    logger?.debug({ dataDir: absolute, modesTightened: loosened }, "opened embedded database");
+    const onClose = () => {
+      try {
+        restrictDataDir(absolute);
+      } finally {
+        release();
+      }
+    };
+    return { db: await wrapPglite(pglite as unknown as PgliteLike, { onClose }), pglite };
   } catch (error) {
     release();
     throw error;

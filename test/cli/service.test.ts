@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -88,10 +87,14 @@ describe("chainvault service install --dry-run", () => {
     );
     expect(code).toBe(0);
     expect(stdout.split("\n")[0]).toBe(`# ${home}/.config/systemd/user/chainvault.service`);
-    expect(stdout).toMatch(/^ExecStart=\S+ \S+bin\/chainvault\.js daemon --config "[^"]*my config\.yaml"$/m);
+    expect(stdout).toMatch(
+      /^ExecStart=\S+ \S+bin\/chainvault\.js daemon --config "[^"]*my config\.yaml" --environment-file \S+$/m,
+    );
     expect(stdout).toMatch(/^Restart=always$/m);
     expect(stdout).toMatch(/^RestartSec=\d+$/m);
-    expect(stdout).toContain(`EnvironmentFile=-${home}/.config/chainvault/env`);
+    // The daemon reads the env file itself, so that it can refuse one others can read.
+    expect(stdout).toContain(` --environment-file ${home}/.config/chainvault/env\n`);
+    expect(stdout).not.toContain("EnvironmentFile");
     expect(stdout).toContain(`StandardOutput=append:${home}/.local/state/chainvault/daemon.log`);
     expect(stdout).toContain(`StandardError=append:${home}/.local/state/chainvault/daemon.err.log`);
     expect(stdout).toMatch(/^WantedBy=default\.target$/m);
@@ -122,6 +125,12 @@ describe("chainvault service install / uninstall", () => {
       expect(content).not.toContain(SECRET);
       const logDir = platform === "launchd" ? "Library/Logs/chainvault" : ".local/state/chainvault";
       expect(fs.statSync(path.join(home, logDir)).isDirectory()).toBe(true);
+      // The daemon refuses a missing env file or one others can read: install leaves a private, empty one.
+      const envFile = path.join(home, ".config/chainvault/env");
+      expect(fs.statSync(envFile).mode & 0o777).toBe(0o600);
+      expect(installed.stdout).toContain(
+        `${envFile}; the daemon reads it at start (created it empty, mode 600)`,
+      );
 
       expect(
         (await run("service", "install", "--platform", platform, "--config", configFile)).stdout,
@@ -142,8 +151,10 @@ describe("chainvault service install / uninstall", () => {
     const { stdout } = await run("service", "install", "--platform", "systemd", "--dry-run");
     expect(stdout.split("\n")[0]).toBe(`# ${home}/cfg/systemd/user/chainvault.service`);
     expect(stdout).toContain(`StandardOutput=append:${home}/state/chainvault/daemon.log`);
-    expect(stdout).toContain(`EnvironmentFile=-${home}/cfg/chainvault/env`);
-    expect(stdout).toMatch(/bin\/chainvault\.js daemon$/m); // no config file: defaults and the environment
+    // No config file: defaults, the environment and the env file.
+    const execStart = stdout.split("\n").find((line) => line.startsWith("ExecStart="));
+    expect(execStart).toMatch(/bin\/chainvault\.js daemon --environment-file \S+$/);
+    expect(execStart?.endsWith(` --environment-file ${home}/cfg/chainvault/env`)).toBe(true);
   });
 });
 
@@ -169,24 +180,17 @@ describe("service files", () => {
     expect(file.startCommands).toEqual([["launchctl", "bootstrap", "gui/1000", file.path]]);
   });
 
-  it("launchd's shell wrapper exports the env file, then execs the daemon command line", () => {
-    const dir = fs.mkdtempSync(path.join(tmpdir(), "chainvault-env-"));
-    try {
-      const envFile = path.join(dir, "env");
-      fs.writeFileSync(envFile, "CHAINVAULT_PROBE=from-env-file\n");
-      const file = serviceFile(spec({ platform: "launchd", home: dir }));
-      const args = [...file.content.matchAll(/^ {4}<string>(.*)<\/string>$/gm)].map((m) =>
-        m[1]!.replace(/&quot;/g, '"').replace(/&amp;/g, "&"),
-      );
-      expect(args.slice(0, 2)).toEqual(["/bin/sh", "-c"]);
-      // Same wrapper, same env file argument, but the command after it is a probe instead of the daemon.
-      const output = execFileSync("/bin/sh", [
-        "-c", args[2]!, args[3]!, envFile, "/bin/sh", "-c", 'printf %s "$CHAINVAULT_PROBE"',
-      ]); // prettier-ignore
-      expect(output.toString()).toBe("from-env-file");
-      expect(args[4]).toBe(path.join(dir, ".config/chainvault/env"));
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+  it("launchd runs the daemon itself with the env file as --environment-file, no shell in between", () => {
+    const file = serviceFile(spec({ platform: "launchd", configPath: "/home/dana/c.yaml" }));
+    const args = [...file.content.matchAll(/^ {4}<string>(.*)<\/string>$/gm)].map((m) => m[1]);
+    expect(args).toEqual([
+      "/usr/bin/node",
+      "/opt/chainvault/bin/chainvault.js",
+      "daemon",
+      "--config",
+      "/home/dana/c.yaml",
+      "--environment-file",
+      "/home/dana/.config/chainvault/env",
+    ]);
   });
 });

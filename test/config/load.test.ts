@@ -2,7 +2,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { databaseUrlProblem } from "../../src/config/database-url.ts";
+import { loadEnvFile } from "../../src/config/env-file.ts";
 import { loadConfig, redactConfig } from "../../src/config/load.ts";
+import { redactUrl } from "../../src/logger.ts";
 import { UsageError } from "../../src/core/errors.ts";
 import { main } from "../../src/cli/main.ts";
 
@@ -128,6 +131,122 @@ describe("loadConfig", () => {
     expect(JSON.stringify(redacted)).not.toMatch(/s3cret|hooks\.slack|"pw"/);
     expect(redacted.database.url).toBe("postgres://cv:***@db:5432/chainvault");
     expect(redacted.ib.host).toBe("127.0.0.1");
+  });
+});
+
+describe("YAML aliases", () => {
+  it("reads a config that reuses a block, and refuses an alias bomb before expanding it", () => {
+    const reuse = write(
+      "reuse.yaml",
+      "selection:\n  tiers:\n    low_iv: &tier { range: 0.05, min_strikes: 3 }\n    normal_iv: *tier\n    high_iv: *tier\n",
+    );
+    expect(loadConfig({ file: reuse, env: {} }).config.selection.tiers.high_iv).toEqual({
+      range: 0.05,
+      min_strikes: 3,
+    });
+    const levels = ["a", "b", "c", "d", "e", "f", "g", "h"];
+    const bomb = levels.map((name, index) =>
+      index === 0
+        ? `a: &a [x, x, x, x, x, x, x, x, x]`
+        : `${name}: &${name} [${Array(9)
+            .fill(`*${levels[index - 1]}`)
+            .join(", ")}]`,
+    );
+    const file = write("bomb.yaml", `${bomb.join("\n")}\n`);
+    expect(() => loadConfig({ file, env: {} })).toThrow(UsageError);
+    expect(() => loadConfig({ file, env: {} })).toThrow(/bomb\.yaml: too many YAML aliases/);
+  });
+});
+
+describe("redactUrl", () => {
+  const PASSWORDS = ["s3cret", "p@ss", "p#ss", "p/ss", "a@b#c/d:e", "p?ss&x=1"];
+
+  it("masks the password after user: even when it holds unencoded @ # / ? :", () => {
+    for (const password of PASSWORDS) {
+      const url = `postgres://collector:${password}@db.example:5432/chainvault?sslmode=require`;
+      const redacted = redactUrl(url);
+      expect(redacted, url).toBe("postgres://collector:***@db.example:5432/chainvault?sslmode=require");
+    }
+  });
+
+  it("masks password= and sslpassword= in the query, whatever the case", () => {
+    expect(redactUrl("postgres://db.example/chainvault?user=cv&password=p@ss#x/y&sslmode=require")).toBe(
+      "postgres://db.example/chainvault?user=cv&password=***&sslmode=require",
+    );
+    expect(redactUrl("postgresql://cv@db/x?PassWord=s3cret")).toBe("postgresql://cv@db/x?PassWord=***");
+    expect(redactUrl("postgres://cv:a@db/x?sslpassword=k3y")).toBe("postgres://cv:***@db/x?sslpassword=***");
+  });
+
+  it("leaves URLs without a password as they are", () => {
+    for (const url of ["postgres://cv@db:5432/x", "postgres://db:5432/x", "https://example.com/a?b=c"]) {
+      expect(redactUrl(url)).toBe(url);
+    }
+  });
+
+  it("redactConfig hides them in any URL-valued setting", () => {
+    const redacted = redactConfig({ database: { url: "postgres://cv:a@b#c@db:5432/x?password=q" } });
+    expect(redacted.database.url).toBe("postgres://cv:***@db:5432/x?password=***");
+  });
+});
+
+describe("database.url / DATABASE_URL", () => {
+  it("accepts server URLs, percent-encoded passwords and socket hosts", () => {
+    for (const url of [
+      "postgres://cv:s3cret@db.example:5432/chainvault",
+      "postgresql://cv:p%23ss%2Fx@127.0.0.1/chainvault?sslmode=require",
+      "postgres://cv:p@ss@db:5432/x",
+      "postgres:///chainvault?host=/var/run/postgresql",
+    ]) {
+      expect(databaseUrlProblem(url), url).toBeNull();
+      expect(loadConfig({ env: { DATABASE_URL: url } }).config.database.url).toBe(url);
+    }
+  });
+
+  it("says what is wrong without repeating the URL", () => {
+    const cases: Array<[string, RegExp]> = [
+      ["db.example:5432/chainvault", /is not a connection URL/],
+      ["mysql://cv:s3cret@db/x", /must start with postgres:\/\/ or postgresql:\/\/, not mysql:\/\//],
+      ["postgres://cv:s3cret/x@db/x", /characters such as @ # \/ \? : .* percent-encoded/],
+      ["postgres://cv:12#s3cret@db/x", /contains "#"/],
+      ["postgres://cv:s3cret@:5432/x", /cannot be read|names no host/],
+      ["postgres:///chainvault", /names no host/],
+    ];
+    for (const [url, message] of cases) {
+      expect(databaseUrlProblem(url), url).toMatch(message);
+      expect(() => loadConfig({ env: { DATABASE_URL: url } }), url).toThrow(UsageError);
+      try {
+        loadConfig({ env: { DATABASE_URL: url } });
+      } catch (error) {
+        expect((error as Error).message).toMatch(/^environment variable DATABASE_URL \(database\.url\): /);
+        expect((error as Error).message).not.toContain("s3cret");
+      }
+    }
+  });
+});
+
+describe("loadEnvFile", () => {
+  it("refuses a file group or others can read or write, naming the fix", () => {
+    for (const mode of [0o644, 0o640, 0o604, 0o620]) {
+      const file = write(`env-${mode.toString(8)}`, "DATABASE_URL=postgres://cv:s3cret@db/x\n");
+      fs.chmodSync(file, mode);
+      const env: NodeJS.ProcessEnv = {};
+      expect(() => loadEnvFile(file, env)).toThrow(
+        new RegExp(`open to other users \\(mode ${mode.toString(8)}\\).*chmod 600 ${file}`),
+      );
+      expect(env).toEqual({});
+    }
+  });
+
+  it("reads a private file without overriding what the environment already has", () => {
+    const file = write("env-private", "# comment\nDATABASE_URL=postgres://cv:s3cret@db/x\nIB_PORT=4002\n");
+    fs.chmodSync(file, 0o600);
+    const env: NodeJS.ProcessEnv = { IB_PORT: "7497" };
+    expect(loadEnvFile(file, env)).toEqual(["DATABASE_URL"]);
+    expect(env).toEqual({ IB_PORT: "7497", DATABASE_URL: "postgres://cv:s3cret@db/x" });
+  });
+
+  it("refuses a missing file", () => {
+    expect(() => loadEnvFile(path.join(root, "no-such-env"), {})).toThrow(/does not exist/);
   });
 });
 

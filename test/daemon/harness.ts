@@ -59,8 +59,8 @@ export class CollectorProbe {
 
   collectFor(db: Database, config: Config): Collect {
     const collect = collectWithGateway(db, config, logger);
-    return async (request: Parameters<Collect>[0]) => {
-      const summary = await collect(request);
+    return async (request: Parameters<Collect>[0], control?: Parameters<Collect>[1]) => {
+      const summary = await collect(request, control);
       for (const entry of summary.symbols) {
         const key = `${request.type}:${entry.symbol}:${summary.date}`;
         const bucket = entry.status === "skipped" ? this.skipped : this.collected;

@@ -4,9 +4,38 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/core/clock.ts";
-import { CollectorProbe, startDaemon, testConfig, testPlan, useEmbeddedDaemon } from "./harness.ts";
+import { configSchema } from "../../src/config/schema.ts";
+import type { Database } from "../../src/store/database.ts";
+import { CollectorProbe, settle, startDaemon, testConfig, testPlan, useEmbeddedDaemon } from "./harness.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
+
+async function quotes(db: Database): Promise<{ total: number; distinct: number; keys: Set<string> }> {
+  const result = await db.query<{ contract_id: number; at: string }>(
+    "SELECT contract_id, time::text AS at FROM market_data_ticks WHERE collection_type = 'eod' AND collection_date = '2026-03-09'",
+  );
+  return {
+    total: result.rows.length,
+    distinct: new Set(result.rows.map((row) => row.contract_id)).size,
+    keys: new Set(result.rows.map((row) => `${row.contract_id}@${row.at}`)),
+  };
+}
+
+async function runOutcomes(db: Database, key: string): Promise<Array<[string, string | null]>> {
+  const result = await db.query<{ daemon_id: string; outcome: string | null }>(
+    "SELECT daemon_id, outcome FROM daemon_slot_runs WHERE slot_key = $1 ORDER BY id",
+    [key],
+  );
+  return result.rows.map((row) => [row.daemon_id, row.outcome]);
+}
+
+async function waitUntil(condition: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 /** The environment without anything pointing at a database server, so the embedded engine is used. */
 function embeddedEnv(): NodeJS.ProcessEnv {
@@ -20,34 +49,68 @@ function embeddedEnv(): NodeJS.ProcessEnv {
 describe("stopping the daemon", () => {
   const fixture = useEmbeddedDaemon({ date: "2026-03-09", timeEt: "16:45" });
 
-  it("lets the run in flight finish before it stops", async () => {
+  it("stops the run in flight from taking further contracts and hands its job back; the next daemon resumes it", async () => {
     const clock = new ManualClock(new Date("2026-03-09T20:44:00Z")); // 16:44 ET
     const probe = new CollectorProbe();
-    const daemon = await startDaemon({
-      ...fixture.handle,
-      clock,
-      plan: testPlan(),
-      collect: probe.collectFor(fixture.handle.db, testConfig(fixture.sim.port, 31)),
-      daemonId: "stopping",
-    });
-    await daemon.scheduler.tick();
+    // Two lines and 10-row batches: the run is still storing rows when the stop comes.
+    const base = testConfig(fixture.sim.port, 31, 1);
+    const config = {
+      ...base,
+      ib: { ...base.ib, max_market_data_lines: 2 },
+      collect: { ...base.collect, write_batch_rows: 10 },
+      selection: { ...base.selection, tiers: configSchema.parse({}).selection.tiers },
+    };
+    const { db } = fixture.handle;
+    const start = (daemonId: string) =>
+      startDaemon({
+        ...fixture.handle,
+        clock,
+        plan: testPlan(),
+        collect: probe.collectFor(db, config),
+        daemonId,
+      });
+    const key = "eod:SPY:2026-03-09";
+    const first = await start("stopping");
+    await first.scheduler.tick();
     clock.set(new Date("2026-03-09T20:45:00Z")); // the EOD slot
-    await daemon.scheduler.tick();
-    const deadline = Date.now() + 10_000;
-    while (!daemon.inFlight.includes("eod:SPY:2026-03-09") && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
+    await first.scheduler.tick();
+    await waitUntil(async () => (await quotes(db)).total >= 20, "the slot's first rows");
+    expect(first.inFlight).toContain(key);
+
+    expect(await first.stop(30_000, "SIGTERM")).toBe(true);
+    const stopped = await quotes(db);
+    const status = await db.query<{ status: string; records_collected: number; error_message: string }>(
+      "SELECT status, records_collected, error_message FROM daily_collection_status WHERE collection_type = 'eod' AND collection_date = '2026-03-09'",
+    );
+    expect(status.rows).toHaveLength(1);
+    expect(status.rows[0]!.status).toBe("partial");
+    expect(status.rows[0]!.error_message).toMatch(
+      /^interrupted by SIGTERM after \d+ of \d+ contracts; the next run resumes$/,
+    );
+    expect(status.rows[0]!.records_collected).toBe(stopped.total);
+    expect(stopped.distinct).toBe(stopped.total);
+    expect(await runOutcomes(db, key)).toEqual([["stopping", "interrupted"]]);
+    expect(await first.queue.jobState("chainvault.collect", key)).toBe("retry");
+
+    const second = await start("resuming");
+    try {
+      await settle([second]);
+      const done = await quotes(db);
+      const final = await db.query<{ status: string; records_collected: number }>(
+        "SELECT status, records_collected FROM daily_collection_status WHERE collection_type = 'eod' AND collection_date = '2026-03-09'",
+      );
+      expect(final.rows).toEqual([{ status: "completed", records_collected: done.total }]);
+      expect(done.total).toBe(probe.quotes.get(key));
+      expect(done.total).toBeGreaterThan(stopped.total);
+      expect(done.distinct).toBe(done.total);
+      expect([...stopped.keys].filter((entry) => !done.keys.has(entry))).toEqual([]);
+      expect(await runOutcomes(db, key)).toEqual([
+        ["stopping", "interrupted"],
+        ["resuming", "completed"],
+      ]);
+    } finally {
+      await second.stop(30_000);
     }
-    expect(daemon.inFlight).toContain("eod:SPY:2026-03-09");
-    await daemon.stop(30_000);
-    const status = await fixture.handle.db.query<{ status: string }>(
-      "SELECT status FROM daily_collection_status WHERE collection_type = 'eod' AND collection_date = '2026-03-09'",
-    );
-    expect(status.rows).toEqual([{ status: "completed" }]);
-    const runs = await fixture.handle.db.query<{ outcome: string }>(
-      "SELECT outcome FROM daemon_slot_runs WHERE slot_key = 'eod:SPY:2026-03-09'",
-    );
-    expect(runs.rows).toEqual([{ outcome: "completed" }]);
-    expect(probe.collected.get("eod:SPY:2026-03-09")).toBe(1);
   });
 
   it("`chainvault daemon` exits 0 on SIGTERM", { timeout: 120_000 }, async () => {

@@ -22,7 +22,11 @@ export interface StartedCli {
  * Starts `bin/chainvault.js` in a separate node process (the same node as the tests), as a user
  * would. DATABASE_URL and CHAINVAULT_* from the test environment are removed unless given in `env`.
  */
-export function startCli(args: string[], env: Record<string, string | undefined> = {}): StartedCli {
+export function startCli(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  options: { cwd?: string } = {},
+): StartedCli {
   const base = { ...process.env };
   for (const name of [
     "DATABASE_URL",
@@ -34,7 +38,11 @@ export function startCli(args: string[], env: Record<string, string | undefined>
   ]) {
     delete base[name];
   }
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...base, ...env }, stdio: "pipe" });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...base, ...env },
+    stdio: "pipe",
+    cwd: options.cwd,
+  });
   const done = new Promise<CliRun>((resolve, reject) => {
     let stdout = "";
     let stderr = "";
@@ -47,6 +55,10 @@ export function startCli(args: string[], env: Record<string, string | undefined>
 }
 
 /** Runs the CLI to its end (see startCli). */
-export function runCli(args: string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
-  return startCli(args, env).done;
+export function runCli(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  options: { cwd?: string } = {},
+): Promise<CliRun> {
+  return startCli(args, env, options).done;
 }

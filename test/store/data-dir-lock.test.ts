@@ -62,6 +62,42 @@ describe("embedded data directory lock", () => {
     expect(fs.existsSync(path.join(dataDir, LOCK_FILE))).toBe(false);
   });
 
+  it("takes over a lock naming this process's pid that this process does not hold (PID 1 in a container)", async () => {
+    const dataDir = path.join(root, "same-pid");
+    fs.mkdirSync(dataDir, { recursive: true });
+    // What a container's previous start leaves: its pid was 1, and so is ours.
+    const previous = { pid: process.pid, host: os.hostname(), since: "2026-01-01T00:00:00Z", argv: "before" };
+    fs.writeFileSync(path.join(dataDir, LOCK_FILE), JSON.stringify(previous));
+    const release = await lockDataDir(dataDir);
+    try {
+      const mine = JSON.parse(fs.readFileSync(path.join(dataDir, LOCK_FILE), "utf8")) as { since: string };
+      expect(mine.since).not.toBe(previous.since);
+      // Held by this process now, the same pid is no longer stale: a second open is refused.
+      await expect(lockDataDir(dataDir)).rejects.toThrow(`in use by process ${process.pid}`);
+    } finally {
+      release();
+    }
+    expect(fs.existsSync(path.join(dataDir, LOCK_FILE))).toBe(false);
+  });
+
+  it("still refuses a live process on this host, and any process on another", async () => {
+    const live = path.join(root, "live");
+    fs.mkdirSync(live, { recursive: true });
+    const parent = { pid: process.ppid, host: os.hostname(), since: "2026-01-01T00:00:00Z", argv: "x" };
+    fs.writeFileSync(path.join(live, LOCK_FILE), JSON.stringify(parent));
+    await expect(lockDataDir(live)).rejects.toThrow(`in use by process ${process.ppid}`);
+    const remote = path.join(root, "remote");
+    fs.mkdirSync(remote, { recursive: true });
+    const elsewhere = {
+      pid: process.pid,
+      host: `not-${os.hostname()}`,
+      since: "2026-01-01T00:00:00Z",
+      argv: "x",
+    };
+    fs.writeFileSync(path.join(remote, LOCK_FILE), JSON.stringify(elsewhere));
+    await expect(lockDataDir(remote)).rejects.toThrow(`on not-${os.hostname()}`);
+  });
+
   it("lets exactly one of many concurrent lockers win", async () => {
     const dataDir = path.join(root, "race");
     const attempts = await Promise.allSettled(Array.from({ length: 8 }, () => lockDataDir(dataDir)));

@@ -1,0 +1,3 @@
+import { describeSigkill } from "./collect-sigkill.ts";
+
+describeSigkill("pglite");
