@@ -5,7 +5,8 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     pool: "forks",
     maxWorkers: 2,
-    testTimeout: 60_000,
+    // A ceiling, not a pace: tests wait on events, and a loaded 2-core machine can take minutes to open PGlite in a child.
+    testTimeout: 120_000,
     hookTimeout: 120_000,
   },
 });
