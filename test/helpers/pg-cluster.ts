@@ -73,15 +73,17 @@ export async function startThrowawayCluster(): Promise<ThrowawayCluster> {
     const [file, argv] = command(binary, args);
     await run(file, argv, { timeout: 60_000 });
   };
-  // A process that dies without destroy() must not leave a server behind.
+  // A process that dies without destroy() must not leave a server, or its directory, behind.
   const onExit = (): void => {
-    if (!running) return;
-    const [file, argv] = command("pg_ctl", ["stop", "-D", data, "-m", "immediate", "-w"]);
-    try {
-      execFileSync(file, argv, { stdio: "ignore", timeout: 20_000 });
-    } catch {
-      // Nothing left to do while exiting.
+    if (running) {
+      const [file, argv] = command("pg_ctl", ["stop", "-D", data, "-m", "immediate", "-w"]);
+      try {
+        execFileSync(file, argv, { stdio: "ignore", timeout: 20_000 });
+      } catch {
+        // Nothing left to do while exiting.
+      }
     }
+    fs.rmSync(dir, { recursive: true, force: true });
   };
   process.on("exit", onExit);
 
