@@ -3,22 +3,19 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { expect } from "vitest";
 import type { Queryable } from "../../src/store/database.ts";
+import { waitUntil as waitForCondition } from "../helpers/wait.ts";
 
 /** What the collection-run fault tests share: waiting on a condition, a config file, reading a collection back. */
 
 export const DATE = "2025-01-15"; // a Wednesday; the simulators start at 16:45 ET, after the close
 
 /** Polls `check` until it holds; fails with `what` after a generous ceiling (never a fixed sleep). */
-export async function waitUntil(
+export function waitUntil(
   what: string,
   check: () => Promise<boolean> | boolean,
   timeoutMs = 45_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  return waitForCondition(check, { what, timeoutMs, intervalMs: 20 });
 }
 
 /** A chainvault.yaml for CLI runs against the simulator at host:port; `collect` settings merged in. */
