@@ -76,7 +76,7 @@ export function jobIdFor(key: string): string {
  * half of it. With 30 s and a check every 15 s, the job of a worker killed at t is handed back between
  * t+15 s and t+45 s, then waits its retry delay (retry_delay_seconds, doubling with jitter) before a
  * live daemon runs it: about a minute plus the backoff, against 60-120 s plus backoff at 60 s / 30 s.
- * Shorter would cost little (one UPDATE per job every 15 s) but take jobs from daemons whose event loop
+ * Shorter would cost little (one heartbeat write per job every 15 s) but take jobs from daemons whose event loop
  * merely stalled; the run lock keeps even that from duplicating rows.
  */
 export const DEFAULT_HEARTBEAT_SECONDS = 30;
