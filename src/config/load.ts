@@ -23,9 +23,24 @@ export interface LoadedConfig {
   fromEnvironment: ReadonlyMap<string, string>;
 }
 
-/** Environment variables that override a config key (connection settings, secrets, log level). */
-const ENV_OVERRIDES: ReadonlyArray<{ name: string; path: [string, string]; type: "string" | "integer" }> = [
-  { name: "DATABASE_URL", path: ["database", "url"], type: "string" },
+/**
+ * Environment variables that override a config key (connection settings, secrets, log level). An empty one
+ * is ignored, except where that would quietly change what chainvault does (`emptyIsError`).
+ */
+const ENV_OVERRIDES: ReadonlyArray<{
+  name: string;
+  path: [string, string];
+  type: "string" | "integer";
+  emptyIsError?: string;
+}> = [
+  {
+    name: "DATABASE_URL",
+    path: ["database", "url"],
+    type: "string",
+    // An env file a shell mangled leaves it empty, and ignoring that would switch to the embedded database.
+    emptyIsError:
+      "set it to postgres://user:password@host:5432/database, or unset it to use the embedded database",
+  },
   { name: "CHAINVAULT_DATA_DIR", path: ["database", "data_dir"], type: "string" },
   { name: "IB_HOST", path: ["ib", "host"], type: "string" },
   { name: "IB_PORT", path: ["ib", "port"], type: "integer" },
@@ -80,7 +95,15 @@ function applyEnvironment(raw: Record<string, unknown>, env: NodeJS.ProcessEnv):
   const sources = new Map<string, string>();
   for (const override of ENV_OVERRIDES) {
     const text = env[override.name];
-    if (text === undefined || text === "") continue;
+    if (text === undefined) continue;
+    if (text.trim() === "") {
+      if (override.emptyIsError) {
+        throw new UsageError(
+          `environment variable ${override.name} is set but empty: ${override.emptyIsError}`,
+        );
+      }
+      continue;
+    }
     let value: string | number = text;
     if (override.type === "integer") {
       if (!/^\d+$/.test(text.trim())) {
