@@ -35,7 +35,7 @@ function platformOf(option: string | undefined): ServicePlatform {
 }
 
 function specFor(options: ServiceOptions): ServiceSpec {
-  const { file } = loadCommandConfig(options);
+  const { file, config } = loadCommandConfig(options);
   return {
     platform: platformOf(options.platform),
     home: os.homedir(),
@@ -46,6 +46,7 @@ function specFor(options: ServiceOptions): ServiceSpec {
     configPath: file === null ? null : path.resolve(file),
     workingDirectory: process.cwd(),
     uid: typeof process.getuid === "function" ? process.getuid() : 501,
+    shutdownGraceSeconds: config.daemon.shutdown_grace_seconds,
   };
 }
 
@@ -75,7 +76,9 @@ function print(lines: string[]): void {
 function install(options: ServiceOptions): void {
   const file = serviceFile(specFor(options));
   if (options.dryRun) {
-    print([`# ${file.path}`, file.content.trimEnd()]);
+    // stdout is the file alone, so `--dry-run > file` saves a valid plist or unit; the rest is for the reader.
+    process.stdout.write(file.content);
+    process.stderr.write(`dry run: would write ${file.path}; nothing was written\n`);
     return;
   }
   const existed = fs.existsSync(file.path);
@@ -154,7 +157,10 @@ export function register(program: Command): void {
       .command("install")
       .description("write the service file that runs `chainvault daemon` with this configuration file")
       .option("--platform <platform>", platformOption)
-      .option("--dry-run", "print the file and where it would go; write nothing")
+      .option(
+        "--dry-run",
+        "print the file to stdout (and where it would go to stderr); write nothing. `> FILE` saves it as is",
+      )
       .option("--now", "also load and start it (launchctl bootstrap / systemctl --user enable --now)")
       .addHelpText(
         "after",

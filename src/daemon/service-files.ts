@@ -36,6 +36,19 @@ export interface ServiceSpec {
   workingDirectory: string;
   /** The user's numeric id (launchd's gui/<uid> domain). */
   uid: number;
+  /** daemon.shutdown_grace_seconds of the configuration: the service manager must wait longer before SIGKILL. */
+  shutdownGraceSeconds: number;
+}
+
+/**
+ * After the grace period the daemon still hands its job back, closes the queue and the database; killing it
+ * before that would leave the run for pg-boss's heartbeat expiry to notice, a minute or more later.
+ */
+export const STOP_MARGIN_SECONDS = 30;
+
+/** How long the service manager waits after SIGTERM before it kills the daemon. */
+export function stopTimeoutSeconds(spec: Pick<ServiceSpec, "shutdownGraceSeconds">): number {
+  return spec.shutdownGraceSeconds + STOP_MARGIN_SECONDS;
 }
 
 export interface ServiceFile {
@@ -109,6 +122,9 @@ function launchdFile(spec: ServiceSpec): ServiceFile {
     "  <!-- Wait this many seconds before restarting a daemon that exited. -->",
     "  <key>ThrottleInterval</key>",
     "  <integer>30</integer>",
+    "  <!-- SIGTERM lets the daemon stop the run in flight (daemon.shutdown_grace_seconds); launchd kills after 20 s otherwise. -->",
+    "  <key>ExitTimeOut</key>",
+    `  <integer>${stopTimeoutSeconds(spec)}</integer>`,
     "  <key>ProcessType</key>",
     "  <string>Background</string>",
     "  <key>StandardOutPath</key>",
@@ -153,8 +169,8 @@ function systemdFile(spec: ServiceSpec): ServiceFile {
   const content = [
     "[Unit]",
     "Description=chainvault daemon: collects US option chains on the NYSE calendar",
-    "After=network-online.target",
-    "Wants=network-online.target",
+    "# Not ordered after the network: that target belongs to the system manager, which user units cannot wait for.",
+    "# The daemon retries the gateway and the database itself.",
     "# Keep restarting however often it fails (no start-rate limit).",
     "StartLimitIntervalSec=0",
     "",
@@ -166,9 +182,9 @@ function systemdFile(spec: ServiceSpec): ServiceFile {
     `WorkingDirectory=${systemdPath(spec.workingDirectory)}`,
     "Restart=always",
     "RestartSec=30",
-    "# SIGTERM lets the daemon finish or checkpoint the run in flight.",
+    `# SIGTERM lets the daemon checkpoint the run in flight within daemon.shutdown_grace_seconds (${spec.shutdownGraceSeconds}); this must be longer.`,
     "KillSignal=SIGTERM",
-    "TimeoutStopSec=120",
+    `TimeoutStopSec=${stopTimeoutSeconds(spec)}`,
     `StandardOutput=append:${systemdPath(logFiles.stdout)}`,
     `StandardError=append:${systemdPath(logFiles.stderr)}`,
     "",

@@ -1,9 +1,41 @@
 import fs from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { DOMParser } from "@xmldom/xmldom";
+import { parse as parsePlist } from "plist";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.ts";
 import { serviceFile, type ServiceSpec } from "../../src/daemon/service-files.ts";
+import { BIN, runCli } from "../helpers/cli.ts";
+
+/** The plist as launchd reads it; any XML error (even one xmldom would recover from) fails the test. */
+function readPlist(text: string): Record<string, unknown> {
+  new DOMParser({
+    onError: (level, message) => {
+      throw new Error(`plist is not well-formed XML (${level}): ${message}`);
+    },
+  }).parseFromString(text, "text/xml");
+  return parsePlist(text) as Record<string, unknown>;
+}
+
+/** A unit file's lines as systemd reads them: [Section] headers and Key=value settings, comments dropped. */
+function readUnit(text: string): Map<string, Map<string, string[]>> {
+  const sections = new Map<string, Map<string, string[]>>();
+  let current: Map<string, string[]> | null = null;
+  for (const line of text.split("\n")) {
+    if (line.trim() === "" || line.startsWith("#")) continue;
+    const header = /^\[(\w+)\]$/.exec(line);
+    if (header) {
+      current = new Map();
+      sections.set(header[1]!, current);
+      continue;
+    }
+    const setting = /^([A-Za-z]+)=(.*)$/.exec(line);
+    if (!setting || !current) throw new Error(`not a unit file line: ${line}`);
+    current.set(setting[1]!, [...(current.get(setting[1]!) ?? []), setting[2]!]);
+  }
+  return sections;
+}
 
 async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const out: string[] = [];
@@ -45,61 +77,96 @@ afterEach(() => {
   fs.rmSync(home, { recursive: true, force: true });
 });
 
+/**
+ * `service install --dry-run`: stdout must be the file alone, so that `> file` saves it; where it would go is
+ * said on stderr. The config sets a grace period other than the
+ * default, which the stop timeouts must exceed.
+ */
 describe("chainvault service install --dry-run", () => {
-  it("prints a LaunchAgent that keeps the daemon alive with this config and no calendar", async () => {
-    const { code, stdout } = await run(
-      "service",
-      "install",
-      "--platform",
-      "launchd",
-      "--config",
-      configFile,
-      "--dry-run",
-    );
-    expect(code).toBe(0);
-    expect(stdout.split("\n")[0]).toBe(`# ${home}/Library/LaunchAgents/com.chainvault.daemon.plist`);
-    expect(stdout).toMatch(/<key>KeepAlive<\/key>\s*<true\/>/);
-    expect(stdout).toMatch(/<key>RunAtLoad<\/key>\s*<true\/>/);
-    expect(stdout).toContain(
-      `<key>StandardOutPath</key>\n  <string>${home}/Library/Logs/chainvault/daemon.log</string>`,
-    );
-    expect(stdout).toContain(
-      `<key>StandardErrorPath</key>\n  <string>${home}/Library/Logs/chainvault/daemon.err.log</string>`,
-    );
-    expect(stdout).toMatch(
-      /<string>daemon<\/string>\s*<string>--config<\/string>\s*<string>[^<]*my config\.yaml<\/string>/,
-    );
-    expect(stdout).toContain(`<string>${home}/.config/chainvault/env</string>`);
-    expect(stdout).not.toContain("StartCalendarInterval");
-    expect(stdout).not.toContain(SECRET);
-    expect(fs.existsSync(path.join(home, "Library"))).toBe(false);
+  const GRACE = 300;
+
+  /** launchd as a user runs it (a process of its own); systemd in this process, to keep the suite fast. */
+  async function dryRun(platform: "launchd" | "systemd") {
+    fs.writeFileSync(configFile, `symbols: [SPY]\ndaemon:\n  shutdown_grace_seconds: ${GRACE}\n`);
+    const args = ["service", "install", "--platform", platform, "--config", configFile, "--dry-run"];
+    const child = platform === "launchd";
+    const result = child
+      ? await runCli(
+          args,
+          {
+            HOME: home,
+            XDG_CONFIG_HOME: undefined,
+            XDG_STATE_HOME: undefined,
+            DATABASE_URL: `postgres://collector:${SECRET}@db.example:5432/chainvault`,
+          },
+          { cwd: home },
+        )
+      : await run(...args);
+    expect(result.code, result.stderr).toBe(0);
+    // The same file `service install` writes, byte for byte.
+    const expected = serviceFile({
+      platform,
+      home,
+      nodePath: process.execPath,
+      cliPath: BIN,
+      configPath: configFile,
+      workingDirectory: child ? fs.realpathSync(home) : process.cwd(),
+      uid: process.getuid!(),
+      shutdownGraceSeconds: GRACE,
+    });
+    expect(result.stdout).toBe(expected.content);
+    expect(result.stderr).toBe(`dry run: would write ${expected.path}; nothing was written\n`);
+    expect(result.stdout).not.toContain(SECRET);
+    expect(fs.readdirSync(home)).toEqual(["my config.yaml"]);
+    return result.stdout;
+  }
+
+  it("prints a LaunchAgent that parses as a plist: the daemon with this config, kept alive, no calendar", async () => {
+    const stdout = await dryRun("launchd");
+    expect(readPlist(stdout)).toEqual({
+      Label: "com.chainvault.daemon",
+      ProgramArguments: [
+        process.execPath,
+        BIN,
+        "daemon",
+        "--config",
+        configFile,
+        "--environment-file",
+        `${home}/.config/chainvault/env`,
+      ],
+      WorkingDirectory: fs.realpathSync(home),
+      RunAtLoad: true,
+      KeepAlive: true,
+      ThrottleInterval: 30,
+      // launchd kills 20 s after SIGTERM unless told otherwise: longer than the grace, with room to close.
+      ExitTimeOut: GRACE + 30,
+      ProcessType: "Background",
+      StandardOutPath: `${home}/Library/Logs/chainvault/daemon.log`,
+      StandardErrorPath: `${home}/Library/Logs/chainvault/daemon.err.log`,
+    });
   });
 
-  it("prints a systemd user unit that restarts the daemon and reads secrets from an env file", async () => {
-    const { code, stdout } = await run(
-      "service",
-      "install",
-      "--platform",
-      "systemd",
-      "--config",
-      configFile,
-      "--dry-run",
+  it("prints a systemd user unit that restarts the daemon, waits past the grace period, no network-online.target", async () => {
+    const stdout = await dryRun("systemd");
+    const unit = readUnit(stdout);
+    expect([...unit.keys()]).toEqual(["Unit", "Service", "Install"]);
+    // network-online.target is the system manager's: a user unit that names it waits for nothing.
+    expect(stdout).not.toContain("network-online");
+    expect(unit.get("Unit")!.has("After")).toBe(false);
+    const service = unit.get("Service")!;
+    expect(Number(service.get("TimeoutStopSec")![0])).toBe(GRACE + 30);
+    expect(service.get("KillSignal")).toEqual(["SIGTERM"]);
+    expect(service.get("Restart")).toEqual(["always"]);
+    expect(service.get("RestartSec")).toEqual(["30"]);
+    expect(service.get("ExecStart")![0]).toBe(
+      `${process.execPath} ${BIN} daemon --config "${configFile}" --environment-file ${home}/.config/chainvault/env`,
     );
-    expect(code).toBe(0);
-    expect(stdout.split("\n")[0]).toBe(`# ${home}/.config/systemd/user/chainvault.service`);
-    expect(stdout).toMatch(
-      /^ExecStart=\S+ \S+bin\/chainvault\.js daemon --config "[^"]*my config\.yaml" --environment-file \S+$/m,
-    );
-    expect(stdout).toMatch(/^Restart=always$/m);
-    expect(stdout).toMatch(/^RestartSec=\d+$/m);
     // The daemon reads the env file itself, so that it can refuse one others can read.
-    expect(stdout).toContain(` --environment-file ${home}/.config/chainvault/env\n`);
-    expect(stdout).not.toContain("EnvironmentFile");
-    expect(stdout).toContain(`StandardOutput=append:${home}/.local/state/chainvault/daemon.log`);
-    expect(stdout).toContain(`StandardError=append:${home}/.local/state/chainvault/daemon.err.log`);
-    expect(stdout).toMatch(/^WantedBy=default\.target$/m);
+    expect(service.has("EnvironmentFile")).toBe(false);
+    expect(service.get("StandardOutput")).toEqual([`append:${home}/.local/state/chainvault/daemon.log`]);
+    expect(service.get("StandardError")).toEqual([`append:${home}/.local/state/chainvault/daemon.err.log`]);
+    expect(unit.get("Install")!.get("WantedBy")).toEqual(["default.target"]);
     expect(stdout).not.toMatch(/OnCalendar|\.timer/);
-    expect(stdout).not.toContain(SECRET);
     expect(stdout).not.toContain("DATABASE_URL=");
   });
 
@@ -148,8 +215,8 @@ describe("chainvault service install / uninstall", () => {
   it("follows XDG_CONFIG_HOME and XDG_STATE_HOME for systemd", async () => {
     process.env.XDG_CONFIG_HOME = path.join(home, "cfg");
     process.env.XDG_STATE_HOME = path.join(home, "state");
-    const { stdout } = await run("service", "install", "--platform", "systemd", "--dry-run");
-    expect(stdout.split("\n")[0]).toBe(`# ${home}/cfg/systemd/user/chainvault.service`);
+    const { stdout, stderr } = await run("service", "install", "--platform", "systemd", "--dry-run");
+    expect(stderr).toContain(`would write ${home}/cfg/systemd/user/chainvault.service;`);
     expect(stdout).toContain(`StandardOutput=append:${home}/state/chainvault/daemon.log`);
     // No config file: defaults, the environment and the env file.
     const execStart = stdout.split("\n").find((line) => line.startsWith("ExecStart="));
@@ -167,6 +234,7 @@ describe("service files", () => {
     configPath: "/home/dana/100% $HOME.yaml",
     workingDirectory: "/home/dana",
     uid: 1000,
+    shutdownGraceSeconds: 120,
     ...overrides,
   });
 
@@ -174,16 +242,16 @@ describe("service files", () => {
     expect(serviceFile(spec()).content).toContain('--config "/home/dana/100%% $$HOME.yaml"');
   });
 
-  it("escapes XML in the plist and targets the user's launchd domain", () => {
-    const file = serviceFile(spec({ platform: "launchd", configPath: "/home/dana/a&b<c>.yaml" }));
-    expect(file.content).toContain("<string>/home/dana/a&amp;b&lt;c&gt;.yaml</string>");
+  it("escapes XML in the plist, which still parses, and targets the user's launchd domain", () => {
+    const file = serviceFile(spec({ platform: "launchd", configPath: "/home/dana/a&b<c>\"d'.yaml" }));
+    expect(file.content).toContain("<string>/home/dana/a&amp;b&lt;c&gt;&quot;d'.yaml</string>");
+    expect((readPlist(file.content).ProgramArguments as string[])[4]).toBe("/home/dana/a&b<c>\"d'.yaml");
     expect(file.startCommands).toEqual([["launchctl", "bootstrap", "gui/1000", file.path]]);
   });
 
-  it("launchd runs the daemon itself with the env file as --environment-file, no shell in between", () => {
-    const file = serviceFile(spec({ platform: "launchd", configPath: "/home/dana/c.yaml" }));
-    const args = [...file.content.matchAll(/^ {4}<string>(.*)<\/string>$/gm)].map((m) => m[1]);
-    expect(args).toEqual([
+  it("both run the daemon itself with the env file as --environment-file: no shell parses it", () => {
+    const launchd = serviceFile(spec({ platform: "launchd", configPath: "/home/dana/c.yaml" }));
+    expect(readPlist(launchd.content).ProgramArguments).toEqual([
       "/usr/bin/node",
       "/opt/chainvault/bin/chainvault.js",
       "daemon",
@@ -192,5 +260,24 @@ describe("service files", () => {
       "--environment-file",
       "/home/dana/.config/chainvault/env",
     ]);
+    const systemd = readUnit(serviceFile(spec({ configPath: "/home/dana/c.yaml" })).content).get("Service")!;
+    expect(systemd.get("ExecStart")).toEqual([
+      "/usr/bin/node /opt/chainvault/bin/chainvault.js daemon --config /home/dana/c.yaml " +
+        "--environment-file /home/dana/.config/chainvault/env",
+    ]);
+    for (const file of [launchd.content, serviceFile(spec()).content]) {
+      expect(file).not.toMatch(/\/bin\/(ba)?sh\b|EnvironmentFile|\bsource\b|set -a/);
+    }
+  });
+
+  it("give the daemon longer than daemon.shutdown_grace_seconds to stop, whatever it is", () => {
+    for (const grace of [1, 120, 3600]) {
+      const unit = readUnit(serviceFile(spec({ shutdownGraceSeconds: grace })).content);
+      expect(Number(unit.get("Service")!.get("TimeoutStopSec")![0])).toBeGreaterThan(grace);
+      const plist = readPlist(
+        serviceFile(spec({ platform: "launchd", shutdownGraceSeconds: grace })).content,
+      );
+      expect(plist.ExitTimeOut).toBeGreaterThan(grace);
+    }
   });
 });
