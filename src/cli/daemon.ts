@@ -5,7 +5,8 @@ import { collectWithGateway } from "../daemon/collect-with-gateway.ts";
 import { Daemon, planFromSchedule } from "../daemon/daemon-process.ts";
 import { discoverWithGateway } from "../daemon/discover-with-gateway.ts";
 import { openDaemonDatabase, watchOutages } from "../daemon/engine.ts";
-import { CommandFailure } from "../core/errors.ts";
+import { CommandFailure, UsageError } from "../core/errors.ts";
+import type { PassSlot } from "../daemon/daemon-process.ts";
 import { DatabaseOutageError } from "../store/outage.ts";
 import { historicalWithGateway } from "../daemon/historical-with-gateway.ts";
 import { loadEnvFile } from "../config/env-file.ts";
@@ -13,7 +14,7 @@ import { createLogger, logDestination } from "../logger.ts";
 import { migrate } from "../store/migrate.ts";
 import { addDatabaseOptions, loadCommandConfig, openConfiguredDatabase } from "./context.ts";
 import type { DatabaseOptions } from "./context.ts";
-import { EXIT_FAILURE } from "./exit-codes.ts";
+import { EXIT_FAILURE, EXIT_FAILURES_FOUND, EXIT_OK } from "./exit-codes.ts";
 
 export interface DaemonCommandOptions extends DatabaseOptions {
   once?: boolean;
@@ -32,19 +33,23 @@ export function register(program: Command): void {
           "older ones are recorded as missed. SIGTERM/SIGINT stops the run in flight from taking further contracts, writes " +
           "what arrived, records it as interrupted and hands it back to the queue (it resumes after its retry delay), " +
           "then exits 0; exit 1 when it did not stop within daemon.shutdown_grace_seconds. " +
+          `With --once: exit 0 when every slot it ran completed or was skipped, ${EXIT_FAILURES_FOUND} when one failed ` +
+          "for good (retries exhausted, dead-lettered) or was missed. " +
           "Keep it alive with `chainvault service install`. " +
           "See docs/daemon.md.",
       )
       .option(
         "--once",
-        "plan and run what is due now, wait for it to finish, then exit (for cron or a quick check)",
+        `plan and run what is due now, wait for it to finish (retries included), then exit: 0 when all completed, ` +
+          `${EXIT_FAILURES_FOUND} when a slot failed or was missed (for cron or a quick check)`,
       )
       .option("--json-logs", "log JSON lines (pino) on a terminal too (elsewhere they always are)")
       // Not --env-file: Node reads that flag even after the script's name (nodejs/node#54232).
       .option(
         "--environment-file <file>",
-        "read KEY=value lines (DATABASE_URL=…, IB_HOST=…) into the environment first; refused unless chmod 600 " +
-          "(variables already set win). The service files pass ~/.config/chainvault/env",
+        "read NAME=value lines (DATABASE_URL=…, IB_HOST=…) into the environment first, literally: no $ expansion; " +
+          "optional quotes and # comments (README: Env file format). Refused unless chmod 600; variables already " +
+          "set win. The service files pass ~/.config/chainvault/env",
       ),
   ).action(async (options: DaemonCommandOptions) => {
     // Listen for the stop signals first: one that arrives while the daemon is still starting must
@@ -56,8 +61,8 @@ export function register(program: Command): void {
     process.once("SIGTERM", onSignal);
     process.once("SIGINT", onSignal);
     try {
-      const outcome = await runDaemon(options, stopRequested);
-      if (outcome === "grace-exceeded") {
+      const result = await runDaemon(options, stopRequested);
+      if (result.outcome === "grace-exceeded") {
         // The run still holds the database and the event loop: end the process as a kill would. Its job is
         // already back in the queue and resumes from what it stored.
         process.stderr.write(
@@ -66,11 +71,47 @@ export function register(program: Command): void {
         );
         process.exit(EXIT_FAILURE);
       }
+      if (result.failed.length > 0) process.stderr.write(`chainvault: ${failureLine(result.failed)}\n`);
+      process.exitCode = daemonExitCode(result);
     } finally {
       process.off("SIGTERM", onSignal);
       process.off("SIGINT", onSignal);
     }
   });
+}
+
+export interface DaemonRunResult {
+  outcome: "stopped" | "grace-exceeded";
+  /** With --once: the slots of the pass whose data is lost or at risk (see PassResult.failed). */
+  failed: PassSlot[];
+}
+
+export function daemonExitCode(result: DaemonRunResult): number {
+  if (result.outcome === "grace-exceeded") return EXIT_FAILURE;
+  return result.failed.length > 0 ? EXIT_FAILURES_FOUND : EXIT_OK;
+}
+
+/** One line for the end of `daemon --once`: which slots, and where to look next. */
+export function failureLine(failed: readonly PassSlot[]): string {
+  const shown = failed.slice(0, 5).map((slot) => `${slot.key} ${slot.outcome}`);
+  const more = failed.length > shown.length ? ` and ${failed.length - shown.length} more` : "";
+  return (
+    `${failed.length} slot${failed.length === 1 ? "" : "s"} did not complete: ${shown.join(", ")}${more} ` +
+    "(the log above has each error; `chainvault status` lists them)"
+  );
+}
+
+/** The configuration, naming the env file when a variable it set is what is wrong. */
+function loadDaemonConfig(options: DaemonCommandOptions, fromEnvFile: readonly string[]) {
+  try {
+    return loadCommandConfig(options);
+  } catch (error) {
+    const culprit = fromEnvFile.find(
+      (name) => error instanceof UsageError && error.message.includes(`environment variable ${name} `),
+    );
+    if (culprit === undefined) throw error;
+    throw new UsageError(`${(error as Error).message} (${culprit} is set in ${options.environmentFile})`);
+  }
 }
 
 /**
@@ -81,9 +122,9 @@ export async function runDaemon(
   options: DaemonCommandOptions,
   stopRequested: Promise<NodeJS.Signals>,
   clock: Clock = systemClock,
-): Promise<"stopped" | "grace-exceeded"> {
+): Promise<DaemonRunResult> {
   const fromEnvFile = options.environmentFile === undefined ? [] : loadEnvFile(options.environmentFile);
-  const { config } = loadCommandConfig(options);
+  const { config } = loadDaemonConfig(options, fromEnvFile);
   const logger = createLogger({
     level: config.log.level,
     destination: logDestination(process.stderr, { json: options.jsonLogs }),
@@ -93,6 +134,7 @@ export async function runDaemon(
   const handle = await openConfiguredDatabase(config, logger, openDaemonDatabase);
   const outage = watchOutages(handle.db, logger, config.collect.max_db_outage_seconds * 1000);
   let finished = true;
+  let failed: PassSlot[] = [];
   try {
     await migrate(handle.db, { logger });
     const plan = planFromSchedule({ symbols: config.symbols, schedule: config.schedule });
@@ -124,7 +166,9 @@ export async function runDaemon(
       const stop = new AbortController();
       void stopRequested.then((signal) => stop.abort(signal));
       try {
-        await daemon.runDue(stop.signal);
+        ({ failed } = await daemon.runDue(stop.signal));
+        for (const slot of failed)
+          logger.error({ slot: slot.key, outcome: slot.outcome, err: slot.error }, "slot did not complete");
       } catch (error) {
         if (error instanceof DatabaseOutageError) throw new CommandFailure(error.message);
         throw error;
@@ -149,5 +193,5 @@ export async function runDaemon(
     // Never under a run still in flight: it would go on writing into a closed database.
     if (finished) await handle.db.close();
   }
-  return finished ? "stopped" : "grace-exceeded";
+  return { outcome: finished ? "stopped" : "grace-exceeded", failed };
 }

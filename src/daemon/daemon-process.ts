@@ -9,15 +9,23 @@ import { DEFAULT_MAX_OUTAGE_MS, watchOutages } from "./engine.ts";
 import type { Logger } from "../logger.ts";
 import { systemClock } from "../core/clock.ts";
 import type { Clock } from "../core/clock.ts";
-import { handleSlot, recordSlotDeadLetter } from "./handlers.ts";
+import { errorMessage } from "../core/errors.ts";
+import type { RunOutcome } from "../store/repositories/daemon-slot-runs.ts";
+import { handleSlot, recordSlotDeadLetter, SlotInterrupted } from "./handlers.ts";
 import type { Collect, Discover, HandlerDeps } from "./handlers.ts";
 import { readScheduleHealth } from "./health.ts";
 import type { ScheduleHealth } from "./health.ts";
 import { SlotQueue, WORK_QUEUES } from "./queue.ts";
-import type { QueueConnection, SlotQueueOptions } from "./queue.ts";
+import type { QueueConnection, SlotJob, SlotQueueOptions } from "./queue.ts";
 import { Scheduler } from "./scheduler.ts";
 import type { TickResult } from "./scheduler.ts";
+import { toJob } from "./slots.ts";
 import type { Plan } from "./slots.ts";
+import { slotStatus } from "./ledger.ts";
+
+function passSlotOf(slot: SlotJob): Omit<PassSlot, "outcome"> {
+  return { key: slot.key, type: slot.type, symbol: slot.symbol, date: slot.date };
+}
 
 /** Whether every promise settles within `ms` (never rejects). */
 async function settledWithin(promises: readonly Promise<unknown>[], ms: number): Promise<boolean> {
@@ -64,6 +72,26 @@ export interface DaemonOptions {
   outage?: DatabaseOutage;
 }
 
+/** What one slot came to in a `runDue` pass: the outcome of its last attempt in this process. */
+export interface PassSlot {
+  key: string;
+  type: string;
+  symbol: string | null;
+  date: string;
+  outcome: RunOutcome;
+  error?: string;
+}
+
+export interface PassResult extends TickResult {
+  /** Every slot this process's workers ran during the pass, with its last outcome. */
+  ran: PassSlot[];
+  /**
+   * Slots whose data is lost or at risk: retries exhausted (dead-lettered), or their window closed before they
+   * ran (missed, also when the tick found them so). A slot another daemon recovered is not among them.
+   */
+  failed: PassSlot[];
+}
+
 export interface DaemonHealth extends ScheduleHealth {
   daemonId: string;
   running: boolean;
@@ -91,6 +119,8 @@ export class Daemon {
   readonly #runs = new Set<Promise<unknown>>();
   #loop: Promise<void> | null = null;
   #running = true;
+  /** Outcomes by slot key while a `runDue` pass is on; null otherwise, so the loop keeps nothing. */
+  #pass: Map<string, PassSlot> | null = null;
 
   private constructor(options: DaemonOptions, queue: SlotQueue, daemonId: string, outage: DatabaseOutage) {
     this.#options = options;
@@ -142,7 +172,15 @@ export class Daemon {
         });
         daemon.#runs.add(run);
         try {
-          await run;
+          const outcome = await run;
+          daemon.#pass?.set(slot.key, { ...passSlotOf(slot), outcome });
+        } catch (error) {
+          daemon.#pass?.set(slot.key, {
+            ...passSlotOf(slot),
+            outcome: error instanceof SlotInterrupted ? "interrupted" : "failed",
+            error: errorMessage(error),
+          });
+          throw error;
         } finally {
           daemon.#runs.delete(run);
           daemon.#inFlight.delete(slot.key);
@@ -171,20 +209,45 @@ export class Daemon {
 
   /**
    * One pass instead of the loop (`chainvault daemon --once`, for cron): plans what is due now and
-   * returns once the queue has nothing left to run, or early when `signal` aborts. The caller
-   * still stops the daemon, which is what hands a run cut short back to the queue.
+   * returns once the queue has nothing left to run (retries included), or early when `signal` aborts,
+   * with what each slot came to. The caller still stops the daemon, which is what hands a run cut
+   * short back to the queue.
    */
-  async runDue(signal: AbortSignal, pollMs = 1000): Promise<TickResult> {
-    // A database outage is waited out (up to its limit, then DatabaseOutageError), not a failed pass.
-    const tick = await this.#outage.retry(() => this.scheduler.tick(), signal);
-    this.#options.logger.info(
-      { queued: tick.queued.length, missed: tick.missed.length },
-      "planned what is due now",
-    );
-    // The queue drains in real time whatever clock plans the slots, so the wait uses the system clock.
-    while (!signal.aborted && (await this.#outage.retry(() => this.queue.unfinished(), signal)) > 0)
-      await systemClock.sleep(pollMs, signal);
-    return tick;
+  async runDue(signal: AbortSignal, pollMs = 1000): Promise<PassResult> {
+    const pass = new Map<string, PassSlot>();
+    this.#pass = pass;
+    try {
+      // A database outage is waited out (up to its limit, then DatabaseOutageError), not a failed pass.
+      const tick = await this.#outage.retry(() => this.scheduler.tick(), signal);
+      this.#options.logger.info(
+        { queued: tick.queued.length, missed: tick.missed.length },
+        "planned what is due now",
+      );
+      // The queue drains in real time whatever clock plans the slots, so the wait uses the system clock.
+      while (!signal.aborted && (await this.#outage.retry(() => this.queue.unfinished(), signal)) > 0)
+        await systemClock.sleep(pollMs, signal);
+      const ran = [...pass.values()];
+      const failed: PassSlot[] = tick.missed.map((slot) => ({
+        ...passSlotOf(toJob(slot)),
+        outcome: "missed",
+        error: `its window closed at ${slot.validUntil.toISOString()} before it ran`,
+      }));
+      for (const entry of ran) {
+        if (entry.outcome === "missed") failed.push(entry);
+        // Once the queue is drained a failed last attempt had no retry left; cut short by a stop, it may still.
+        else if (entry.outcome === "failed" && !signal.aborted && !(await this.#recoveredElsewhere(entry)))
+          failed.push(entry);
+      }
+      return { ...tick, ran, failed };
+    } finally {
+      this.#pass = null;
+    }
+  }
+
+  /** Whether the slot's data is in after all: a second daemon on the database ran its retry. */
+  async #recoveredElsewhere(slot: PassSlot): Promise<boolean> {
+    const status = await slotStatus(this.#options.db, slot);
+    return status === "completed" || status === "partial";
   }
 
   get inFlight(): readonly string[] {

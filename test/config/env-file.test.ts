@@ -1,10 +1,11 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadEnvFile, parseEnvFile } from "../../src/config/env-file.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import { UsageError } from "../../src/core/errors.ts";
+import { runInProcess } from "../helpers/cli.ts";
 
 const FILE = "/home/dana/.config/chainvault/env";
 const URL_WITH_SHELL_CHARACTERS = "postgres://u:pa$$w0rd@h/db?a=1&b=2";
@@ -151,5 +152,75 @@ describe("a set but unusable DATABASE_URL", () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+/**
+ * `chainvault daemon --environment-file` end to end (in this process): whatever the env file says for
+ * DATABASE_URL is what the daemon connects to, or it stops with one line - never the embedded database.
+ */
+describe("daemon --environment-file and DATABASE_URL", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "chainvault-daemon-env-"));
+    delete process.env.DATABASE_URL;
+  });
+  afterEach(() => {
+    // The daemon loads the env file into this process's environment.
+    delete process.env.DATABASE_URL;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function daemonWith(envLine: string) {
+    const envFile = path.join(dir, "env");
+    fs.writeFileSync(envFile, `# secrets\n${envLine}\n`, { mode: 0o600 });
+    const dataDir = path.join(dir, "data");
+    delete process.env.DATABASE_URL; // set by an earlier run, it would win over the file
+    const result = await runInProcess([
+      "daemon",
+      "--once",
+      "--environment-file",
+      envFile,
+      "--data-dir",
+      dataDir,
+    ]);
+    // No embedded database was created in its place.
+    expect(fs.existsSync(dataDir)).toBe(false);
+    return { ...result, envFile };
+  }
+
+  it("exits 2 with one line naming DATABASE_URL and the env file when it is set but empty", async () => {
+    // What a shell-sourced env file used to hand the daemon for DATABASE_URL=postgres://u:pa$$w0rd@…
+    const { code, stderr, envFile } = await daemonWith("DATABASE_URL=");
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      "chainvault: environment variable DATABASE_URL is set but empty: set it to " +
+        "postgres://user:password@host:5432/database, or unset it to use the embedded database " +
+        `(DATABASE_URL is set in ${envFile})\n`,
+    );
+  });
+
+  it("exits 2 naming the variable for an unknown scheme or an unreadable line", async () => {
+    const scheme = await daemonWith("DATABASE_URL='mysql://u:s3cret@db/x'");
+    expect(scheme.code).toBe(2);
+    expect(scheme.stderr).toMatch(
+      /^chainvault: environment variable DATABASE_URL \(database\.url\): must start with postgres:\/\/ or postgresql:\/\/, not mysql:\/\/ \(DATABASE_URL is set in .*env\)\n$/,
+    );
+    const unclosed = await daemonWith('DATABASE_URL="postgres://u:s3cret@db/x');
+    expect(unclosed.code).toBe(2);
+    expect(unclosed.stderr).toMatch(
+      /^chainvault: env file .*env, line 2: the value of DATABASE_URL opens a " quote/,
+    );
+    for (const said of [scheme.stderr, unclosed.stderr]) expect(said).not.toContain("s3cret");
+  });
+
+  it("connects to the URL exactly as written, $$, $ and & included", async () => {
+    // Port 9 refuses at once: the error names the URL the daemon used, its password masked.
+    const { code, stderr } = await daemonWith(`DATABASE_URL=postgres://u:pa$$w0rd@127.0.0.1:9/db?a=1&b=$2`);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      /^chainvault: cannot open the database: cannot connect to postgres:\/\/u:\*\*\*@127\.0\.0\.1:9\/db\?a=1&b=\$2: /m,
+    );
+    expect(stderr).not.toContain("w0rd");
   });
 });

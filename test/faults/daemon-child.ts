@@ -18,7 +18,7 @@ const stopRequested = new Promise<NodeJS.Signals>((resolve) => {
   process.once("SIGTERM", resolve);
   process.once("SIGINT", resolve);
 });
-const outcome = await runDaemon(
+const { outcome } = await runDaemon(
   { config: configIndex > 0 ? process.argv[configIndex + 1] : undefined, jsonLogs: true },
   stopRequested,
   clock,

@@ -62,3 +62,26 @@ export function runCli(
 ): Promise<CliRun> {
   return startCli(args, env, options).done;
 }
+
+/**
+ * Runs the CLI's `main` in this process, capturing what it writes: for tests that need no process of their
+ * own (a child costs seconds of start-up). Environment changes the command makes stay: restore them.
+ */
+export async function runInProcess(
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { main } = await import("../../src/cli/main.ts");
+  const out: string[] = [];
+  const err: string[] = [];
+  const stdout = process.stdout.write;
+  const stderr = process.stderr.write;
+  process.stdout.write = ((chunk: string | Uint8Array) => (out.push(String(chunk)), true)) as typeof stdout;
+  process.stderr.write = ((chunk: string | Uint8Array) => (err.push(String(chunk)), true)) as typeof stderr;
+  try {
+    const code = await main(["node", "chainvault", ...args]);
+    return { code, stdout: out.join(""), stderr: err.join("") };
+  } finally {
+    process.stdout.write = stdout;
+    process.stderr.write = stderr;
+  }
+}
