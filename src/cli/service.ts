@@ -108,7 +108,10 @@ function prepareEnvFile(envFile: string): string[] {
   const secrets = `secrets (DATABASE_URL=…, IB_HOST=…): put them in ${envFile}; the daemon reads it at start`;
   if (!fs.existsSync(envFile)) {
     fs.mkdirSync(path.dirname(envFile), { recursive: true, mode: 0o700 });
-    fs.writeFileSync(envFile, "# KEY=value lines for `chainvault daemon`, e.g. DATABASE_URL=postgres://…\n", {
+    const header =
+      "# NAME=value lines for `chainvault daemon`, e.g. DATABASE_URL=postgres://…\n" +
+      "# Read as written: no $ expansion, optional quotes, # comments after a blank (README: Env file format).\n";
+    fs.writeFileSync(envFile, header, {
       mode: 0o600,
       flag: "wx",
     });

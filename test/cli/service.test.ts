@@ -5,6 +5,7 @@ import { DOMParser } from "@xmldom/xmldom";
 import { parse as parsePlist } from "plist";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.ts";
+import { loadEnvFile } from "../../src/config/env-file.ts";
 import { serviceFile, type ServiceSpec } from "../../src/daemon/service-files.ts";
 import { BIN, runCli } from "../helpers/cli.ts";
 
@@ -195,6 +196,8 @@ describe("chainvault service install / uninstall", () => {
       // The daemon refuses a missing env file or one others can read: install leaves a private, empty one.
       const envFile = path.join(home, ".config/chainvault/env");
       expect(fs.statSync(envFile).mode & 0o777).toBe(0o600);
+      // The daemon's parser reads the template without complaint and finds no variable in it.
+      expect(loadEnvFile(envFile, {})).toEqual([]);
       expect(installed.stdout).toContain(
         `${envFile}; the daemon reads it at start (created it empty, mode 600)`,
       );
