@@ -5,7 +5,11 @@ import { collectWithGateway } from "../daemon/collect-with-gateway.ts";
 import { Daemon, planFromSchedule } from "../daemon/daemon-process.ts";
 import { discoverWithGateway } from "../daemon/discover-with-gateway.ts";
 import { openDaemonDatabase, watchOutages } from "../daemon/engine.ts";
-import { CommandFailure } from "../core/errors.ts";
+import { CommandFailure, errorMessage } from "../core/errors.ts";
+import { EventBus } from "../core/events.ts";
+import { assertExposureAllowed, resolveHttpToken } from "../http/access.ts";
+import { createDaemonMonitor } from "../http/monitor.ts";
+import type { DaemonMonitor } from "../http/monitor.ts";
 import { DatabaseOutageError } from "../store/outage.ts";
 import { historicalWithGateway } from "../daemon/historical-with-gateway.ts";
 import { loadEnvFile } from "../config/env-file.ts";
@@ -90,13 +94,31 @@ export async function runDaemon(
   });
   if (fromEnvFile.length > 0)
     logger.info({ envFile: options.environmentFile, variables: fromEnvFile }, "read the env file");
+  // --once is a short pass (cron): it serves nothing, and must not clash with a running daemon's port.
+  const serveHttp = config.http.enabled && !options.once;
+  const httpToken = serveHttp ? resolveHttpToken(config.http) : undefined;
+  // Before anything connects: a daemon that would expose its endpoints without a token does not start.
+  if (serveHttp) assertExposureAllowed(config.http.host, httpToken, config.http.token_env);
   const handle = await openConfiguredDatabase(config, logger, openDaemonDatabase);
   const outage = watchOutages(handle.db, logger, config.collect.max_db_outage_seconds * 1000);
+  const events = new EventBus(logger);
+  let monitor: DaemonMonitor | null = null;
   let finished = true;
   try {
     await migrate(handle.db, { logger });
     const plan = planFromSchedule({ symbols: config.symbols, schedule: config.schedule });
     const settings = config.daemon;
+    if (serveHttp)
+      monitor = await createDaemonMonitor({
+        http: config.http,
+        token: httpToken,
+        db: handle.db,
+        gateway: { host: config.ib.host, port: config.ib.port },
+        events,
+        clock,
+        tickMs: settings.tick_seconds * 1000,
+        logger,
+      });
     const daemon = await Daemon.start({
       db: handle.db,
       queue: handle.queue,
@@ -105,9 +127,9 @@ export async function runDaemon(
       logger,
       symbols: config.symbols,
       gapCheckDays: config.schedule.gap_check_days,
-      collect: collectWithGateway(handle.db, config, logger, outage),
+      collect: collectWithGateway(handle.db, config, logger, outage, events),
       outage,
-      discover: discoverWithGateway(handle.db, config, logger),
+      discover: discoverWithGateway(handle.db, config, logger, events),
       openHistorical: historicalWithGateway(config, logger),
       loop: !options.once,
       tickMs: settings.tick_seconds * 1000,
@@ -120,6 +142,17 @@ export async function runDaemon(
       },
     });
     const graceMs = settings.shutdown_grace_seconds * 1000;
+    if (monitor) {
+      try {
+        await monitor.serve(daemon);
+      } catch (error) {
+        // Collecting matters more than being watched: carry on. Prometheus's `up` shows the target down.
+        logger.error(
+          { err: errorMessage(error), host: config.http.host, port: config.http.port },
+          "could not serve /healthz, /readyz and /metrics (port in use? set http.port, or http.enabled: false); collecting anyway",
+        );
+      }
+    }
     if (options.once) {
       const stop = new AbortController();
       void stopRequested.then((signal) => stop.abort(signal));
@@ -145,6 +178,7 @@ export async function runDaemon(
       finished = await daemon.stop(graceMs, signal);
     }
   } finally {
+    await monitor?.close();
     await outage.close();
     // Never under a run still in flight: it would go on writing into a closed database.
     if (finished) await handle.db.close();
