@@ -36,6 +36,8 @@ export function register(program: Command): void {
           "older ones are recorded as missed. SIGTERM/SIGINT stops the run in flight from taking further contracts, writes " +
           "what arrived, records it as interrupted and hands it back to the queue (it resumes after its retry delay), " +
           "then exits 0; exit 1 when it did not stop within daemon.shutdown_grace_seconds. " +
+          "While it runs it serves /healthz, /readyz and /metrics (Prometheus) on http.host:http.port, 127.0.0.1:9464 " +
+          "by default; another address needs a bearer token (CHAINVAULT_HTTP_TOKEN). " +
           "Keep it alive with `chainvault service install`. " +
           "See docs/daemon.md.",
       )
