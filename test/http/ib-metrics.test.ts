@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/core/clock.ts";
 import { EventBus } from "../../src/core/events.ts";
 import { collectWithGateway } from "../../src/daemon/collect-with-gateway.ts";
+import { IbClient } from "../../src/ib/client.ts";
 import { liveness } from "../../src/http/liveness.ts";
 import { ChainvaultMetrics } from "../../src/http/metrics.ts";
 import { Readiness } from "../../src/http/readiness.ts";
@@ -80,4 +81,25 @@ describe("a real collection against the simulator shows on /metrics", () => {
       expect(scrape.value("chainvault_ib_errors_total", { code: "354" })).toBe(1);
     },
   );
+
+  it("counts each refused connection attempt as error 502", { timeout: 60_000 }, async () => {
+    const closed = await startSimulator({ port: 0 });
+    const port = closed.port;
+    await closed.close();
+    const before = (await Scrape.of(server.url)).value("chainvault_ib_errors_total", { code: "502" }) ?? 0;
+    const connecting = IbClient.connect({
+      host: "127.0.0.1",
+      port,
+      clientId: 62,
+      maxMessagesPerSecond: 45,
+      maxMarketDataLines: 5,
+      connectAttempts: 3,
+      reconnectInitialDelayMs: 10,
+      logger,
+      events: bus,
+    });
+    await expect(connecting).rejects.toThrow(/ECONNREFUSED/);
+    const after = (await Scrape.of(server.url)).value("chainvault_ib_errors_total", { code: "502" });
+    expect(after! - before).toBe(3);
+  });
 });
