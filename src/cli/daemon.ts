@@ -5,8 +5,12 @@ import { collectWithGateway } from "../daemon/collect-with-gateway.ts";
 import { Daemon, planFromSchedule } from "../daemon/daemon-process.ts";
 import { discoverWithGateway } from "../daemon/discover-with-gateway.ts";
 import { openDaemonDatabase, watchOutages } from "../daemon/engine.ts";
-import { CommandFailure, UsageError } from "../core/errors.ts";
+import { CommandFailure, UsageError, errorMessage } from "../core/errors.ts";
 import type { PassSlot } from "../daemon/daemon-process.ts";
+import { EventBus } from "../core/events.ts";
+import { assertExposureAllowed, resolveHttpToken } from "../http/access.ts";
+import { createDaemonMonitor } from "../http/monitor.ts";
+import type { DaemonMonitor } from "../http/monitor.ts";
 import { DatabaseOutageError } from "../store/outage.ts";
 import { historicalWithGateway } from "../daemon/historical-with-gateway.ts";
 import { loadEnvFile } from "../config/env-file.ts";
@@ -35,6 +39,8 @@ export function register(program: Command): void {
           "then exits 0; exit 1 when it did not stop within daemon.shutdown_grace_seconds. " +
           `With --once: exit 0 when every slot it ran completed or was skipped, ${EXIT_FAILURES_FOUND} when one failed ` +
           "for good (retries exhausted, dead-lettered) or was missed. " +
+          "While it runs it serves /healthz, /readyz and /metrics (Prometheus) on http.host:http.port, 127.0.0.1:9464 " +
+          "by default; another address needs a bearer token (CHAINVAULT_HTTP_TOKEN). " +
           "Keep it alive with `chainvault service install`. " +
           "See docs/daemon.md.",
       )
@@ -131,14 +137,32 @@ export async function runDaemon(
   });
   if (fromEnvFile.length > 0)
     logger.info({ envFile: options.environmentFile, variables: fromEnvFile }, "read the env file");
+  // --once is a short pass (cron): it serves nothing, and must not clash with a running daemon's port.
+  const serveHttp = config.http.enabled && !options.once;
+  const httpToken = serveHttp ? resolveHttpToken(config.http) : undefined;
+  // Before anything connects: a daemon that would expose its endpoints without a token does not start.
+  if (serveHttp) assertExposureAllowed(config.http.host, httpToken, config.http.token_env);
   const handle = await openConfiguredDatabase(config, logger, openDaemonDatabase);
   const outage = watchOutages(handle.db, logger, config.collect.max_db_outage_seconds * 1000);
+  const events = new EventBus(logger);
+  let monitor: DaemonMonitor | null = null;
   let finished = true;
   let failed: PassSlot[] = [];
   try {
     await migrate(handle.db, { logger });
     const plan = planFromSchedule({ symbols: config.symbols, schedule: config.schedule });
     const settings = config.daemon;
+    if (serveHttp)
+      monitor = await createDaemonMonitor({
+        http: config.http,
+        token: httpToken,
+        db: handle.db,
+        gateway: { host: config.ib.host, port: config.ib.port },
+        events,
+        clock,
+        tickMs: settings.tick_seconds * 1000,
+        logger,
+      });
     const daemon = await Daemon.start({
       db: handle.db,
       queue: handle.queue,
@@ -147,9 +171,9 @@ export async function runDaemon(
       logger,
       symbols: config.symbols,
       gapCheckDays: config.schedule.gap_check_days,
-      collect: collectWithGateway(handle.db, config, logger, outage),
+      collect: collectWithGateway(handle.db, config, logger, outage, events),
       outage,
-      discover: discoverWithGateway(handle.db, config, logger),
+      discover: discoverWithGateway(handle.db, config, logger, events),
       openHistorical: historicalWithGateway(config, logger),
       loop: !options.once,
       tickMs: settings.tick_seconds * 1000,
@@ -162,6 +186,17 @@ export async function runDaemon(
       },
     });
     const graceMs = settings.shutdown_grace_seconds * 1000;
+    if (monitor) {
+      try {
+        await monitor.serve(daemon);
+      } catch (error) {
+        // Collecting matters more than being watched: carry on. Prometheus's `up` shows the target down.
+        logger.error(
+          { err: errorMessage(error), host: config.http.host, port: config.http.port },
+          "could not serve /healthz, /readyz and /metrics (port in use? set http.port, or http.enabled: false); collecting anyway",
+        );
+      }
+    }
     if (options.once) {
       const stop = new AbortController();
       void stopRequested.then((signal) => stop.abort(signal));
@@ -189,6 +224,7 @@ export async function runDaemon(
       finished = await daemon.stop(graceMs, signal);
     }
   } finally {
+    await monitor?.close();
     await outage.close();
     // Never under a run still in flight: it would go on writing into a closed database.
     if (finished) await handle.db.close();

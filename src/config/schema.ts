@@ -245,6 +245,28 @@ const daemon = z
   })
   .strict();
 
+/**
+ * The daemon's HTTP endpoints (/healthz, /readyz, /metrics; src/http/). Loopback only unless a token is
+ * set: on any other address the daemon refuses to start without one, and with one every request needs
+ * `Authorization: Bearer <token>`.
+ */
+const http = z
+  .object({
+    /** Serve the endpoints from `chainvault daemon` (not from `--once`). */
+    enabled: z.boolean().default(true),
+    host: z.string().min(1).default("127.0.0.1"),
+    /** 9464: nothing chainvault talks to uses it (IB 7496/7497/4001, PostgreSQL 5432/5433). */
+    port: z.number().int().min(0).max(65535).default(9464),
+    /** The bearer token itself. Prefer token_env: a token in this file is readable by whoever reads the file. */
+    token: z.string().min(16, "at least 16 characters (e.g. `openssl rand -hex 32`)").optional(),
+    /** The environment variable (or env-file line) holding the token; read when `token` is not set. */
+    token_env: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name such as CHAINVAULT_HTTP_TOKEN")
+      .default("CHAINVAULT_HTTP_TOKEN"),
+  })
+  .strict();
+
 /** pino's levels, most severe first. */
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -262,6 +284,7 @@ export const configSchema = z
     pricing: pricing.default(pricing.parse({})),
     schedule: schedule.default(schedule.parse({})),
     daemon: daemon.default(daemon.parse({})),
+    http: http.default(http.parse({})),
     log: z
       .object({ level: z.enum(LOG_LEVELS).default("info") })
       .strict()

@@ -4,6 +4,7 @@ import type { RunControl } from "../collect/run.ts";
 import type { CollectionSummary } from "../collect/summary.ts";
 import type { Config } from "../config/schema.ts";
 import type { CollectionRequest } from "../core/collection.ts";
+import type { EventSink } from "../core/events.ts";
 import { clientOptionsFromConfig, IbClient } from "../ib/client.ts";
 import type { Logger } from "../logger.ts";
 import type { Database } from "../store/database.ts";
@@ -17,19 +18,21 @@ import type { DatabaseOutage } from "../store/outage.ts";
  * past `deadline` (the slot's window). A run that gave up on the gateway before its window closed throws
  * after recording what it stored, so pg-boss runs the slot again with backoff and the run resumes.
  * A database outage is waited out the same way (quotes are spooled meanwhile), on the daemon's `outage`.
+ * `events` hears of every message sent to the gateway and every IB error (the daemon's metrics).
  */
 export function collectWithGateway(
   db: Database,
   config: Config,
   logger: Logger,
   outage?: DatabaseOutage,
+  events?: EventSink,
 ): (
   request: CollectionRequest & { date: IsoDate; deadline?: Date },
   control?: RunControl,
 ) => Promise<CollectionSummary> {
   return async ({ deadline, ...request }, control = {}) => {
     const ib = await IbClient.connect({
-      ...clientOptionsFromConfig(config, logger),
+      ...clientOptionsFromConfig(config, logger, events),
       ...(deadline ? { deadline } : {}),
     });
     try {

@@ -2,6 +2,7 @@ import type { IsoDate } from "../calendar/index.ts";
 import { discoverChain, discoverUnderlying } from "../collect/discovery.ts";
 import { withinMaxDaysToExpiry } from "../collect/selection.ts";
 import type { Config } from "../config/schema.ts";
+import type { EventSink } from "../core/events.ts";
 import { clientOptionsFromConfig, IbClient } from "../ib/client.ts";
 import type { Logger } from "../logger.ts";
 import type { Database } from "../store/database.ts";
@@ -12,9 +13,14 @@ import type { Discover } from "./handlers.ts";
  * option_chains and the lifecycle before the next snapshot. Expiries as far out as the collections
  * take them (selection.max_days_to_expiry); one gateway connection per slot.
  */
-export function discoverWithGateway(db: Database, config: Config, logger: Logger): Discover {
+export function discoverWithGateway(
+  db: Database,
+  config: Config,
+  logger: Logger,
+  events?: EventSink,
+): Discover {
   return async ({ date, symbols }) => {
-    const ib = await IbClient.connect(clientOptionsFromConfig(config, logger));
+    const ib = await IbClient.connect(clientOptionsFromConfig(config, logger, events));
     const maxDays = config.selection.max_days_to_expiry;
     let contracts = 0;
     try {

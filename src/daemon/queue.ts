@@ -236,6 +236,22 @@ export class SlotQueue {
     return total;
   }
 
+  /**
+   * Whether pg-boss answers over its own connection (a server: its pool, not chainvault's), with the work
+   * queues' job counts as its last monitor pass saw them. Throws when it does not answer or was stopped.
+   */
+  async health(): Promise<{ queued: number; active: number }> {
+    if (this.#stopped) throw new Error("the job queue was stopped");
+    const queues = await this.#boss.getQueues([...WORK_QUEUES]);
+    let queued = 0;
+    let active = 0;
+    for (const queue of queues) {
+      queued += queue.queuedCount;
+      active += queue.activeCount;
+    }
+    return { queued, active };
+  }
+
   /** Jobs that exhausted their retries, newest last. */
   async deadLetters(): Promise<SlotJob[]> {
     const jobs = await this.#boss.findJobs<SlotJob>(DEAD_LETTER_QUEUE);

@@ -46,6 +46,11 @@ export class Scheduler {
     SchedulerOptions;
   #ticking: Promise<TickResult> | null = null;
   lastTick: TickResult | null = null;
+  /**
+   * When the loop last finished a look at the plan, whether it succeeded or not (a tick fails while the
+   * database is away, yet the loop is alive): what `/healthz` reads.
+   */
+  lastLoopAt: Date | null = null;
 
   constructor(options: SchedulerOptions) {
     this.#options = {
@@ -129,6 +134,7 @@ export class Scheduler {
         if (!this.#options.outage?.noteFailure(error))
           logger.error({ err: error }, "scheduler tick failed; retrying at the next tick");
       }
+      this.lastLoopAt = clock.now();
       const next = this.nextDue();
       const nowMs = clock.now().getTime();
       const wait = Math.min(this.#options.tickMs, next ? Math.max(0, next.at.getTime() - nowMs) : Infinity);

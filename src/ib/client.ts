@@ -8,6 +8,8 @@ import type { ErrorCategory } from "./error-codes.ts";
 import { RequestPacer } from "./pacer.ts";
 import { cleanComputation, TickSet } from "./tick-set.ts";
 import { errorMessage } from "../core/errors.ts";
+import { discardEvents } from "../core/events.ts";
+import type { EventSink } from "../core/events.ts";
 
 export { MarketDataType };
 
@@ -34,6 +36,8 @@ export interface IbClientOptions {
   /** Local and gateway clocks further apart than this get a warning. */
   clockWarnThresholdMs?: number;
   logger?: Logger;
+  /** Told of every message sent and every IB error that is not a mere notice (the daemon's metrics). */
+  events?: EventSink;
 }
 
 /** A failed IB request, with the category that decides what to do next (see error-codes.ts). */
@@ -135,7 +139,8 @@ const CLIENT_ID_CHOICES = 5;
  */
 export class IbClient extends EventEmitter {
   private readonly pacer: RequestPacer;
-  private readonly options: Required<Omit<IbClientOptions, "logger" | "deadline">>;
+  private readonly options: Required<Omit<IbClientOptions, "logger" | "deadline" | "events">>;
+  private readonly events: EventSink;
   /** Epoch ms no wait for the gateway may pass (Infinity: none). */
   private readonly deadline: number;
   /** Where the client (and the policies guarding its requests) log. */
@@ -187,9 +192,11 @@ export class IbClient extends EventEmitter {
     };
     this.deadline = options.deadline?.getTime() ?? Number.POSITIVE_INFINITY;
     this.clientId = options.clientId;
+    this.events = options.events ?? discardEvents;
     this.pacer = new RequestPacer({
       messagesPerSecond: options.maxMessagesPerSecond,
       lines: options.maxMarketDataLines,
+      events: this.events,
     });
   }
 
@@ -680,8 +687,12 @@ export class IbClient extends EventEmitter {
         if (this.api === api) this.onDrop();
       });
       api.on(EventName.error, (error: Error, code: number, reqId: number) => {
-        if (!done && code === 326) return clientIdInUse(error.message);
+        if (!done && code === 326) {
+          this.reportError(code);
+          return clientIdInUse(error.message);
+        }
         if (!done && (code === 502 || code === 506 || code === 504)) {
+          this.reportError(code);
           fail(new IbRequestError(code, error.message, reqId));
           return;
         }
@@ -689,7 +700,10 @@ export class IbClient extends EventEmitter {
       });
       // stoqey turns every error without a request id (100 among them) into an info event.
       api.on(EventName.info, (message: string, code: number) => {
-        if (!done && code === 326) return clientIdInUse(message);
+        if (!done && code === 326) {
+          this.reportError(code);
+          return clientIdInUse(message);
+        }
         this.onError(code, message, -1);
       });
       this.bindData(api);
@@ -787,8 +801,14 @@ export class IbClient extends EventEmitter {
     api.on(EventName.currentTime, (epochSeconds: number) => this.timeWaiters[0]?.resolve(epochSeconds));
   }
 
+  /** Notices (farm OK, cancel acknowledgements) are routine; everything else is worth counting outside. */
+  private reportError(code: number): void {
+    if (classifyError(code).category !== "info") this.events.emit({ kind: "ib_error", code });
+  }
+
   private onError(code: number, message: string, reqId: number): void {
     this.errorCounts.set(code, (this.errorCounts.get(code) ?? 0) + 1);
+    this.reportError(code);
     // Before the request's handler releases its line: 101's line count includes it.
     if (code === 100) this.onPacingViolation();
     if (code === 101) this.onLineLimit();
@@ -966,8 +986,10 @@ export function clientOptionsFromConfig(
     collect: { connect_attempts: number; max_gateway_outage_seconds: number };
   },
   logger?: Logger,
+  events?: EventSink,
 ): IbClientOptions {
   return {
+    ...(events ? { events } : {}),
     host: config.ib.host,
     port: config.ib.port,
     clientId: config.ib.client_id,

@@ -1,3 +1,6 @@
+import { discardEvents } from "../core/events.ts";
+import type { EventSink } from "../core/events.ts";
+
 /**
  * The one request pacer of a gateway connection. IB allows 50 client messages per second and 100
  * market-data lines; going over either costs error 100 (and a disconnect) or 101. Every outgoing message
@@ -25,6 +28,8 @@ export interface PacerOptions {
   increasePerSecond?: number;
   /** A slow-down never goes below this. Default 1 message/s. */
   minMessagesPerSecond?: number;
+  /** Told of every message that went out (`ib_messages_sent`), for the daemon's metrics. */
+  events?: EventSink;
 }
 
 type Priority = "high" | "normal";
@@ -50,6 +55,7 @@ export class RequestPacer {
   private readonly minRate: number;
   private readonly increasePerSecond: number;
   private readonly now: () => number;
+  private readonly events: EventSink;
   /** The rate at `rateSince`; it grows by increasePerSecond from there up to the ceiling. */
   private rateBase: number;
   private rateSince = 0;
@@ -76,6 +82,7 @@ export class RequestPacer {
     this.maxLines = Math.floor(options.lines);
     this.lineBudget = this.maxLines;
     this.now = options.now ?? (() => performance.now());
+    this.events = options.events ?? discardEvents;
     this.minRate = Math.min(options.minMessagesPerSecond ?? 1, options.messagesPerSecond);
     this.increasePerSecond = options.increasePerSecond ?? Math.max(0.25, options.messagesPerSecond / 100);
     this.rateBase = options.messagesPerSecond;
@@ -216,6 +223,7 @@ export class RequestPacer {
       this.messagesSent++;
       try {
         pending.send();
+        this.events.emit({ kind: "ib_messages_sent", count: 1 });
         pending.resolve();
       } catch (error) {
         pending.reject(error instanceof Error ? error : new Error(String(error)));

@@ -118,7 +118,7 @@ describe("stopping the daemon", () => {
     try {
       fs.writeFileSync(
         path.join(dir, "chainvault.yaml"),
-        `symbols: [SPY]\nib:\n  port: ${fixture.sim.port}\ndaemon:\n  first_start_lookback_hours: 0\n`,
+        `symbols: [SPY]\nib:\n  port: ${fixture.sim.port}\ndaemon:\n  first_start_lookback_hours: 0\nhttp:\n  port: 0\n`,
       );
       const child = spawn(
         process.execPath,

@@ -99,6 +99,9 @@ describe("SIGKILL of the daemon mid-slot", () => {
         // The EOD slot, due at 16:45 ET, is a few seconds old when the first daemon starts.
         "  first_start_lookback_hours: 0.05",
         "  shutdown_grace_seconds: 10",
+        // Several daemons on one machine: each its own free port for the endpoints.
+        "http:",
+        "  port: 0",
         "",
       ].join("\n"),
     );

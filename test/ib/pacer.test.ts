@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { EventBus } from "../../src/core/events.ts";
+import type { ChainvaultEvent } from "../../src/core/events.ts";
 import { RequestPacer } from "../../src/ib/pacer.ts";
 
 describe("RequestPacer", () => {
@@ -19,6 +21,23 @@ describe("RequestPacer", () => {
     // The cancel was queued after two requests had gone out, and jumps the 28 still waiting.
     expect(sent.findIndex((message) => message.kind === "cancel")).toBe(2);
     expect(pacer.messagesSent).toBe(31);
+  });
+
+  it("reports each message that went out to its event sink, and none that failed to", async () => {
+    const bus = new EventBus();
+    const events: ChainvaultEvent[] = [];
+    bus.on((event) => void events.push(event));
+    const pacer = new RequestPacer({ messagesPerSecond: 1000, lines: 5, events: bus });
+    await Promise.all([pacer.send(() => undefined), pacer.send(() => undefined, "high")]);
+    await expect(
+      pacer.send(() => {
+        throw new Error("not connected");
+      }),
+    ).rejects.toThrow("not connected");
+    expect(events).toEqual([
+      { kind: "ib_messages_sent", count: 1 },
+      { kind: "ib_messages_sent", count: 1 },
+    ]);
   });
 
   it("holds requests beyond the line limit until a line is released", async () => {

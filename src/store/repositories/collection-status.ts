@@ -120,6 +120,23 @@ export async function getCollection(db: Queryable, key: CollectionKey): Promise<
   return result.rows[0] ?? null;
 }
 
+/**
+ * When each (symbol, collection type) last completed, over all dates: the daemon's metrics start from it,
+ * so a restart does not make every "last success" look absent.
+ */
+export async function lastCompletedCollections(
+  db: Queryable,
+): Promise<{ symbol: string; collectionType: string; completedAt: Date }[]> {
+  const result = await db.query<{ symbol: string; collectionType: string; completedAt: Date }>(
+    `SELECT symbol, collection_type AS "collectionType", max(completed_at) AS "completedAt"
+       FROM daily_collection_status
+      WHERE status = 'completed' AND completed_at IS NOT NULL AND collection_type IS NOT NULL
+      GROUP BY symbol, collection_type
+      ORDER BY symbol, collection_type`,
+  );
+  return result.rows;
+}
+
 /** All runs between two dates (inclusive), oldest first: what `status` and gap detection read. */
 export async function listCollections(
   db: Queryable,
