@@ -11,6 +11,10 @@ import { historicalWithGateway } from "../daemon/historical-with-gateway.ts";
 import { loadEnvFile } from "../config/env-file.ts";
 import { createLogger, logDestination } from "../logger.ts";
 import { migrate } from "../store/migrate.ts";
+import { patientDatabase } from "../store/outage.ts";
+import { attachAlerter } from "../alerts/attach.ts";
+import type { AttachedAlerter } from "../alerts/attach.ts";
+import { EventBus } from "../core/events.ts";
 import { addDatabaseOptions, loadCommandConfig, openConfiguredDatabase } from "./context.ts";
 import type { DatabaseOptions } from "./context.ts";
 import { EXIT_FAILURE } from "./exit-codes.ts";
@@ -92,9 +96,16 @@ export async function runDaemon(
     logger.info({ envFile: options.environmentFile, variables: fromEnvFile }, "read the env file");
   const handle = await openConfiguredDatabase(config, logger, openDaemonDatabase);
   const outage = watchOutages(handle.db, logger, config.collect.max_db_outage_seconds * 1000);
+  // One bus for the process: the collector and the slot handlers report to it, the alerter observes it.
+  const events = new EventBus(logger);
+  let alerts: AttachedAlerter | null = null;
   let finished = true;
   try {
     await migrate(handle.db, { logger });
+    alerts = attachAlerter(events, patientDatabase(handle.db, outage), config, logger, {
+      clock,
+      resend: true,
+    });
     const plan = planFromSchedule({ symbols: config.symbols, schedule: config.schedule });
     const settings = config.daemon;
     const daemon = await Daemon.start({
@@ -105,8 +116,9 @@ export async function runDaemon(
       logger,
       symbols: config.symbols,
       gapCheckDays: config.schedule.gap_check_days,
-      collect: collectWithGateway(handle.db, config, logger, outage),
+      collect: collectWithGateway(handle.db, config, logger, outage, events),
       outage,
+      events,
       discover: discoverWithGateway(handle.db, config, logger),
       openHistorical: historicalWithGateway(config, logger),
       loop: !options.once,
@@ -145,6 +157,8 @@ export async function runDaemon(
       finished = await daemon.stop(graceMs, signal);
     }
   } finally {
+    // What the last runs raised is sent before the database closes (bounded; the rest goes on the next start).
+    if (finished) await alerts?.flush();
     await outage.close();
     // Never under a run still in flight: it would go on writing into a closed database.
     if (finished) await handle.db.close();

@@ -9,6 +9,7 @@ import { DEFAULT_MAX_OUTAGE_MS, watchOutages } from "./engine.ts";
 import type { Logger } from "../logger.ts";
 import { systemClock } from "../core/clock.ts";
 import type { Clock } from "../core/clock.ts";
+import type { EventSink } from "../core/events.ts";
 import { handleSlot, recordSlotDeadLetter } from "./handlers.ts";
 import type { Collect, Discover, HandlerDeps } from "./handlers.ts";
 import { readScheduleHealth } from "./health.ts";
@@ -62,6 +63,8 @@ export interface DaemonOptions {
    * outage is one warning and one recovery line for the whole daemon. One is made when absent.
    */
   outage?: DatabaseOutage;
+  /** Where slot handlers report what happened (alerts, metrics); default: nowhere. */
+  events?: EventSink;
 }
 
 export interface DaemonHealth extends ScheduleHealth {
@@ -139,6 +142,7 @@ export class Daemon {
           openHistorical: options.openHistorical,
           historicalFillLimit: options.historicalFillLimit,
           signal: AbortSignal.any([daemon.#stopRuns.signal, job.signal]),
+          events: options.events,
         });
         daemon.#runs.add(run);
         try {
