@@ -68,6 +68,17 @@ function webhookBody(
   return { body: JSON.stringify(message), type: "application/json" };
 }
 
+/** The path and query of a URL when they are long enough to hold a token. */
+function secretPath(url: string): string[] {
+  try {
+    const { pathname, search } = new URL(url);
+    const tail = pathname + search;
+    return tail.length >= 8 ? [tail] : [];
+  } catch {
+    return [];
+  }
+}
+
 function webhookChannel(
   name: string,
   config: Extract<AlertChannelConfig, { type: "webhook" }>,
@@ -86,7 +97,8 @@ function webhookChannel(
   return {
     name,
     type: "webhook",
-    secrets: [target],
+    // The token of a Slack-style URL is its path: an error that echoes the path alone must not show it either.
+    secrets: [target, ...secretPath(target)],
     async send(message) {
       const { body, type } = webhookBody(message, config.format);
       let response: Response;
@@ -101,6 +113,8 @@ function webhookChannel(
         const cause = (error as { cause?: unknown }).cause;
         throw new Error(
           `webhook request failed: ${errorMessage(error)}${cause ? ` (${errorMessage(cause)})` : ""}`,
+          // Kept for a debugger; only the message is ever logged or stored, after the URL is scrubbed from it.
+          { cause: error },
         );
       }
       const answer = (await response.text().catch(() => "")).slice(0, 200);

@@ -131,10 +131,10 @@ export async function applyAlertEdit(
     }
     const result = await tx.query<AlertRow>(
       `UPDATE alerts
-          SET state = $2, open_items = $3::jsonb, collection_type = $4, run_id = $5, message = $6,
+          SET state = $2::text, open_items = $3::jsonb, collection_type = $4, run_id = $5, message = $6,
               revision = revision + 1, changed_at = $7,
-              times_fired = times_fired + CASE WHEN $2 = 'firing' THEN 1 ELSE 0 END,
-              resolved_at = CASE WHEN $2 = 'resolved' THEN $7::timestamptz END,
+              times_fired = times_fired + CASE WHEN $2::text = 'firing' THEN 1 ELSE 0 END,
+              resolved_at = CASE WHEN $2::text = 'resolved' THEN $7::timestamptz END,
               undelivered = $8::jsonb, delivery_attempts = 0, last_delivery_error = NULL
         WHERE id = $1 RETURNING ${COLUMNS}`,
       [
