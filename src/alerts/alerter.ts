@@ -38,6 +38,8 @@ export interface AlerterOptions {
   /** Pause before the second try; doubles (jittered) per try, up to a minute. */
   retryDelayMs: number;
   host?: string;
+  /** Other secret values (the database URL) that must not reach an alert or a log line even inside an error text. */
+  secrets?: readonly string[];
 }
 
 /**
@@ -56,7 +58,7 @@ export class Alerter {
   constructor(options: AlerterOptions) {
     this.#options = options;
     this.channels = options.channels;
-    this.#secrets = options.channels.flatMap((channel) => channel.secrets);
+    this.#secrets = [...options.channels.flatMap((channel) => channel.secrets), ...(options.secrets ?? [])];
   }
 
   /** An alerter for the configuration's `alerts` section, secrets read from `env`. */
@@ -80,6 +82,7 @@ export class Alerter {
       clock: options.clock,
       deliveryAttempts: settings.delivery_attempts,
       retryDelayMs: settings.retry_delay_seconds * 1000,
+      secrets: config.database.url === undefined ? [] : [config.database.url],
     });
   }
 
@@ -100,7 +103,7 @@ export class Alerter {
       } catch (error) {
         // The database is away (or refused): the alert cannot be deduplicated, so it is at least in the log.
         this.#options.logger.error(
-          { alert: change.kind, err: this.#scrub(errorMessage(error)), message: change.message },
+          { alert: change.kind, err: this.#scrub(errorMessage(error)), message: this.#scrub(change.message) },
           "could not record an alert; it is not sent",
         );
       }
@@ -153,16 +156,18 @@ export class Alerter {
     const { db } = this.#options;
     const at = this.#now();
     const channels = this.channels.map((channel) => channel.name);
+    // Messages quote error texts from the collector: a secret inside one stops here, before the table and the log.
+    const message = this.#scrub(change.message);
     const edits: AlertEdit[] =
       change.scope === "key"
-        ? [{ ...change, at }]
+        ? [{ ...change, message, at }]
         : (await firingWithItem(db, change.kind, change.remove)).map((key) => ({
             ...key,
             add: [],
             remove: [change.remove],
             type: null,
             runId: null,
-            message: change.message,
+            message,
             at,
           }));
     const changed: AlertRow[] = [];

@@ -447,7 +447,11 @@ describe("alert delivery", () => {
       deliveryAttempts: 2,
       retryDelayMs: 10,
     });
-    await alerter.handle(slotFailed("2026-04-03", "PLTR", "eod", "dead_lettered"));
+    // An error text that quotes a secret (a driver echoing its connection string) is scrubbed from the alert too.
+    await alerter.handle({
+      ...slotFailed("2026-04-03", "PLTR", "eod", "dead_lettered"),
+      error: `cannot connect to postgres://cv:${password}@db/options; last hook ${env.HOOK_URL}`,
+    } as ChainvaultEvent);
     alerter.close();
     expect(smtp.refusedLogins).toBe(2);
     expect(hook.requests.map((request) => request.path)).toEqual([token, token]);
@@ -464,9 +468,12 @@ describe("alert delivery", () => {
     const [row] = await listAlerts(database.db, { from: "2026-04-03", to: "2026-04-03" });
     expect(row!.undelivered.sort()).toEqual(["ops-hook", "ops-mail"]);
     const stored = JSON.stringify(row);
+    const sent = hook.requests.map((request) => request.body).join("");
+    expect(sent).toContain("cannot connect to postgres://cv:***@db/options; last hook ***");
     for (const secret of [password, token, env.HOOK_URL, "xoxb-secret"]) {
       expect(text).not.toContain(secret);
       expect(stored).not.toContain(secret);
+      expect(sent).not.toContain(secret);
     }
     // And `config --show` prints an inline webhook URL as ***.
     const inline = configSchema.parse({ alerts: { channels: [{ type: "webhook", url: env.HOOK_URL }] } });
