@@ -125,6 +125,8 @@ function webhookChannel(
   };
 }
 
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i;
+
 function emailChannel(
   name: string,
   config: Extract<AlertChannelConfig, { type: "email" }>,
@@ -144,6 +146,8 @@ function emailChannel(
     port: smtp.port,
     secure: smtp.secure,
     auth: smtp.user === undefined ? undefined : { user: smtp.user, pass: password ?? "" },
+    // A password never crosses the network in clear: STARTTLS is required unless the server is this machine.
+    requireTLS: !smtp.secure && password !== undefined && !LOOPBACK.test(smtp.host),
     connectionTimeout: timeout,
     greetingTimeout: timeout,
     socketTimeout: timeout,
