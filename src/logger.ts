@@ -18,6 +18,18 @@ export const REDACTED_PATHS = [
   "*.token",
   "*.webhook_url",
   "*.*.webhook_url",
+  // Alert channels: a webhook URL is a secret (whoever has it can post), and so is the SMTP password
+  // (nodemailer's auth.pass) wherever a channel's settings or transport end up in a log line.
+  "url",
+  "*.*.url",
+  "webhook_url",
+  "webhookUrl",
+  "*.webhookUrl",
+  "pass",
+  "*.pass",
+  "*.*.pass",
+  "smtp_password",
+  "*.smtp_password",
 ];
 
 /**

@@ -2,6 +2,8 @@ import type { Command } from "commander";
 import { dayNumber } from "../calendar/index.ts";
 import type { IsoDate } from "../calendar/index.ts";
 import { runCollection } from "../collect/run.ts";
+import { attachAlerter } from "../alerts/attach.ts";
+import { EventBus } from "../core/events.ts";
 import type { CollectionSummary } from "../collect/summary.ts";
 import { configSchema } from "../config/schema.ts";
 import { COLLECTION_TYPES, isCollectionType } from "../core/collection.ts";
@@ -135,10 +137,13 @@ async function collect(options: CollectOptions, stop: StopSignals): Promise<void
         );
       }
       const onProgress = showBar ? progress.onProgress : progressLogLines(logger);
+      // A manual run below coverage alerts too: a night recovered by hand still has to reach the threshold.
+      const events = new EventBus(logger);
+      const alerts = attachAlerter(events, db, loaded, logger);
       try {
         const summary = await runCollection(
           { symbols, type, force: options.force ?? false, ...(date ? { date } : {}) },
-          { db, ib, config: loaded, logger, onProgress },
+          { db, ib, config: loaded, logger, onProgress, events },
           { signal: stop.signal },
         ).catch((error: unknown) => {
           // The database went away before the run could start (its symbols report later outages themselves).
@@ -161,6 +166,7 @@ async function collect(options: CollectOptions, stop: StopSignals): Promise<void
       } finally {
         progress.stop();
         await ib.close();
+        await alerts.flush();
       }
     },
     { migrate: true, logger },

@@ -16,6 +16,9 @@ import { historicalWithGateway } from "../daemon/historical-with-gateway.ts";
 import { loadEnvFile } from "../config/env-file.ts";
 import { createLogger, logDestination } from "../logger.ts";
 import { migrate } from "../store/migrate.ts";
+import { patientDatabase } from "../store/outage.ts";
+import { attachAlerter } from "../alerts/attach.ts";
+import type { AttachedAlerter } from "../alerts/attach.ts";
 import { addDatabaseOptions, loadCommandConfig, openConfiguredDatabase } from "./context.ts";
 import type { DatabaseOptions } from "./context.ts";
 import { EXIT_FAILURE, EXIT_FAILURES_FOUND, EXIT_OK } from "./exit-codes.ts";
@@ -144,12 +147,18 @@ export async function runDaemon(
   if (serveHttp) assertExposureAllowed(config.http.host, httpToken, config.http.token_env);
   const handle = await openConfiguredDatabase(config, logger, openDaemonDatabase);
   const outage = watchOutages(handle.db, logger, config.collect.max_db_outage_seconds * 1000);
+  // One bus for the process: the collector and the slot handlers report to it; alerts and metrics observe it.
   const events = new EventBus(logger);
   let monitor: DaemonMonitor | null = null;
+  let alerts: AttachedAlerter | null = null;
   let finished = true;
   let failed: PassSlot[] = [];
   try {
     await migrate(handle.db, { logger });
+    alerts = attachAlerter(events, patientDatabase(handle.db, outage), config, logger, {
+      clock,
+      resend: true,
+    });
     const plan = planFromSchedule({ symbols: config.symbols, schedule: config.schedule });
     const settings = config.daemon;
     if (serveHttp)
@@ -173,6 +182,7 @@ export async function runDaemon(
       gapCheckDays: config.schedule.gap_check_days,
       collect: collectWithGateway(handle.db, config, logger, outage, events),
       outage,
+      events,
       discover: discoverWithGateway(handle.db, config, logger, events),
       openHistorical: historicalWithGateway(config, logger),
       loop: !options.once,
@@ -224,6 +234,8 @@ export async function runDaemon(
       finished = await daemon.stop(graceMs, signal);
     }
   } finally {
+    // What the last runs raised is sent before the database closes (bounded; the rest goes on the next start).
+    if (finished) await alerts?.flush();
     await monitor?.close();
     await outage.close();
     // Never under a run still in flight: it would go on writing into a closed database.

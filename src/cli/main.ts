@@ -11,6 +11,7 @@ import * as demoCommand from "./demo.ts";
 import * as serviceCommand from "./service.ts";
 import * as daemonCommand from "./daemon.ts";
 import * as simCommand from "./sim.ts";
+import * as alertsCommand from "./alerts.ts";
 
 // Each command lives in its own file and registers itself here.
 const commands: Array<(program: Command) => void> = [
@@ -24,6 +25,7 @@ const commands: Array<(program: Command) => void> = [
   serviceCommand.register,
   daemonCommand.register,
   simCommand.register,
+  alertsCommand.register,
 ];
 
 export function buildProgram(): Command {

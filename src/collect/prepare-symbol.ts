@@ -5,6 +5,7 @@ import { EXPIRING_ONLY_TYPES } from "../core/collection.ts";
 import type { CollectionType } from "../core/collection.ts";
 import type { IbClient } from "../ib/client.ts";
 import type { Logger } from "../logger.ts";
+import type { EventSink } from "../core/events.ts";
 import type { Database } from "../store/database.ts";
 import type { CollectionLease, CollectionLocks, CollectionOwner } from "../store/collection-lock.ts";
 import type { DatabaseOutage } from "../store/outage.ts";
@@ -32,6 +33,8 @@ export interface CollectionDeps {
   outage?: DatabaseOutage;
   /** Set by runCollection: where quotes go while the database is away. */
   spooling?: Spooling;
+  /** Where the run reports what it did (alerts, metrics); default: nowhere. */
+  events?: EventSink;
 }
 
 /** One symbol's collection: which (date, symbol, type), and whether a completed one is re-run. */

@@ -151,16 +151,21 @@ const SECRET_KEY = /(password|secret|token|api_key|webhook_url)$/i;
 
 /** A copy safe to print: secrets replaced by "***", passwords in URLs masked. */
 export function redactConfig<T>(value: T): T {
-  return redactValue(value, "") as T;
+  return redactValue(value, "", "") as T;
 }
 
-function redactValue(value: unknown, key: string): unknown {
-  if (Array.isArray(value)) return value.map((item) => redactValue(item, key));
+/** An alert channel's `url`: a webhook URL is a secret as a whole, not only a password inside it. */
+const ALERT_CHANNEL_URL = /^alerts\.channels\.\d+\.url$/;
+
+function redactValue(value: unknown, key: string, path = ""): unknown {
+  if (Array.isArray(value)) return value.map((item, index) => redactValue(item, key, `${path}.${index}`));
   if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v, k)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, redactValue(v, k, path === "" ? k : `${path}.${k}`)]),
+    );
   }
   if (typeof value === "string" && value !== "") {
-    if (SECRET_KEY.test(key)) return "***";
+    if (SECRET_KEY.test(key) || ALERT_CHANNEL_URL.test(path)) return "***";
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return redactUrl(value);
   }
   return value;

@@ -267,6 +267,112 @@ const http = z
   })
   .strict();
 
+/** The name of an environment variable (where a secret such as a webhook URL or SMTP password lives). */
+const envName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "the name of an environment variable, e.g. SLACK_WEBHOOK_URL");
+const channelName = z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, "letters, digits, . _ - (at most 40)");
+
+/** An HTTP POST of the alert: JSON with a Slack-compatible `text`, Slack's `{text}` alone, or plain text (ntfy). */
+const webhookChannel = z
+  .object({
+    type: z.literal("webhook"),
+    /** How logs and `alerts test` name the channel; default `webhook-N` by position. */
+    name: channelName.optional(),
+    /** The environment variable holding the URL: a webhook URL is a secret (whoever has it can post). */
+    url_env: envName.optional(),
+    /** The URL itself, for a URL that is no secret; prefer url_env. */
+    url: z.url({ protocol: /^https?$/ }).optional(),
+    format: z.enum(["generic", "slack", "text"]).default("generic"),
+    timeout_seconds: z.number().positive().max(300).default(10),
+  })
+  .strict()
+  .refine((channel) => (channel.url === undefined) !== (channel.url_env === undefined), {
+    message: "give exactly one of url_env (the variable holding the URL, preferred) and url",
+  });
+
+/** An email through an SMTP server (nodemailer). */
+const emailChannel = z
+  .object({
+    type: z.literal("email"),
+    name: channelName.optional(),
+    smtp: z
+      .object({
+        host: z.string().min(1),
+        /** 587 (STARTTLS) by default; 465 with secure: true. */
+        port: z.number().int().min(1).max(65535).default(587),
+        /** TLS from the first byte (port 465); false upgrades with STARTTLS when the server offers it. */
+        secure: z.boolean().default(false),
+        user: z.string().min(1).optional(),
+        /** The environment variable holding the SMTP password (never the password itself). */
+        password_env: envName.optional(),
+      })
+      .strict(),
+    from: z.string().min(3),
+    to: z.array(z.string().min(3)).min(1),
+    timeout_seconds: z.number().positive().max(300).default(20),
+  })
+  .strict()
+  .refine((channel) => channel.smtp.password_env === undefined || channel.smtp.user !== undefined, {
+    message: "smtp.password_env needs smtp.user",
+    path: ["smtp", "user"],
+  });
+
+/** A program run without a shell, the alert JSON on its stdin; exit status 0 means delivered. */
+const commandChannel = z
+  .object({
+    type: z.literal("command"),
+    name: channelName.optional(),
+    /** argv: the program and its arguments, e.g. ["/usr/local/bin/notify", "--urgent"]. */
+    command: z.array(z.string().min(1)).min(1),
+    timeout_seconds: z.number().positive().max(600).default(30),
+  })
+  .strict();
+
+/** Which alerts are raised (src/alerts/; see README "Alerts"). */
+const alertKinds = z
+  .object({
+    /** A slot dead-lettered or missed, or a gap the morning check can no longer fill. */
+    slot_failed: z.boolean().default(true),
+    /** A collection stored less than coverage_threshold of the contracts it selected. */
+    coverage_low: z.boolean().default(true),
+    /** A data-quality rule of severity error tripped. */
+    quality_error: z.boolean().default(true),
+    /** The gateway could not be reached when a collection was due. */
+    gateway_unreachable: z.boolean().default(true),
+  })
+  .strict();
+
+const alerts = z
+  .object({
+    channels: z
+      .array(z.discriminatedUnion("type", [webhookChannel, emailChannel, commandChannel]))
+      .default([]),
+    /** A collection that stored less than this share of its selected contracts raises coverage_low. */
+    coverage_threshold: z.number().min(0).max(1).default(0.99),
+    kinds: alertKinds.default(alertKinds.parse({})),
+    /** Tries per channel and message before it is left for the next start. */
+    delivery_attempts: z.number().int().min(1).max(20).default(4),
+    /** Pause before the second try; it doubles (with jitter) per try, up to a minute. */
+    retry_delay_seconds: z.number().min(0).max(600).default(2),
+  })
+  .strict()
+  .superRefine((settings, context) => {
+    const seen = new Set<string>();
+    settings.channels.forEach((channel, index) => {
+      const name = channel.name ?? `${channel.type}-${index + 1}`;
+      if (seen.has(name))
+        context.addIssue({
+          code: "custom",
+          message: `channel name "${name}" is used twice`,
+          path: ["channels", index, "name"],
+        });
+      seen.add(name);
+    });
+  });
+
+export type AlertChannelConfig = z.infer<typeof alerts>["channels"][number];
+
 /** pino's levels, most severe first. */
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -285,6 +391,7 @@ export const configSchema = z
     schedule: schedule.default(schedule.parse({})),
     daemon: daemon.default(daemon.parse({})),
     http: http.default(http.parse({})),
+    alerts: alerts.default(alerts.parse({})),
     log: z
       .object({ level: z.enum(LOG_LEVELS).default("info") })
       .strict()

@@ -72,6 +72,8 @@ export type ChainvaultEvent =
       type: string;
       /** False when IB can no longer give the day back (its contracts expired or were dropped). */
       recoverable: boolean;
+      /** The slot's status row: missing (none), failed, missed or partial. A partial day has most of its data. */
+      status?: string;
       detail: string;
     };
 

@@ -1,9 +1,12 @@
+import { randomUUID } from "node:crypto";
 import type { IsoDate } from "../calendar/index.ts";
 import { runCollection } from "../collect/run.ts";
 import type { RunControl } from "../collect/run.ts";
 import type { CollectionSummary } from "../collect/summary.ts";
 import type { Config } from "../config/schema.ts";
 import type { CollectionRequest } from "../core/collection.ts";
+import { errorMessage } from "../core/errors.ts";
+import { discardEvents } from "../core/events.ts";
 import type { EventSink } from "../core/events.ts";
 import { clientOptionsFromConfig, IbClient } from "../ib/client.ts";
 import type { Logger } from "../logger.ts";
@@ -19,25 +22,52 @@ import type { DatabaseOutage } from "../store/outage.ts";
  * after recording what it stored, so pg-boss runs the slot again with backoff and the run resumes.
  * A database outage is waited out the same way (quotes are spooled meanwhile), on the daemon's `outage`.
  * `events` hears of every message sent to the gateway and every IB error (the daemon's metrics).
+ * A run that could not reach the gateway, or lost it for good, reports `gateway_unreachable`; one that
+ * reached it `gateway_reachable`, which resolves the alert.
  */
 export function collectWithGateway(
   db: Database,
   config: Config,
   logger: Logger,
   outage?: DatabaseOutage,
-  events?: EventSink,
+  events: EventSink = discardEvents,
 ): (
   request: CollectionRequest & { date: IsoDate; deadline?: Date },
   control?: RunControl,
 ) => Promise<CollectionSummary> {
   return async ({ deadline, ...request }, control = {}) => {
-    const ib = await IbClient.connect({
-      ...clientOptionsFromConfig(config, logger, events),
-      ...(deadline ? { deadline } : {}),
-    });
+    // The due collection could not use the gateway: one event per symbol it was for (alerts make one of them).
+    const unreachable = (error: string) => {
+      const runId = randomUUID();
+      logger.warn(
+        { runId, type: request.type, symbols: request.symbols, err: error },
+        "the gateway is unreachable",
+      );
+      for (const symbol of request.symbols)
+        events.emit({
+          kind: "gateway_unreachable",
+          date: request.date,
+          symbol,
+          type: request.type,
+          runId,
+          error,
+        });
+    };
+    let ib: IbClient;
     try {
-      const summary = await runCollection(request, { db, ib, config, logger, outage }, control);
+      ib = await IbClient.connect({
+        ...clientOptionsFromConfig(config, logger, events),
+        ...(deadline ? { deadline } : {}),
+      });
+    } catch (error) {
+      unreachable(errorMessage(error));
+      throw error;
+    }
+    try {
+      const summary = await runCollection(request, { db, ib, config, logger, outage, events }, control);
       const unavailable = ib.unavailable;
+      if (unavailable) unreachable(unavailable.message);
+      else events.emit({ kind: "gateway_reachable" });
       if (unavailable && (!deadline || Date.now() < deadline.getTime()))
         throw new Error(
           `${unavailable.message}; the slot runs again later and resumes with the contracts not yet stored`,

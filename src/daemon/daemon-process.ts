@@ -10,6 +10,7 @@ import type { Logger } from "../logger.ts";
 import { systemClock } from "../core/clock.ts";
 import type { Clock } from "../core/clock.ts";
 import { errorMessage } from "../core/errors.ts";
+import type { EventSink } from "../core/events.ts";
 import type { RunOutcome } from "../store/repositories/daemon-slot-runs.ts";
 import { handleSlot, recordSlotDeadLetter, SlotInterrupted } from "./handlers.ts";
 import type { Collect, Discover, HandlerDeps } from "./handlers.ts";
@@ -70,6 +71,8 @@ export interface DaemonOptions {
    * outage is one warning and one recovery line for the whole daemon. One is made when absent.
    */
   outage?: DatabaseOutage;
+  /** Where slot handlers report what happened (alerts, metrics); default: nowhere. */
+  events?: EventSink;
 }
 
 /** What one slot came to in a `runDue` pass: the outcome of its last attempt in this process. */
@@ -169,6 +172,7 @@ export class Daemon {
           openHistorical: options.openHistorical,
           historicalFillLimit: options.historicalFillLimit,
           signal: AbortSignal.any([daemon.#stopRuns.signal, job.signal]),
+          events: options.events,
         });
         daemon.#runs.add(run);
         try {

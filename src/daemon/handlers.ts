@@ -28,6 +28,8 @@ import type { Plan } from "./slots.ts";
 import { isCollectionType } from "../core/collection.ts";
 import type { CollectionRequest, CollectionType } from "../core/collection.ts";
 import { errorMessage } from "../core/errors.ts";
+import { discardEvents } from "../core/events.ts";
+import type { EventSink } from "../core/events.ts";
 import { DatabaseOutageError } from "../store/outage.ts";
 import { isDatabaseUnavailable } from "../store/unavailable.ts";
 
@@ -64,6 +66,8 @@ export interface HandlerDeps {
   historicalFillLimit?: number;
   /** Aborted when the daemon stops (SIGTERM) or pg-boss takes the job back: the collection stops early. */
   signal?: AbortSignal;
+  /** Where the gap check reports what it found (alerts, metrics); default: nowhere. */
+  events?: EventSink;
 }
 
 /**
@@ -306,6 +310,7 @@ async function postExpiry(slot: SlotJob, deps: HandlerDeps): Promise<{ summary: 
  */
 async function gapCheck(slot: SlotJob, deps: HandlerDeps): Promise<{ summary: string; records: number }> {
   const { db, queue, clock, logger } = deps;
+  const events = deps.events ?? discardEvents;
   const now = clock.now();
   const expected = deps
     .plan(new Date(now.getTime() - deps.gapCheckDays * DAY_MS), now)
@@ -321,10 +326,28 @@ async function gapCheck(slot: SlotJob, deps: HandlerDeps): Promise<{ summary: st
     const jobState = await queue.jobState(queueFor(planned.type), job.key);
     if (jobState === "created" || jobState === "retry" || jobState === "active") continue; // still on its way
     gaps.push({ key: job.key, status: status ?? "none" });
+    const gap = {
+      date: planned.date,
+      symbol: planned.symbol!,
+      type: planned.type,
+      status: status ?? "missing",
+    };
     if (now <= planned.validUntil && status !== "partial") {
       if (await queue.enqueueRecovery(queueFor(planned.type), job, `gap:${slot.date}`)) requeued += 1;
+      events.emit({
+        kind: "gap_found",
+        ...gap,
+        recoverable: true,
+        detail: `${job.key} is ${gap.status}; re-queued while its window is open (until ${job.validUntil})`,
+      });
       continue;
     }
+    events.emit({
+      kind: "gap_found",
+      ...gap,
+      recoverable: false,
+      detail: `${job.key} is ${gap.status} and its window closed at ${job.validUntil}; its snapshot cannot be taken afterwards`,
+    });
     // The EOD is the day's record; a day without it is what daily bars can partly make up for.
     if (planned.type === "eod" && status !== "partial") {
       unrecoverable.set(`${planned.symbol}:${planned.date}`, { symbol: planned.symbol!, date: planned.date });
