@@ -2,8 +2,8 @@ import type { ExerciseStyle, StrikeQuotes } from "./chain.ts";
 
 /**
  * Parity breaches: strikes where a conversion or a reversal locks in more than `minEdge` per share after
- * paying the touch (buy at the ask, sell at the bid), priced against the expiry's implied discount factor DF
- * and forward F (parity.ts).
+ * paying the touch (buy at the ask, sell at the bid), priced against a reference discount factor DF and
+ * forward F (analyze-chain.ts: DF from the chain's implied rate, F from the expiry's strikes given that DF).
  *
  *   conversion (sell the call at its bid, buy the put at its ask, long the underlying):
  *       edge = (C_bid − P_ask) − upper(K)
@@ -18,8 +18,9 @@ import type { ExerciseStyle, StrikeQuotes } from "./chain.ts";
  *
  * (lower: a short put assigned early makes you pay K now; upper: a short call assigned early hands you K
  * sooner, which only helps). Against stock bought or sold at S these trades lock in their edge whatever is
- * exercised when, so only quotes outside the band are flagged. Without an underlying price the American band
- * is unknown and no check is made (null).
+ * exercised when, so only quotes outside the band are flagged. S is taken as max(S, DF·F): a dividend yield is
+ * not negative, and a stale or rounded underlying price must not pull the band inside the European line. Without
+ * an underlying price the American band is unknown and no check is made (null).
  */
 
 export type BreachKind = "conversion" | "reversal";
@@ -42,7 +43,7 @@ export interface ParityBreach {
 /** One cent per share, the smallest tick: a smaller "edge" is within the rounding of the quotes and the fit. */
 export const DEFAULT_MIN_EDGE = 0.01;
 
-export interface ParityReference {
+export interface BreachReference {
   discountFactor: number;
   forward: number;
   /** Needed for American exercise. */
@@ -53,7 +54,7 @@ export interface ParityReference {
 export function parityBreaches(
   strikes: readonly StrikeQuotes[],
   exercise: ExerciseStyle,
-  reference: ParityReference,
+  reference: BreachReference,
   minEdge: number = DEFAULT_MIN_EDGE,
 ): ParityBreach[] | null {
   const { discountFactor: df, forward, underlyingPrice: spot } = reference;
@@ -61,7 +62,7 @@ export function parityBreaches(
   const breaches: ParityBreach[] = [];
   for (const { strike, call, put } of strikes) {
     const european = df * (forward - strike);
-    const upper = exercise === "european" ? european : spot! - df * strike;
+    const upper = exercise === "european" ? european : Math.max(spot!, df * forward) - df * strike;
     const lower = exercise === "european" ? european : df * forward - strike;
     const quotes = { callBid: call.bid, callAsk: call.ask, putBid: put.bid, putAsk: put.ask };
     const sold = call.bid - put.ask;

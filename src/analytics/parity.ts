@@ -1,6 +1,7 @@
 import { midOf } from "./chain.ts";
 import type { ExpiryChain, StrikeQuotes } from "./chain.ts";
 import { fitRobustLine } from "./robust-line.ts";
+import type { LinePoint } from "./robust-line.ts";
 
 /**
  * Implied forward and rate of one expiry from put-call parity. For European options
@@ -43,11 +44,7 @@ export const DEFAULT_NEAR_MONEY_STRIKES = 20;
 export const DEFAULT_MIN_STRIKES = 3;
 
 export function fitParity(chain: ExpiryChain, years: number, options: ParityFitOptions = {}): ParityFit {
-  const candidates = nearTheMoney(
-    chain.strikes,
-    chain.underlyingPrice,
-    options.nearMoneyStrikes ?? DEFAULT_NEAR_MONEY_STRIKES,
-  );
+  const candidates = candidatesOf(chain, options);
   const empty: ParityFit = {
     forward: null,
     discountFactor: null,
@@ -60,13 +57,7 @@ export function fitParity(chain: ExpiryChain, years: number, options: ParityFitO
     excludedStrikes: [],
   };
   if (candidates.length < (options.minStrikes ?? DEFAULT_MIN_STRIKES)) return empty;
-  const line = fitRobustLine(
-    candidates.map((entry) => ({
-      x: entry.strike,
-      y: midOf(entry.call) - midOf(entry.put),
-      tolerance: (entry.call.ask - entry.call.bid + entry.put.ask - entry.put.bid) / 2,
-    })),
-  );
+  const line = fitRobustLine(candidates.map(parityPoint));
   const discountFactor = line === null ? 0 : -line.slope;
   if (line === null || !(discountFactor > 0)) return empty;
   const forward = line.intercept / discountFactor;
@@ -86,6 +77,56 @@ export function fitParity(chain: ExpiryChain, years: number, options: ParityFitO
     strikesUsed: line.used.filter(Boolean).length,
     residualRms: line.residualRms,
     excludedStrikes: candidates.filter((_, i) => !line.used[i]).map((entry) => entry.strike),
+  };
+}
+
+/**
+ * The chain's rate: the implied rates of its expiries averaged with weights 1 / standard error² (each standard
+ * error floored at 0.01 bp), so the long expiries, whose C − P carries r·T most visibly, dominate. Null when no
+ * expiry has a rate with a standard error.
+ */
+export function chainRate(fits: readonly Pick<ParityFit, "impliedRate" | "rateStdError">[]): number | null {
+  let weights = 0;
+  let sum = 0;
+  for (const { impliedRate, rateStdError } of fits) {
+    if (impliedRate === null || rateStdError === null || !Number.isFinite(rateStdError)) continue;
+    const weight = 1 / Math.max(rateStdError, 1e-6) ** 2;
+    weights += weight;
+    sum += weight * impliedRate;
+  }
+  return weights > 0 ? sum / weights : null;
+}
+
+/**
+ * The forward given the discount factor: the same robust fit over the same strikes with the slope held at −DF,
+ * so only DF·F is estimated. At short expiries DF is known far better from the chain's rate than from the
+ * expiry's own strikes (r·T is tiny there), and a wrong DF tilts the parity line across strikes.
+ */
+export function forwardAtDiscount(
+  chain: ExpiryChain,
+  discountFactor: number,
+  options: ParityFitOptions = {},
+): number | null {
+  const candidates = candidatesOf(chain, options);
+  if (candidates.length === 0 || !(discountFactor > 0)) return null;
+  const line = fitRobustLine(candidates.map(parityPoint), -discountFactor);
+  return line === null ? null : line.intercept / discountFactor;
+}
+
+function candidatesOf(chain: ExpiryChain, options: ParityFitOptions): StrikeQuotes[] {
+  return nearTheMoney(
+    chain.strikes,
+    chain.underlyingPrice,
+    options.nearMoneyStrikes ?? DEFAULT_NEAR_MONEY_STRIKES,
+  );
+}
+
+/** The synthetic C − P at mid, trusted to half the synthetic's spread. */
+function parityPoint(entry: StrikeQuotes): LinePoint {
+  return {
+    x: entry.strike,
+    y: midOf(entry.call) - midOf(entry.put),
+    tolerance: (entry.call.ask - entry.call.bid + entry.put.ask - entry.put.bid) / 2,
   };
 }
 

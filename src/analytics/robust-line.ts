@@ -40,9 +40,14 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-/** The robust line through `points`; null when fewer than two distinct x values are given. */
-export function fitRobustLine(points: readonly LinePoint[]): RobustLine | null {
-  const start = theilSen(points);
+/**
+ * The robust line through `points`; null when fewer than two distinct x values are given. With `fixedSlope`
+ * only the intercept is fitted (robustly, the same way), which needs one point.
+ */
+export function fitRobustLine(points: readonly LinePoint[], fixedSlope?: number): RobustLine | null {
+  const weightedLine =
+    fixedSlope === undefined ? freeLine : (kept: readonly LinePoint[]) => interceptOnly(kept, fixedSlope);
+  const start = fixedSlope === undefined ? theilSen(points) : medianIntercept(points, fixedSlope);
   if (start === null) return null;
   let line = start;
   let used = points.map(() => true);
@@ -72,6 +77,29 @@ function tolerance(point: LinePoint): number {
   return Math.max(point.tolerance, MIN_TOLERANCE);
 }
 
+function medianIntercept(
+  points: readonly LinePoint[],
+  slope: number,
+): { slope: number; intercept: number } | null {
+  if (points.length === 0) return null;
+  return { slope, intercept: median(points.map((p) => p.y - slope * p.x)) };
+}
+
+/** The weighted mean of y − slope·x: least squares for the intercept alone. */
+function interceptOnly(
+  points: readonly LinePoint[],
+  slope: number,
+): { slope: number; intercept: number; slopeStdError: null } | null {
+  let sw = 0;
+  let sum = 0;
+  for (const p of points) {
+    const w = 1 / tolerance(p) ** 2;
+    sw += w;
+    sum += w * (p.y - slope * p.x);
+  }
+  return sw > 0 ? { slope, intercept: sum / sw, slopeStdError: null } : null;
+}
+
 function theilSen(points: readonly LinePoint[]): { slope: number; intercept: number } | null {
   const slopes: number[] = [];
   for (let i = 0; i < points.length; i++) {
@@ -86,7 +114,7 @@ function theilSen(points: readonly LinePoint[]): { slope: number; intercept: num
 }
 
 /** Weighted least squares with weights 1 / tolerance²; x is centred on its weighted mean for precision. */
-function weightedLine(
+function freeLine(
   points: readonly LinePoint[],
 ): { slope: number; intercept: number; slopeStdError: number | null } | null {
   let sw = 0;

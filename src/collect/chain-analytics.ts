@@ -112,6 +112,8 @@ export function toStoredRow(entry: ExpiryAnalytics, runId: string | null): Expir
       best_lend_rate: box.bestLendRate,
       best_borrow_rate: box.bestBorrowRate,
     })),
+    referenceRate: entry.reference?.rate ?? null,
+    referenceForward: entry.reference?.forward ?? null,
     parityBreachCount: entry.parityBreaches === null ? null : entry.parityBreaches.length,
     parityBreaches:
       entry.parityBreaches === null

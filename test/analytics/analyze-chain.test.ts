@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { analyzeChain } from "../../src/analytics/analyze-chain.ts";
 import type { ExpiryAnalytics } from "../../src/analytics/analyze-chain.ts";
 import { groupByExpiry } from "../../src/analytics/chain.ts";
-import { fitParity } from "../../src/analytics/parity.ts";
+import { chainRate, fitParity } from "../../src/analytics/parity.ts";
 import { timeToExpiryYears } from "../../src/pricing/year-fraction.ts";
 import { forwardOf, requote, syntheticChain } from "./synthetic-chain.ts";
 import type { SyntheticChainSpec } from "./synthetic-chain.ts";
@@ -85,6 +85,40 @@ describe("analyzeChain on a Black–Scholes chain with known r and q", () => {
       if (entry.years >= 0.5) expect(error).toBeLessThan(BP);
       expect(entry.parityBreaches).toEqual([]);
     }
+  });
+});
+
+describe("the chain's rate, which breaches are priced with", () => {
+  it("comes from the long expiries, so a two-day expiry's forward is pinned by the whole chain", () => {
+    const chain = spec({ quoting: "ticks", expiries: ["2025-01-17", ...EXPIRIES] });
+    const result = analyzeChain(syntheticChain(chain), { exercise: "european" });
+    const [twoDays] = result;
+    // On its own a two-day expiry knows r only to a percent or so (measured: 146 bp off, 162 bp standard error)…
+    expect(twoDays!.fit.rateStdError!).toBeGreaterThan(50 * BP);
+    for (const entry of result) {
+      // …the chain's rate is the same for every expiry, within 1 bp of r…
+      expect(entry.reference!.rate).toBe(result[0]!.reference!.rate);
+      expect(Math.abs(entry.reference!.rate! - RATE)).toBeLessThan(BP);
+      expect(entry.reference!.discountFactor).toBeCloseTo(
+        Math.exp(-entry.reference!.rate! * entry.years),
+        14,
+      );
+      // …and the forward given it is within a cent of S·e^{(r−q)T}, however short the expiry.
+      expect(Math.abs(entry.reference!.forward - forwardOf(chain, entry.expiry))).toBeLessThan(0.01);
+      expect(entry.parityBreaches).toEqual([]);
+    }
+  });
+
+  it("weights each expiry's rate by 1 / standard error² and skips expiries without one", () => {
+    expect(
+      chainRate([
+        { impliedRate: 0.05, rateStdError: 0.01 },
+        { impliedRate: 0.04, rateStdError: 0.001 },
+        { impliedRate: null, rateStdError: null },
+        { impliedRate: 0.9, rateStdError: null },
+      ]),
+    ).toBeCloseTo((0.05 * 1e4 + 0.04 * 1e6) / (1e4 + 1e6), 15);
+    expect(chainRate([{ impliedRate: null, rateStdError: null }])).toBeNull();
   });
 });
 

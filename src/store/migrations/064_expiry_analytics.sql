@@ -26,6 +26,10 @@ CREATE TABLE expiry_analytics (
     -- [{"width": "adjacent" | 5 | 10 | …, "pairs", "mid_rate", "lend_rate", "borrow_rate",
     --   "best_lend_rate", "best_borrow_rate"}]
     box_rates              JSONB NOT NULL,
+    -- What the breach check priced parity with: the chain's rate (its expiries' implied rates weighted by
+    -- 1 / standard error²) and this expiry's forward given that rate. NULL: no check.
+    reference_rate         DOUBLE PRECISION,
+    reference_forward      DOUBLE PRECISION,
     -- NULL: not checked (no fit, or American exercise without an underlying price).
     parity_breach_count    INTEGER,
     -- [{"strike", "kind": "conversion" | "reversal", "edge", "synthetic", "bound",

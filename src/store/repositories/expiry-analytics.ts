@@ -46,6 +46,8 @@ export interface ExpiryAnalyticsRow {
   residualRms: number | null;
   excludedStrikes: number[];
   boxRates: StoredBoxRate[];
+  referenceRate: number | null;
+  referenceForward: number | null;
   parityBreachCount: number | null;
   parityBreaches: StoredParityBreach[] | null;
   runId: string | null;
@@ -56,7 +58,8 @@ const COLUMNS = `expiry, collection_time AS "collectionTime", years_to_expiry AS
   discount_factor AS "discountFactor", implied_rate AS "impliedRate",
   implied_dividend_yield AS "impliedDividendYield", rate_std_error AS "rateStdError",
   strikes_considered AS "strikesConsidered", strikes_used AS "strikesUsed", residual_rms AS "residualRms",
-  excluded_strikes AS "excludedStrikes", box_rates AS "boxRates", parity_breach_count AS "parityBreachCount",
+  excluded_strikes AS "excludedStrikes", box_rates AS "boxRates", reference_rate AS "referenceRate",
+  reference_forward AS "referenceForward", parity_breach_count AS "parityBreachCount",
   parity_breaches AS "parityBreaches", run_id AS "runId"`;
 
 /**
@@ -83,10 +86,10 @@ async function upsert(tx: Queryable, key: CollectionKey, row: ExpiryAnalyticsRow
     `INSERT INTO expiry_analytics
        (collection_date, collection_type, symbol, expiry, collection_time, years_to_expiry, exercise_style,
         underlying_price, forward, discount_factor, implied_rate, implied_dividend_yield, rate_std_error,
-        strikes_considered, strikes_used, residual_rms, excluded_strikes, box_rates, parity_breach_count,
-        parity_breaches, run_id, computed_at)
+        strikes_considered, strikes_used, residual_rms, excluded_strikes, box_rates, reference_rate,
+        reference_forward, parity_breach_count, parity_breaches, run_id, computed_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17::jsonb, $18::jsonb, $19,
-             $20::jsonb, $21::uuid, now())
+             $20, $21, $22::jsonb, $23::uuid, now())
      ON CONFLICT (collection_date, collection_type, symbol, expiry) DO UPDATE SET
        collection_time = EXCLUDED.collection_time, years_to_expiry = EXCLUDED.years_to_expiry,
        exercise_style = EXCLUDED.exercise_style, underlying_price = EXCLUDED.underlying_price,
@@ -95,6 +98,7 @@ async function upsert(tx: Queryable, key: CollectionKey, row: ExpiryAnalyticsRow
        rate_std_error = EXCLUDED.rate_std_error, strikes_considered = EXCLUDED.strikes_considered,
        strikes_used = EXCLUDED.strikes_used, residual_rms = EXCLUDED.residual_rms,
        excluded_strikes = EXCLUDED.excluded_strikes, box_rates = EXCLUDED.box_rates,
+       reference_rate = EXCLUDED.reference_rate, reference_forward = EXCLUDED.reference_forward,
        parity_breach_count = EXCLUDED.parity_breach_count, parity_breaches = EXCLUDED.parity_breaches,
        run_id = EXCLUDED.run_id, computed_at = now()`,
     [
@@ -116,6 +120,8 @@ async function upsert(tx: Queryable, key: CollectionKey, row: ExpiryAnalyticsRow
       finite(row.residualRms),
       JSON.stringify(row.excludedStrikes),
       JSON.stringify(row.boxRates),
+      finite(row.referenceRate),
+      finite(row.referenceForward),
       row.parityBreachCount,
       row.parityBreaches === null ? null : JSON.stringify(row.parityBreaches),
       row.runId,
