@@ -12,6 +12,7 @@ import { deleteUnderlyingTicksBefore, hasUnderlyingTick } from "../store/reposit
 import { findUnderlying } from "../store/repositories/underlying-securities.ts";
 import { recordDeadLetter } from "../store/repositories/dead-letters.ts";
 import { markExpiryCollected } from "../store/repositories/lifecycle.ts";
+import { recordChainAnalyticsAfterCollection } from "./chain-analytics.ts";
 import { UnknownSymbolError } from "./discovery.ts";
 import type { ChainDiscovery, DiscoveredContract, UnderlyingInfo } from "./discovery.ts";
 import { statusKey } from "./prepare-symbol.ts";
@@ -147,6 +148,15 @@ export async function collectSymbol(
     await recordStatus(run, summary.status, summary.quotes_stored, problems);
     report(run, "done", snapshots.done, plan.toRequest.length);
     logCollected(run, summary);
+    // Of the snapshot just recorded; a by-product that logs its failure and never throws. A run asked to stop
+    // leaves it to `chainvault analyze`, which computes it on demand.
+    if (!interrupted)
+      await recordChainAnalyticsAfterCollection(
+        run.deps.db,
+        statusKey(run.target),
+        run.lease?.runId ?? null,
+        run.deps.logger,
+      );
   } catch (error) {
     summary.status = "failed";
     summary.error = errorMessage(error);
