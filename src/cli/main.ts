@@ -7,6 +7,7 @@ import * as calendarCommand from "./calendar.ts";
 import * as scheduleCommand from "./schedule.ts";
 import * as collectCommand from "./collect.ts";
 import * as statusCommand from "./status.ts";
+import * as qualityCommand from "./quality.ts";
 import * as demoCommand from "./demo.ts";
 import * as serviceCommand from "./service.ts";
 import * as daemonCommand from "./daemon.ts";
@@ -20,6 +21,7 @@ const commands: Array<(program: Command) => void> = [
   scheduleCommand.register,
   collectCommand.register,
   statusCommand.register,
+  qualityCommand.register,
   demoCommand.register,
   serviceCommand.register,
   daemonCommand.register,

@@ -3,6 +3,7 @@ import type { IsoDate } from "../calendar/index.ts";
 import type { Config } from "../config/schema.ts";
 import { EXPIRING_ONLY_TYPES } from "../core/collection.ts";
 import type { CollectionType } from "../core/collection.ts";
+import type { EventSink } from "../core/events.ts";
 import type { IbClient } from "../ib/client.ts";
 import type { Logger } from "../logger.ts";
 import type { Database } from "../store/database.ts";
@@ -32,6 +33,8 @@ export interface CollectionDeps {
   outage?: DatabaseOutage;
   /** Set by runCollection: where quotes go while the database is away. */
   spooling?: Spooling;
+  /** Where the run reports what it found (quality_checked, …); default discardEvents. */
+  events?: EventSink;
 }
 
 /** One symbol's collection: which (date, symbol, type), and whether a completed one is re-run. */

@@ -4,6 +4,7 @@ import type { RunControl } from "../collect/run.ts";
 import type { CollectionSummary } from "../collect/summary.ts";
 import type { Config } from "../config/schema.ts";
 import type { CollectionRequest } from "../core/collection.ts";
+import type { EventSink } from "../core/events.ts";
 import { clientOptionsFromConfig, IbClient } from "../ib/client.ts";
 import type { Logger } from "../logger.ts";
 import type { Database } from "../store/database.ts";
@@ -17,12 +18,14 @@ import type { DatabaseOutage } from "../store/outage.ts";
  * past `deadline` (the slot's window). A run that gave up on the gateway before its window closed throws
  * after recording what it stored, so pg-boss runs the slot again with backoff and the run resumes.
  * A database outage is waited out the same way (quotes are spooled meanwhile), on the daemon's `outage`.
+ * `events` hears what each run reports (quality_checked, …).
  */
 export function collectWithGateway(
   db: Database,
   config: Config,
   logger: Logger,
   outage?: DatabaseOutage,
+  events?: EventSink,
 ): (
   request: CollectionRequest & { date: IsoDate; deadline?: Date },
   control?: RunControl,
@@ -33,7 +36,11 @@ export function collectWithGateway(
       ...(deadline ? { deadline } : {}),
     });
     try {
-      const summary = await runCollection(request, { db, ib, config, logger, outage }, control);
+      const summary = await runCollection(
+        request,
+        { db, ib, config, logger, outage, ...(events ? { events } : {}) },
+        control,
+      );
       const unavailable = ib.unavailable;
       if (unavailable && (!deadline || Date.now() < deadline.getTime()))
         throw new Error(

@@ -62,6 +62,8 @@ export interface DaemonOptions {
    * outage is one warning and one recovery line for the whole daemon. One is made when absent.
    */
   outage?: DatabaseOutage;
+  /** The `quality:` settings for the bookkeeping rules (gap check, expiry); default: the defaults. */
+  quality?: HandlerDeps["quality"];
 }
 
 export interface DaemonHealth extends ScheduleHealth {
@@ -138,6 +140,7 @@ export class Daemon {
           discover: options.discover,
           openHistorical: options.openHistorical,
           historicalFillLimit: options.historicalFillLimit,
+          quality: options.quality,
           signal: AbortSignal.any([daemon.#stopRuns.signal, job.signal]),
         });
         daemon.#runs.add(run);
