@@ -50,6 +50,7 @@ export async function checkStoredCollection(
   const { db, config, logger } = deps;
   if (!config.quality.enabled) return null;
   const { symbol, date, type, runId } = target;
+  const started = performance.now();
   try {
     const input = await loadCheckInput(target, deps);
     const result = checkCollection(input, config.quality);
@@ -85,6 +86,7 @@ export async function checkStoredCollection(
         runId,
         score: Math.round(result.score * 10_000) / 10_000,
         issues: Object.fromEntries(found.map((rule) => [rule.rule, rule.count])),
+        ms: Math.round(performance.now() - started),
       },
       found.length === 0
         ? "quality checked: no issues"

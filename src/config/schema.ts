@@ -298,7 +298,7 @@ const qualityRules = z
     negative_greeks: thresholdRule("error", 0),
     /** threshold: how far beyond both bid-ask spreads C − P may lie from S·e^(−qT) − K·e^(−rT), as a fraction of S. */
     parity_breach: thresholdRule("warning", 0.002),
-    /** threshold: a contract is liquid when its day's volume reaches this; a liquid contract's quote must move. */
+    /** threshold: a contract is liquid when its day's volume reaches this (and its spread is at most half its mid); its quote must move when the day (the underlying's move, time decay) should move it over twice its spread. */
     stale_quote: thresholdRule("warning", 100),
     /** threshold: yesterday's open interest at least this makes today's missing one an issue. */
     open_interest_missing: thresholdRule("warning", 1),

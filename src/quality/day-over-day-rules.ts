@@ -1,3 +1,4 @@
+import { DAY_MS } from "../calendar/index.ts";
 import { percent } from "./format.ts";
 import type { CheckedQuote, CollectionRule, Finding } from "./types.ts";
 
@@ -13,8 +14,25 @@ function byContract(quotes: readonly CheckedQuote[]): Map<number, CheckedQuote> 
 const cents = (price: number): number => Math.round(price * 100);
 
 /**
- * A liquid contract (its day's volume at least `threshold`) quoting the very bid and ask, to the cent, of the
- * previous trading day: a contract that traded that much has moved, so the feed served a stale quote.
+ * How many spreads the day should have shifted a quote before an unchanged one is stale: what the Taylor
+ * expansion leaves out (a volatility change, the higher terms) can offset about one spread, rarely two.
+ */
+const STALE_MOVE_SPREADS = 2;
+
+/** A market wider than this fraction of its mid is not liquid, whatever traded: 0.02 / 0.04 is a quote for show. */
+const MAX_LIQUID_SPREAD = 0.5;
+
+/** How much a day should have moved an option: delta·ΔS + ½·gamma·ΔS² + theta·days (model units, per calendar day). */
+function expectedChange(quote: CheckedQuote, spotMove: number, days: number): number | null {
+  if (quote.delta === null) return null;
+  return quote.delta * spotMove + 0.5 * (quote.gamma ?? 0) * spotMove ** 2 + (quote.theta ?? 0) * days;
+}
+
+/**
+ * A liquid contract (its day's volume at least `threshold`, a two-sided market at most half its mid wide) quoting the very bid and ask,
+ * to the cent, of the previous trading day although the day (the underlying's move and the time decay, by its
+ * greeks) should have shifted it by more than twice its spread: the feed served a stale quote. A far
+ * out-of-the-money 0.02 / 0.04 that rightly stays put, or a quiet day, is not one.
  */
 export const staleQuote: CollectionRule = {
   name: "stale_quote",
@@ -28,11 +46,28 @@ export const staleQuote: CollectionRule = {
       const before = yesterday.get(quote.contractId);
       if (!before || quote.bid === null || quote.ask === null || before.bid === null || before.ask === null)
         continue;
+      if (quote.bid <= 0 || quote.ask - quote.bid > (MAX_LIQUID_SPREAD * (quote.ask + quote.bid)) / 2)
+        continue;
       if (cents(quote.bid) !== cents(before.bid) || cents(quote.ask) !== cents(before.ask)) continue;
+      const spot = quote.underlyingPrice ?? input.underlying.price;
+      const previousSpot = before.underlyingPrice ?? input.underlying.previousPrice;
+      if (spot === null || previousSpot === null) continue;
+      const days = (quote.time.getTime() - before.time.getTime()) / DAY_MS;
+      const expected = expectedChange(quote, spot - previousSpot, days);
+      if (expected === null || Math.abs(expected) <= STALE_MOVE_SPREADS * (quote.ask - quote.bid)) continue;
       findings.push({
         contractId: quote.contractId,
-        message: `${quote.contractSymbol}: bid ${quote.bid} / ask ${quote.ask} unchanged since ${input.previous.date} with volume ${quote.volume}`,
-        details: { bid: quote.bid, ask: quote.ask, volume: quote.volume, previousDate: input.previous.date },
+        message:
+          `${quote.contractSymbol}: bid ${quote.bid} / ask ${quote.ask} unchanged since ${input.previous.date} ` +
+          `with volume ${quote.volume}, though the underlying moved ${previousSpot} → ${spot} ` +
+          `(expected change ${expected.toFixed(2)})`,
+        details: {
+          bid: quote.bid,
+          ask: quote.ask,
+          volume: quote.volume,
+          previousDate: input.previous.date,
+          expectedChange: expected,
+        },
       });
     }
     return findings;

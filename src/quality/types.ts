@@ -26,6 +26,8 @@ export interface CheckedQuote {
   impliedVolatility: number | null;
   delta: number | null;
   gamma: number | null;
+  /** Per calendar day, as stored. */
+  theta: number | null;
   vega: number | null;
   underlyingPrice: number | null;
 }

@@ -64,14 +64,22 @@ describe("parity_breach", () => {
 });
 
 describe("stale_quote", () => {
-  it("flags a liquid contract whose bid and ask equal the previous day's to the cent", () => {
+  // Yesterday's quotes: a day earlier, the underlying at 99 (today's quotes carry 100).
+  const before = (q: ReturnType<typeof quote>, overrides: Partial<ReturnType<typeof quote>> = {}) => ({
+    ...q,
+    time: new Date(SNAPSHOT.getTime() - 86_400_000),
+    underlyingPrice: 99,
+    ...overrides,
+  });
+
+  it("flags a liquid contract whose bid and ask equal the previous day's to the cent though the day should have moved it", () => {
     const today = quote({ bid: 2.1, ask: 2.2, volume: 100 });
     const moved = quote({ bid: 2.1, ask: 2.21, volume: 5_000 });
     const illiquid = quote({ bid: 2.1, ask: 2.2, volume: 99 });
     const yesterday = [
-      { ...today, bid: 2.1004, ask: 2.1996 },
-      { ...moved, bid: 2.1, ask: 2.2 },
-      { ...illiquid },
+      before(today, { bid: 2.1004, ask: 2.1996 }),
+      before(moved, { ask: 2.2 }),
+      before(illiquid),
     ];
     const findings = staleQuote.check(
       input({ quotes: [today, moved, illiquid], previous: { date: PREVIOUS, quotes: yesterday } }),
@@ -79,12 +87,48 @@ describe("stale_quote", () => {
     );
     expect(findings.map((finding) => finding.contractId)).toEqual([today.contractId]);
     expect(findings[0]!.message).toContain(`unchanged since ${PREVIOUS} with volume 100`);
+    // delta 0.52 × 1 + ½ × gamma 0.045 × 1² + theta −0.05 × 1 day.
+    expect(findings[0]!.details!.expectedChange).toBeCloseTo(0.4925, 12);
+  });
+
+  it("leaves alone a zero bid, a spread wider than half the mid, a quote the day shifts by at most two spreads, and a quiet day", () => {
+    // Binary-exact: spreads of 0.25, no gamma or theta, so the expected change is the delta.
+    const flat = { volume: 1_000, gamma: 0, theta: 0 };
+    const penny = quote({ bid: 0, ask: 0.01, ...flat });
+    // Spread 0.5 over a mid of 1.25 (40 %) is liquid; 0.75 over 1.125 (67 %) is not.
+    const wideButLiquid = quote({ bid: 1, ask: 1.5, delta: 1, ...flat, gamma: 0.1 });
+    const tooWide = quote({ bid: 0.75, ask: 1.5, delta: 1, ...flat, gamma: 0.1 });
+    const twoSpreads = quote({ bid: 0.5, ask: 0.75, delta: 0.5, ...flat });
+    const beyond = quote({ bid: 0.5, ask: 0.75, delta: 0.5078125, ...flat });
+    const quiet = quote({ bid: 1, ask: 1.1, volume: 1_000 });
+    const decayed = quote({ bid: 1, ask: 1.1, volume: 1_000, theta: -0.5 });
+    const yesterday = [
+      before(penny),
+      before(wideButLiquid),
+      before(tooWide),
+      before(twoSpreads),
+      before(beyond),
+      before(quiet, { underlyingPrice: 100 }),
+      before(decayed, { underlyingPrice: 100 }),
+    ];
+    const findings = staleQuote.check(
+      input({
+        quotes: [penny, wideButLiquid, tooWide, twoSpreads, beyond, quiet, decayed],
+        previous: { date: PREVIOUS, quotes: yesterday },
+      }),
+      settings(),
+    );
+    expect(findings.map((finding) => finding.contractId)).toEqual([
+      wideButLiquid.contractId,
+      beyond.contractId,
+      decayed.contractId,
+    ]);
   });
 
   it("is silent without a previous collection, and takes 'liquid' from the threshold", () => {
     const today = quote({ bid: 2.1, ask: 2.2, volume: 50 });
     expect(staleQuote.check(input({ quotes: [today] }), settings())).toEqual([]);
-    const previous = { date: PREVIOUS, quotes: [{ ...today }] };
+    const previous = { date: PREVIOUS, quotes: [before(today)] };
     expect(staleQuote.check(input({ quotes: [today], previous }), settings())).toEqual([]);
     expect(
       staleQuote.check(

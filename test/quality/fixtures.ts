@@ -27,6 +27,7 @@ export function quote(overrides: Partial<CheckedQuote> = {}): CheckedQuote {
     impliedVolatility: 0.3,
     delta: right === "C" ? 0.52 : -0.48,
     gamma: 0.045,
+    theta: -0.05,
     vega: 0.11,
     underlyingPrice: 100,
     ...overrides,

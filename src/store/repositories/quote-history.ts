@@ -129,7 +129,7 @@ export async function collectionQuotes(
             q.contract_id AS "contractId", c.contract_symbol AS "contractSymbol", c.option_type AS "right",
             c.strike_price AS strike, c.expiration_date AS expiry, q.time, q.bid_price AS bid, q.ask_price AS ask,
             q.volume, q.open_interest AS "openInterest", q.implied_volatility AS "impliedVolatility", q.delta,
-            q.gamma, q.vega, q.underlying_price AS "underlyingPrice"
+            q.gamma, q.theta, q.vega, q.underlying_price AS "underlyingPrice"
        FROM market_data_ticks AS q JOIN option_chains AS c ON c.id = q.contract_id
        JOIN underlying_securities AS u ON u.id = c.underlying_id
       WHERE u.symbol = $1 AND q.collection_date = $2::date AND q.collection_type = $3
