@@ -23,9 +23,14 @@ const CROSS_EVERY = 5;
 type QualityEvent = Extract<ChainvaultEvent, { kind: "quality_checked" }>;
 
 /** `chainvault …` in this process against DATABASE_URL; stdout and the exit code. */
-async function chainvault(argv: string[], databaseUrl: string): Promise<{ code: number; stdout: string }> {
+async function chainvault(
+  argv: string[],
+  databaseUrl: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const out: string[] = [];
+  const err: string[] = [];
   const write = process.stdout.write;
+  const writeErr = process.stderr.write;
   const environment = {
     DATABASE_URL: process.env.DATABASE_URL,
     CHAINVAULT_CONFIG: process.env.CHAINVAULT_CONFIG,
@@ -33,12 +38,14 @@ async function chainvault(argv: string[], databaseUrl: string): Promise<{ code: 
   process.env.DATABASE_URL = databaseUrl;
   delete process.env.CHAINVAULT_CONFIG;
   process.stdout.write = ((chunk: string) => out.push(String(chunk)) > 0) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string) => err.push(String(chunk)) > 0) as typeof process.stderr.write;
   process.exitCode = undefined;
   try {
     const code = await main(["node", "chainvault", ...argv, "--data-dir", "unused"]);
-    return { code, stdout: out.join("") };
+    return { code, stdout: out.join(""), stderr: err.join("") };
   } finally {
     process.stdout.write = write;
+    process.stderr.write = writeErr;
     process.exitCode = undefined;
     for (const [name, value] of Object.entries(environment)) {
       if (value === undefined) delete process.env[name];
@@ -200,6 +207,16 @@ describe("quality checks after a real collection (PostgreSQL, simulated gateway)
     expect(crossed.examples[0]).toMatch(/^PLTR .*: bid [\d.]+ above ask [\d.]+$/);
     expect(report.totals.error).toBeGreaterThanOrEqual(crossed.count);
 
+    const text = await chainvault(["quality", "--date", DAY_2, "--examples", "1"], server.url);
+    expect(text.code).toBe(3);
+    const lines = text.stdout.trimEnd().split("\n");
+    expect(lines[0]).toBe(`quality issues on ${DAY_2}`);
+    expect(lines[1]).toMatch(/^symbol\s+type\s+rule\s+severity\s+count\s+run\s+example$/);
+    expect(lines[2]).toMatch(
+      new RegExp(`^PLTR\\s+eod\\s+crossed_market\\s+error\\s+${crossed.count}\\s+${crossed.run_id}\\s+PLTR `),
+    );
+    expect(lines.at(-1)).toMatch(new RegExp(`^${crossed.count} errors, 0 warnings, 0 info; `));
+
     const clean = await chainvault(["quality", "--json", "--date", DAY_1], server.url);
     expect(clean.code).toBe(0);
     expect(JSON.parse(clean.stdout)).toMatchObject({
@@ -207,5 +224,17 @@ describe("quality checks after a real collection (PostgreSQL, simulated gateway)
       issues: [],
       totals: { error: 0, warning: 0, info: 0 },
     });
+  });
+
+  it("refuses bad flags with exit 2 before touching the database", async () => {
+    for (const [argv, message] of [
+      [["quality", "--date", "2025-02-30"], /--date must be a calendar date/],
+      [["quality", "--examples", "many"], /--examples must be a whole number/],
+      [["quality", "--symbols", " , "], /--symbols needs at least one ticker/],
+    ] as const) {
+      const result = await chainvault([...argv], "postgres://nobody@127.0.0.1:1/none");
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(message);
+    }
   });
 });
