@@ -145,7 +145,8 @@ function changesOf(event: ChainvaultEvent, rules: AlertRules): AlertChange[] {
       ];
     }
     case "quality_checked": {
-      const errors = event.issues.filter((issue) => issue.severity === "error");
+      // The check lists every rule it ran, with count 0 for those that found nothing.
+      const errors = event.issues.filter((issue) => issue.severity === "error" && issue.count > 0);
       const quality = errors.filter((issue) => !isCoverageRule(issue.rule));
       const coverage = errors.filter((issue) => isCoverageRule(issue.rule));
       const label = `${event.type}:${event.symbol}:${event.date}`;

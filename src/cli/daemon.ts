@@ -180,6 +180,7 @@ export async function runDaemon(
       logger,
       symbols: config.symbols,
       gapCheckDays: config.schedule.gap_check_days,
+      quality: config.quality,
       collect: collectWithGateway(handle.db, config, logger, outage, events),
       outage,
       events,

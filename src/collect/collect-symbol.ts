@@ -13,6 +13,7 @@ import { findUnderlying } from "../store/repositories/underlying-securities.ts";
 import { recordDeadLetter } from "../store/repositories/dead-letters.ts";
 import { markExpiryCollected } from "../store/repositories/lifecycle.ts";
 import { recordChainAnalyticsAfterCollection } from "./chain-analytics.ts";
+import { checkStoredCollection } from "./check-quality.ts";
 import { UnknownSymbolError } from "./discovery.ts";
 import type { ChainDiscovery, DiscoveredContract, UnderlyingInfo } from "./discovery.ts";
 import { statusKey } from "./prepare-symbol.ts";
@@ -166,7 +167,31 @@ export async function collectSymbol(
   } finally {
     await lease?.unlock();
   }
+  // What this run recorded a status for, once its chain was listed, is checked; the check never fails the
+  // run. Not while the database is away: the check would wait the outage out again, for rows still spooled.
+  if (outcome.kind === "ready" && !deps.outage?.active) await checkQuality(run, outcome, summary);
   return finishSymbolSummary(summary, preparation.started);
+}
+
+async function checkQuality(
+  run: SymbolRun,
+  outcome: Extract<PrepareOutcome, { kind: "ready" }>,
+  summary: SymbolSummary,
+): Promise<void> {
+  const { symbol, date, type } = run.target;
+  await checkStoredCollection(
+    {
+      symbol,
+      date,
+      type,
+      runId: outcome.lease.runId,
+      since: outcome.lease.replacingBefore,
+      listed: outcome.discovery.contracts.length,
+      selected: summary.contracts_selected,
+      unlistedExpiries: outcome.discovery.failedExpiries,
+    },
+    run.deps,
+  );
 }
 
 /** Who holds the key and what the user can do about it. */

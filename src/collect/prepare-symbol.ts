@@ -3,9 +3,9 @@ import type { IsoDate } from "../calendar/index.ts";
 import type { Config } from "../config/schema.ts";
 import { EXPIRING_ONLY_TYPES } from "../core/collection.ts";
 import type { CollectionType } from "../core/collection.ts";
+import type { EventSink } from "../core/events.ts";
 import type { IbClient } from "../ib/client.ts";
 import type { Logger } from "../logger.ts";
-import type { EventSink } from "../core/events.ts";
 import type { Database } from "../store/database.ts";
 import type { CollectionLease, CollectionLocks, CollectionOwner } from "../store/collection-lock.ts";
 import type { DatabaseOutage } from "../store/outage.ts";
@@ -33,7 +33,7 @@ export interface CollectionDeps {
   outage?: DatabaseOutage;
   /** Set by runCollection: where quotes go while the database is away. */
   spooling?: Spooling;
-  /** Where the run reports what it did (alerts, metrics); default: nowhere. */
+  /** Where the run reports what it did and found (alerts, metrics, quality_checked); default: nowhere. */
   events?: EventSink;
 }
 

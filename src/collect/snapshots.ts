@@ -297,7 +297,7 @@ export async function quoteUnderlying(
 }
 
 /** The underlying price a snapshot is valued against: mid of a two-sided quote, else last, else close. */
-export function underlyingPriceOf(quote: QuoteFields): number | null {
+export function underlyingPriceOf(quote: Pick<QuoteFields, "bid" | "ask" | "last" | "close">): number | null {
   if (quote.bid !== null && quote.ask !== null && quote.bid > 0 && quote.ask >= quote.bid) {
     return (quote.bid + quote.ask) / 2;
   }

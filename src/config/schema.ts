@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { ISSUE_SEVERITIES } from "../core/events.ts";
+import type { IssueSeverity } from "../core/events.ts";
 import { databaseUrlProblem } from "./database-url.ts";
 
 /**
@@ -373,6 +375,91 @@ const alerts = z
 
 export type AlertChannelConfig = z.infer<typeof alerts>["channels"][number];
 
+/** One data-quality rule (src/quality/): whether it runs and how bad a finding is; absent, its defaults. */
+function qualityRule(severity: IssueSeverity) {
+  const rule = z
+    .object({
+      enabled: z.boolean().default(true),
+      severity: z.enum(ISSUE_SEVERITIES).default(severity),
+    })
+    .strict();
+  return rule.default(rule.parse({}));
+}
+/** A rule with a threshold; what the number means is said per rule below and in the README. */
+function thresholdRule(severity: IssueSeverity, threshold: number) {
+  const rule = z
+    .object({
+      enabled: z.boolean().default(true),
+      severity: z.enum(ISSUE_SEVERITIES).default(severity),
+      threshold: z.number().default(threshold),
+    })
+    .strict();
+  return rule.default(rule.parse({}));
+}
+/** A rule with an accepted range [min, max]. */
+function rangeRule(severity: IssueSeverity, min: number, max: number) {
+  const rule = z
+    .object({
+      enabled: z.boolean().default(true),
+      severity: z.enum(ISSUE_SEVERITIES).default(severity),
+      min: z.number().default(min),
+      max: z.number().default(max),
+    })
+    .strict()
+    .refine((settings) => settings.max > settings.min, { message: "max must be above min", path: ["max"] });
+  return rule.default(rule.parse({}));
+}
+
+const qualityRules = z
+  .object({
+    /** threshold: a spread (ask − bid) at or below this is crossed or locked. */
+    crossed_market: thresholdRule("error", 0),
+    /** threshold: a bid or ask below this is wrong. */
+    negative_price: thresholdRule("error", 0),
+    /** threshold: a bid above this with no ask. */
+    bid_without_ask: thresholdRule("warning", 0),
+    /** An implied volatility outside [min, max] (decimals: 0.01 = 1 %) is implausible. */
+    iv_out_of_range: rangeRule("warning", 0.01, 5),
+    /** threshold: how far beyond its right's range (call 0..1, put −1..0) a delta may lie. */
+    delta_out_of_range: thresholdRule("error", 0),
+    /** threshold: how far below 0 a gamma or vega may lie. */
+    negative_greeks: thresholdRule("error", 0),
+    /** threshold: how far beyond both bid-ask spreads C − P may lie from S·e^(−qT) − K·e^(−rT), as a fraction of S. */
+    parity_breach: thresholdRule("warning", 0.002),
+    /** threshold: a contract is liquid when its day's volume reaches this (and its spread is at most half its mid); its quote must move when the day (the underlying's move, time decay) should move it over twice its spread. */
+    stale_quote: thresholdRule("warning", 100),
+    /** threshold: yesterday's open interest at least this makes today's missing one an issue. */
+    open_interest_missing: thresholdRule("warning", 1),
+    /** Its threshold is quality.min_coverage. */
+    coverage_low: qualityRule("error"),
+    /** Its threshold is quality.max_contract_drop. */
+    contract_count_drop: qualityRule("warning"),
+    /** threshold: standard deviations of the VIX-implied daily move (VIX / 100 / √252). */
+    underlying_jump: thresholdRule("warning", 5),
+    /** The daemon's gap check: a planned collection missing or failed after its window closed. */
+    collection_gap: qualityRule("error"),
+    /** The daemon's gap check: a planned collection left partial after its window closed. */
+    collection_gap_partial: qualityRule("warning"),
+    /** Expiry processing: a contract expiring that day without a quote from that day (post_expiry looks again). */
+    expiry_day_uncollected: qualityRule("warning"),
+    /** Post-expiry: an expired contract still without expiry-day data, which IB will soon forget. */
+    expiry_not_collected: qualityRule("error"),
+  })
+  .strict();
+
+/** Data-quality checks run after every collection (src/quality/; see the README's "quality" section). */
+const quality = z
+  .object({
+    /** false: no checks after collections (the daemon's gap and expiry rules still run). */
+    enabled: z.boolean().default(true),
+    /** A run storing fewer than this fraction of the contracts selected from the listed chain. */
+    min_coverage: z.number().min(0).max(1).default(0.99),
+    /** A symbol's stored contract count falling by more than this fraction from the previous trading day. */
+    max_contract_drop: z.number().min(0).max(1).default(0.2),
+    rules: qualityRules.default(qualityRules.parse({})),
+  })
+  .strict();
+
 /** pino's levels, most severe first. */
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -392,6 +479,7 @@ export const configSchema = z
     daemon: daemon.default(daemon.parse({})),
     http: http.default(http.parse({})),
     alerts: alerts.default(alerts.parse({})),
+    quality: quality.default(quality.parse({})),
     log: z
       .object({ level: z.enum(LOG_LEVELS).default("info") })
       .strict()
@@ -400,3 +488,6 @@ export const configSchema = z
   .strict();
 
 export type Config = z.infer<typeof configSchema>;
+
+/** The quality settings of a configuration without a `quality:` block (for callers handed none). */
+export const DEFAULT_QUALITY_SETTINGS: Config["quality"] = quality.parse({});

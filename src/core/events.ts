@@ -20,7 +20,9 @@ export type SlotOutcome = (typeof SLOT_OUTCOMES)[number];
 /** Outcomes that mean data was lost or is at risk: `status` exits 3 and an alert is raised. */
 export const FAILED_OUTCOMES: ReadonlySet<SlotOutcome> = new Set(["failed", "dead_lettered", "missed"]);
 
-export type IssueSeverity = "info" | "warning" | "error";
+/** How bad a data-quality issue is; `error` makes `chainvault quality` exit 3 and raises an alert. */
+export const ISSUE_SEVERITIES = ["info", "warning", "error"] as const;
+export type IssueSeverity = (typeof ISSUE_SEVERITIES)[number];
 
 /**
  * Facts the collector and the daemon report as they happen, for whoever observes them (alerts,
@@ -59,7 +61,11 @@ export type ChainvaultEvent =
       date: IsoDate;
       symbol: string;
       type: string;
+      /** Every rule that ran, with how many issues it found (0 when clean) and the first one's message. */
       issues: readonly { rule: string; severity: IssueSeverity; count: number; message: string }[];
+      /** The run's quality score, 0..1 (src/quality/score.ts), over `contracts` expected contracts. */
+      score: number;
+      contracts: number;
     }
   | { kind: "ib_messages_sent"; count: number }
   | { kind: "ib_error"; code: number }

@@ -21,7 +21,7 @@ import type { DatabaseOutage } from "../store/outage.ts";
  * past `deadline` (the slot's window). A run that gave up on the gateway before its window closed throws
  * after recording what it stored, so pg-boss runs the slot again with backoff and the run resumes.
  * A database outage is waited out the same way (quotes are spooled meanwhile), on the daemon's `outage`.
- * `events` hears of every message sent to the gateway and every IB error (the daemon's metrics).
+ * `events` hears of every message sent to the gateway and every IB error (the daemon's metrics) and what each run found (quality_checked).
  * A run that could not reach the gateway, or lost it for good, reports `gateway_unreachable`; one that
  * reached it `gateway_reachable`, which resolves the alert.
  */

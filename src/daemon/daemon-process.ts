@@ -71,6 +71,8 @@ export interface DaemonOptions {
    * outage is one warning and one recovery line for the whole daemon. One is made when absent.
    */
   outage?: DatabaseOutage;
+  /** The `quality:` settings for the bookkeeping rules (gap check, expiry); default: the defaults. */
+  quality?: HandlerDeps["quality"];
   /** Where slot handlers report what happened (alerts, metrics); default: nowhere. */
   events?: EventSink;
 }
@@ -171,6 +173,7 @@ export class Daemon {
           discover: options.discover,
           openHistorical: options.openHistorical,
           historicalFillLimit: options.historicalFillLimit,
+          quality: options.quality,
           signal: AbortSignal.any([daemon.#stopRuns.signal, job.signal]),
           events: options.events,
         });

@@ -18,6 +18,13 @@ import { recordRunEnd, slotFailures } from "../store/repositories/daemon-slot-ru
 import type { RunOutcome } from "../store/repositories/daemon-slot-runs.ts";
 import { recordDeadLetter } from "../store/repositories/dead-letters.ts";
 import { expiredWithoutExpiryData } from "../store/repositories/lifecycle.ts";
+import { DEFAULT_QUALITY_SETTINGS } from "../config/schema.ts";
+import {
+  collectionGapIssues,
+  expiryDayUncollectedIssues,
+  expiryNotCollectedIssues,
+} from "../quality/index.ts";
+import type { QualityIssue, QualitySettings } from "../quality/index.ts";
 import { recordQualityIssues } from "../store/repositories/quality-issues.ts";
 import type { QualityIssueInput } from "../store/repositories/quality-issues.ts";
 import { lastQuotedContracts } from "../store/repositories/quote-history.ts";
@@ -33,7 +40,6 @@ import type { EventSink } from "../core/events.ts";
 import { DatabaseOutageError } from "../store/outage.ts";
 import { isDatabaseUnavailable } from "../store/unavailable.ts";
 
-/**
 /**
  * What the daemon asks of the collector: one run for one key, always with its date (see src/collect/run.ts),
  * waiting for the gateway no later than `deadline` (the slot's window). It answers with each symbol's status,
@@ -68,6 +74,24 @@ export interface HandlerDeps {
   signal?: AbortSignal;
   /** Where the gap check reports what it found (alerts, metrics); default: nowhere. */
   events?: EventSink;
+  /** The `quality:` settings: which bookkeeping rules run, at what severity. Default: the defaults. */
+  quality?: QualitySettings;
+}
+
+/** A bookkeeping rule's issue as a data_quality_issues row of (date, symbol, type). */
+function issueRow(
+  issue: QualityIssue,
+  where: { date: IsoDate; symbol: string | null; type: string },
+): QualityIssueInput {
+  return {
+    collectionDate: where.date,
+    symbol: where.symbol,
+    collectionType: where.type,
+    contractId: issue.contractId,
+    rule: issue.rule,
+    severity: issue.severity,
+    message: issue.message,
+  };
 }
 
 /**
@@ -233,15 +257,11 @@ async function bookkeeping(slot: SlotJob, deps: HandlerDeps): Promise<{ summary:
       const check = await processExpiry(deps.db, slot.date);
       await recordQualityIssues(
         deps.db,
-        check.uncollected.slice(0, 1000).map((contractId) => ({
-          collectionDate: slot.date,
-          symbol: null,
-          collectionType: "expiry_processing",
-          contractId,
-          rule: "expiry_not_collected",
-          severity: "warning",
-          message: `no quote stored on the expiry day ${slot.date}`,
-        })),
+        expiryDayUncollectedIssues(
+          deps.quality ?? DEFAULT_QUALITY_SETTINGS,
+          slot.date,
+          check.uncollected.slice(0, 1000),
+        ).map((issue) => issueRow(issue, { date: slot.date, symbol: null, type: "expiry_processing" })),
       );
       return {
         summary: `${check.expired} contracts expired, ${check.collected} with expiry-day data, ${check.uncollected.length} without`,
@@ -285,17 +305,16 @@ async function postExpiry(slot: SlotJob, deps: HandlerDeps): Promise<{ summary: 
   // Contracts expiring on days with no expiry_processing slot (weeklies) are processed here too.
   for (let date = from; date <= to; date = addDays(date, 1)) await processExpiry(deps.db, date);
   const missing = await expiredWithoutExpiryData(deps.db, from, to);
+  const quality = deps.quality ?? DEFAULT_QUALITY_SETTINGS;
   await recordQualityIssues(
     deps.db,
-    missing.slice(0, 1000).map((contract) => ({
-      collectionDate: contract.expiration,
-      symbol: contract.symbol,
-      collectionType: "post_expiry",
-      contractId: contract.contractId,
-      rule: "expiry_not_collected",
-      severity: "error",
-      message: `expired ${contract.expiration} without expiry-day data; IB drops expired contracts within 30-60 days`,
-    })),
+    missing
+      .slice(0, 1000)
+      .flatMap((contract) =>
+        expiryNotCollectedIssues(quality, [contract]).map((issue) =>
+          issueRow(issue, { date: contract.expiration, symbol: contract.symbol, type: "post_expiry" }),
+        ),
+      ),
   );
   return {
     summary: `${missing.length} contracts expired ${from}..${to} without expiry-day data`,
@@ -352,14 +371,13 @@ async function gapCheck(slot: SlotJob, deps: HandlerDeps): Promise<{ summary: st
     if (planned.type === "eod" && status !== "partial") {
       unrecoverable.set(`${planned.symbol}:${planned.date}`, { symbol: planned.symbol!, date: planned.date });
     }
-    issues.push({
-      collectionDate: planned.date,
-      symbol: planned.symbol,
-      collectionType: planned.type,
-      rule: "collection_gap",
-      severity: status === "partial" ? "warning" : "error",
-      message: `${job.key} is ${status ?? "missing"} and its window closed at ${job.validUntil}`,
-    });
+    issues.push(
+      ...collectionGapIssues(deps.quality ?? DEFAULT_QUALITY_SETTINGS, {
+        key: job.key,
+        status,
+        validUntil: job.validUntil,
+      }).map((issue) => issueRow(issue, { date: planned.date, symbol: planned.symbol, type: planned.type })),
+    );
   }
   await recordQualityIssues(db, issues);
   const days = [...new Set(gaps.map((gap) => gap.key.split(":")[2]))];

@@ -19,6 +19,8 @@ export interface FaultConfig {
   dropAfterMessages?: number;
   /** Every Nth tick message sent is malformed (a field short: the client reports a decode error). */
   malformedEvery?: number;
+  /** Options whose conId is a multiple of N quote with bid and ask swapped: a crossed market, for the quality checks. */
+  crossedQuoteEvery?: number;
   /** Market-data requests fail with 10197 (a competing live session holds the data). */
   competingSession?: boolean;
   /** Client ids already connected elsewhere: 326, then the socket is closed. */
@@ -56,6 +58,7 @@ const faultFileSchema = z
     silent_option_symbols: z.array(z.string()).optional(),
     drop_after_messages: z.number().int().positive().optional(),
     malformed_every: z.number().int().positive().optional(),
+    crossed_quote_every: z.number().int().positive().optional(),
     competing_session: z.boolean().optional(),
     client_ids_in_use: z.array(z.number().int()).optional(),
     restart_window: z.object({ start_et: HH_MM, end_et: HH_MM }).strict().optional(),
@@ -79,6 +82,7 @@ export function parseFaultConfig(text: string, source: string): FaultConfig {
     silentOptionSymbols: file.silent_option_symbols?.map((symbol) => symbol.toUpperCase()),
     dropAfterMessages: file.drop_after_messages,
     malformedEvery: file.malformed_every,
+    crossedQuoteEvery: file.crossed_quote_every,
     competingSession: file.competing_session,
     clientIdsInUse: file.client_ids_in_use,
     restartWindow: file.restart_window

@@ -156,12 +156,16 @@ export class MarketDataLines {
   }
 
   private sendTicks(line: MarketDataLine, delivery: Delivery, onlyIfChanged = false): void {
+    const crossEvery = this.context.faults.crossedQuoteEvery;
     const messages = tickMessages(
       line.reqId,
       line.target,
       this.context.market,
       delivery,
       line.snapshot ? new Set() : line.generic,
+      line.target.kind === "option" &&
+        crossEvery !== undefined &&
+        line.target.contract.conId % crossEvery === 0,
     );
     if (onlyIfChanged) {
       // The timestamp tick changes every minute; compare the rest.

@@ -61,13 +61,17 @@ function computation(reqId: number, tickId: number, value: OptionComputation | u
   ];
 }
 
-/** The tick messages of one market-data answer (a snapshot, or the initial/refreshed state of a stream). */
+/**
+ * The tick messages of one market-data answer (a snapshot, or the initial/refreshed state of a stream).
+ * `crossed` (a fault) swaps an option's bid and ask.
+ */
 export function tickMessages(
   reqId: number,
   target: Resolved,
   market: SyntheticMarket,
   delivery: Delivery,
   generic: ReadonlySet<string>,
+  crossed = false,
 ): Field[][] {
   const delayed = delivery.delayed;
   const closed = delivery.state === "closed";
@@ -91,7 +95,8 @@ export function tickMessages(
   if (target.kind === "option") {
     const contract = target.contract;
     const quote = market.optionQuote(contract, delivery.instant);
-    quotePair(quote.bid, quote.bidSize, quote.ask, quote.askSize);
+    if (crossed) quotePair(quote.ask, quote.askSize, quote.bid, quote.bidSize);
+    else quotePair(quote.bid, quote.bidSize, quote.ask, quote.askSize);
     messages.push(
       price(reqId, TICK.LAST, delayed, quote.last, quote.lastSize),
       size(reqId, id(TICK.LAST_SIZE, delayed), quote.lastSize),

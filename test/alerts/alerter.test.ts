@@ -250,6 +250,8 @@ describe.each(TEST_ENGINES)("alerts on %s", (engine) => {
       bus2.emit(finished("2026-03-10", "SPY", 80));
       bus2.emit({
         kind: "quality_checked",
+        score: 1,
+        contracts: 100,
         runId: "run-eod-SPY-80",
         date: "2026-03-10",
         symbol: "SPY",
@@ -303,6 +305,8 @@ describe.each(TEST_ENGINES)("alerts on %s", (engine) => {
       bus2.emit(finished("2026-03-10", "SPY", 100));
       bus2.emit({
         kind: "quality_checked",
+        score: 1,
+        contracts: 100,
         runId: "rerun",
         date: "2026-03-10",
         symbol: "SPY",

@@ -91,6 +91,8 @@ describe("alertChanges", () => {
     const changes = alertChanges(
       {
         kind: "quality_checked",
+        score: 1,
+        contracts: 100,
         ...run,
         issues: [
           { rule: "crossed_market", severity: "error", count: 3, message: "bid above ask" },
@@ -105,8 +107,26 @@ describe("alertChanges", () => {
       ["coverage_low", ["eod"]],
     ]);
     expect(changes[0]).toMatchObject({ removePrefix: "eod:" });
-    const clean = alertChanges({ kind: "quality_checked", ...run, issues: [] }, rules);
+    const clean = alertChanges(
+      { kind: "quality_checked", score: 1, contracts: 100, ...run, issues: [] },
+      rules,
+    );
     expect(clean).toMatchObject([{ kind: "quality_error", add: [], removePrefix: "eod:" }]);
+    // The check lists every rule it ran; a rule that found nothing (count 0) raises nothing.
+    const ranClean = alertChanges(
+      {
+        kind: "quality_checked",
+        score: 1,
+        contracts: 100,
+        ...run,
+        issues: [
+          { rule: "crossed_market", severity: "error", count: 0, message: "" },
+          { rule: "coverage_low", severity: "error", count: 0, message: "" },
+        ],
+      },
+      rules,
+    );
+    expect(ranClean.flatMap((change) => added(change))).toEqual([]);
   });
 
   it("maps the gateway to one alert per day and the gap check's lost slots onto slot_failed", () => {

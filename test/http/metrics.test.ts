@@ -152,6 +152,8 @@ describe("/metrics of a daemon's registry, fed by a real EventBus, over real HTT
     });
     bus.emit({
       kind: "quality_checked",
+      score: 1,
+      contracts: 100,
       runId: "r1",
       date: "2026-03-09",
       symbol: "SPY",

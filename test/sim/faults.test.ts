@@ -145,13 +145,14 @@ describe("simulated gateway: faults on demand", () => {
 
   it("reads a faults file (YAML, snake_case)", () => {
     const config = parseFaultConfig(
-      "unsubscribed_symbols: [pltr]\nsnapshot_latency_ms: 2000\ncompeting_session: true\nrestart_window: { start_et: '23:45', end_et: '00:45' }\n",
+      "unsubscribed_symbols: [pltr]\nsnapshot_latency_ms: 2000\ncompeting_session: true\ncrossed_quote_every: 7\nrestart_window: { start_et: '23:45', end_et: '00:45' }\n",
       "faults.yaml",
     );
     expect(config).toMatchObject({
       unsubscribedSymbols: ["PLTR"],
       snapshotLatencyMs: 2000,
       competingSession: true,
+      crossedQuoteEvery: 7,
       restartWindow: { startEt: "23:45", endEt: "00:45" },
     });
     expect(() => parseFaultConfig("no_such_fault: 1\n", "faults.yaml")).toThrow(/faults.yaml/);

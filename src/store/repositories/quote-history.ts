@@ -1,5 +1,6 @@
 import type { Queryable } from "../database.ts";
 import type { OptionRight, QuoteGreeks } from "../../pricing/black-scholes.ts";
+import type { CheckedQuote } from "../../quality/types.ts";
 
 /** Reads of stored quotes across days (market_data_ticks is written by quotes.ts only). */
 
@@ -149,6 +150,31 @@ export async function chainQuotes(
       WHERE q.collection_date = $1 AND q.collection_type = $2 AND u.symbol = $3
       ORDER BY c.expiration_date, c.strike_price, c.option_type, q.time DESC`,
     [query.date, query.collectionType, query.symbol],
+  );
+  return result.rows;
+}
+
+/**
+ * The quotes of a symbol's (date, type) collection as the quality checks read them: the newest row per
+ * contract, with its contract's right, strike and expiry. With `since` (a replacement under way) only rows
+ * from that gateway time on: the older ones are the snapshot being replaced.
+ */
+export async function collectionQuotes(
+  db: Queryable,
+  query: { symbol: string; date: string; collectionType: string; since?: Date | null },
+): Promise<CheckedQuote[]> {
+  const result = await db.query<CheckedQuote>(
+    `SELECT DISTINCT ON (q.contract_id)
+            q.contract_id AS "contractId", c.contract_symbol AS "contractSymbol", c.option_type AS "right",
+            c.strike_price AS strike, c.expiration_date AS expiry, q.time, q.bid_price AS bid, q.ask_price AS ask,
+            q.volume, q.open_interest AS "openInterest", q.implied_volatility AS "impliedVolatility", q.delta,
+            q.gamma, q.theta, q.vega, q.underlying_price AS "underlyingPrice"
+       FROM market_data_ticks AS q JOIN option_chains AS c ON c.id = q.contract_id
+       JOIN underlying_securities AS u ON u.id = c.underlying_id
+      WHERE u.symbol = $1 AND q.collection_date = $2::date AND q.collection_type = $3
+        AND ($4::timestamptz IS NULL OR q.time >= $4)
+      ORDER BY q.contract_id, q.time DESC`,
+    [query.symbol, query.date, query.collectionType, query.since ?? null],
   );
   return result.rows;
 }

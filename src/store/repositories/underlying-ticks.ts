@@ -93,3 +93,26 @@ export async function deleteUnderlyingTicksBefore(
   );
   return result.rowCount;
 }
+
+/** The prices of a symbol's newest tick in one (date, type) collection, or null when it has none. */
+export async function collectionUnderlyingTick(
+  db: Queryable,
+  symbol: string,
+  collectionDate: string,
+  collectionType: string,
+): Promise<{ bid: number | null; ask: number | null; last: number | null; close: number | null } | null> {
+  const result = await db.query<{
+    bid: number | null;
+    ask: number | null;
+    last: number | null;
+    close: number | null;
+  }>(
+    `SELECT t.bid_price AS bid, t.ask_price AS ask, t.last_price AS last, t.close_price AS close
+       FROM underlying_ticks AS t JOIN underlying_securities AS u ON u.id = t.underlying_id
+      WHERE u.symbol = $1 AND t.collection_date = $2::date AND t.collection_type = $3
+      ORDER BY t.time DESC
+      LIMIT 1`,
+    [symbol, collectionDate, collectionType],
+  );
+  return result.rows[0] ?? null;
+}
