@@ -6,6 +6,7 @@ import { Daemon, planFromSchedule } from "../daemon/daemon-process.ts";
 import { discoverWithGateway } from "../daemon/discover-with-gateway.ts";
 import { openDaemonDatabase, watchOutages } from "../daemon/engine.ts";
 import { CommandFailure } from "../core/errors.ts";
+import { EventBus } from "../core/events.ts";
 import { DatabaseOutageError } from "../store/outage.ts";
 import { historicalWithGateway } from "../daemon/historical-with-gateway.ts";
 import { loadEnvFile } from "../config/env-file.ts";
@@ -92,6 +93,8 @@ export async function runDaemon(
     logger.info({ envFile: options.environmentFile, variables: fromEnvFile }, "read the env file");
   const handle = await openConfiguredDatabase(config, logger, openDaemonDatabase);
   const outage = watchOutages(handle.db, logger, config.collect.max_db_outage_seconds * 1000);
+  // What the daemon and its collector report (slot and collection outcomes), for observers to subscribe to.
+  const events = new EventBus(logger);
   let finished = true;
   try {
     await migrate(handle.db, { logger });
@@ -105,8 +108,9 @@ export async function runDaemon(
       logger,
       symbols: config.symbols,
       gapCheckDays: config.schedule.gap_check_days,
-      collect: collectWithGateway(handle.db, config, logger, outage),
+      collect: collectWithGateway(handle.db, config, logger, outage, events),
       outage,
+      events,
       discover: discoverWithGateway(handle.db, config, logger),
       openHistorical: historicalWithGateway(config, logger),
       loop: !options.once,
@@ -145,6 +149,8 @@ export async function runDaemon(
       finished = await daemon.stop(graceMs, signal);
     }
   } finally {
+    // Observers (alerts, metrics) finish with what was reported before the database goes.
+    await events.settled();
     await outage.close();
     // Never under a run still in flight: it would go on writing into a closed database.
     if (finished) await handle.db.close();

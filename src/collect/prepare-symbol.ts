@@ -3,6 +3,7 @@ import type { IsoDate } from "../calendar/index.ts";
 import type { Config } from "../config/schema.ts";
 import { EXPIRING_ONLY_TYPES } from "../core/collection.ts";
 import type { CollectionType } from "../core/collection.ts";
+import type { EventSink } from "../core/events.ts";
 import type { IbClient } from "../ib/client.ts";
 import type { Logger } from "../logger.ts";
 import type { Database } from "../store/database.ts";
@@ -32,6 +33,8 @@ export interface CollectionDeps {
   outage?: DatabaseOutage;
   /** Set by runCollection: where quotes go while the database is away. */
   spooling?: Spooling;
+  /** Where the run reports `collection_finished` per symbol (alerts, metrics); default: nowhere. */
+  events?: EventSink;
 }
 
 /** One symbol's collection: which (date, symbol, type), and whether a completed one is re-run. */
@@ -86,7 +89,11 @@ async function discoverSymbol(
     // Checked before the status row changes: a replacement that cannot start leaves everything as it was.
     const replaceBefore =
       force && lease.replacingBefore === null ? await replacementStart(target, deps) : null;
-    const status = await startCollection(db, statusKey(target), { collectionTime: ib.now(), force });
+    const status = await startCollection(db, statusKey(target), {
+      collectionTime: ib.now(),
+      force,
+      runId: lease.runId,
+    });
     statusStarted = status.status === "running";
     if (!statusStarted) {
       await lease.unlock();

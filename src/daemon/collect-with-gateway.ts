@@ -4,6 +4,8 @@ import type { RunControl } from "../collect/run.ts";
 import type { CollectionSummary } from "../collect/summary.ts";
 import type { Config } from "../config/schema.ts";
 import type { CollectionRequest } from "../core/collection.ts";
+import type { EventSink } from "../core/events.ts";
+import { newRunId } from "../core/run-id.ts";
 import { clientOptionsFromConfig, IbClient } from "../ib/client.ts";
 import type { Logger } from "../logger.ts";
 import type { Database } from "../store/database.ts";
@@ -23,17 +25,24 @@ export function collectWithGateway(
   config: Config,
   logger: Logger,
   outage?: DatabaseOutage,
+  events?: EventSink,
 ): (
   request: CollectionRequest & { date: IsoDate; deadline?: Date },
   control?: RunControl,
 ) => Promise<CollectionSummary> {
   return async ({ deadline, ...request }, control = {}) => {
+    // The slot attempt's id, so the gateway client's lines, the collection's rows and the slot's agree.
+    const runId = control.runId ?? newRunId();
     const ib = await IbClient.connect({
-      ...clientOptionsFromConfig(config, logger),
+      ...clientOptionsFromConfig(config, logger.child({ runId })),
       ...(deadline ? { deadline } : {}),
     });
     try {
-      const summary = await runCollection(request, { db, ib, config, logger, outage }, control);
+      const summary = await runCollection(
+        request,
+        { db, ib, config, logger, outage, ...(events ? { events } : {}) },
+        { ...control, runId },
+      );
       const unavailable = ib.unavailable;
       if (unavailable && (!deadline || Date.now() < deadline.getTime()))
         throw new Error(

@@ -8,6 +8,9 @@ import type { DatabaseOutage } from "../store/outage.ts";
 import { DEFAULT_MAX_OUTAGE_MS, watchOutages } from "./engine.ts";
 import type { Logger } from "../logger.ts";
 import { systemClock } from "../core/clock.ts";
+import { discardEvents } from "../core/events.ts";
+import type { EventSink } from "../core/events.ts";
+import { recordInstall } from "../store/repositories/install.ts";
 import type { Clock } from "../core/clock.ts";
 import { handleSlot, recordSlotDeadLetter } from "./handlers.ts";
 import type { Collect, Discover, HandlerDeps } from "./handlers.ts";
@@ -62,6 +65,11 @@ export interface DaemonOptions {
    * outage is one warning and one recovery line for the whole daemon. One is made when absent.
    */
   outage?: DatabaseOutage;
+  /**
+   * Where slot outcomes are reported (`slot_finished`: completed, partial, failed, dead_lettered, missed…) for
+   * alerts and metrics to observe; the collector reports to its own sink (see collectWithGateway).
+   */
+  events?: EventSink;
 }
 
 export interface DaemonHealth extends ScheduleHealth {
@@ -107,12 +115,16 @@ export class Daemon {
       outage,
       tickMs: options.tickMs,
       firstStartLookbackMs: options.firstStartLookbackMs,
+      events: options.events ?? discardEvents,
     });
   }
 
   static async start(options: DaemonOptions): Promise<Daemon> {
     const daemonId = options.daemonId ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
     const outage = options.outage ?? watchOutages(options.db, options.logger, DEFAULT_MAX_OUTAGE_MS);
+    // The first daemon on a database marks chainvault's start there, by its clock: nothing planned earlier was due.
+    await recordInstall(options.db, options.clock.now(), "daemon");
+    const events = options.events ?? discardEvents;
     const queue = await SlotQueue.open({
       ...options.queueOptions,
       connection: options.queue,
@@ -139,6 +151,7 @@ export class Daemon {
           openHistorical: options.openHistorical,
           historicalFillLimit: options.historicalFillLimit,
           signal: AbortSignal.any([daemon.#stopRuns.signal, job.signal]),
+          events,
         });
         daemon.#runs.add(run);
         try {
@@ -149,7 +162,7 @@ export class Daemon {
         }
       });
     }
-    await queue.workDeadLetters((slot) => recordSlotDeadLetter(slot, { db, logger: options.logger }));
+    await queue.workDeadLetters((slot) => recordSlotDeadLetter(slot, { db, logger: options.logger, events }));
     if (options.loop !== false) daemon.#loop = daemon.scheduler.run(daemon.#abort.signal);
     options.logger.info({ daemonId }, "daemon started");
     return daemon;

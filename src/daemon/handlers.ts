@@ -23,15 +23,18 @@ import type { QualityIssueInput } from "../store/repositories/quality-issues.ts"
 import { lastQuotedContracts } from "../store/repositories/quote-history.ts";
 import { hasHistoricalFill, processExpiry, storeDailyBar } from "./maintenance.ts";
 import type { SlotJob, SlotQueue } from "./queue.ts";
-import { queueFor, toJob } from "./slots.ts";
+import { queueFor, slotFinished, toJob } from "./slots.ts";
+import type { SlotFinished } from "./slots.ts";
 import type { Plan } from "./slots.ts";
 import { isCollectionType } from "../core/collection.ts";
 import type { CollectionRequest, CollectionType } from "../core/collection.ts";
 import { errorMessage } from "../core/errors.ts";
+import type { EventSink } from "../core/events.ts";
+import { newRunId } from "../core/run-id.ts";
+import { readInstall } from "../store/repositories/install.ts";
 import { DatabaseOutageError } from "../store/outage.ts";
 import { isDatabaseUnavailable } from "../store/unavailable.ts";
 
-/**
 /**
  * What the daemon asks of the collector: one run for one key, always with its date (see src/collect/run.ts),
  * waiting for the gateway no later than `deadline` (the slot's window). It answers with each symbol's status,
@@ -40,7 +43,7 @@ import { isDatabaseUnavailable } from "../store/unavailable.ts";
  */
 export type Collect = (
   request: CollectionRequest & { date: IsoDate; deadline?: Date },
-  control?: { signal?: AbortSignal },
+  control?: { signal?: AbortSignal; runId?: string },
 ) => Promise<{ symbols: readonly { status: string; error?: string }[] }>;
 
 /** Chain discovery alone (no quotes) for the given symbols; absent when the collector offers none. */
@@ -64,6 +67,8 @@ export interface HandlerDeps {
   historicalFillLimit?: number;
   /** Aborted when the daemon stops (SIGTERM) or pg-boss takes the job back: the collection stops early. */
   signal?: AbortSignal;
+  /** Where each slot's outcome is reported (`slot_finished`) for alerts and metrics. */
+  events: EventSink;
 }
 
 /**
@@ -87,10 +92,15 @@ function slotLabel(slot: SlotJob): Record<string, unknown> {
 export async function handleSlot(
   slot: SlotJob,
   job: { id: string; retryCount: number },
-  deps: HandlerDeps,
+  given: HandlerDeps,
 ): Promise<RunOutcome> {
+  // One id per attempt: in its log lines, its daemon_slot_runs and status rows, and the collection it runs.
+  const runId = newRunId();
+  const deps: HandlerDeps = { ...given, logger: given.logger.child({ runId }) };
   const { db, clock, logger } = deps;
-  const runId = await recordSlotRunStart(db, {
+  const finished = (outcome: SlotFinished["outcome"], error?: string): void =>
+    deps.events.emit(slotFinished(slot, runId, outcome, error));
+  const attemptId = await recordSlotRunStart(db, {
     key: slot.key,
     type: slot.type,
     symbol: slot.symbol,
@@ -98,48 +108,50 @@ export async function handleSlot(
     daemonId: deps.daemonId,
     jobId: job.id,
     attempt: job.retryCount + 1,
+    runId,
   });
   if (await isFinal(db, slot)) {
     logger.info(slotLabel(slot), "slot already done; skipped");
-    await recordRunEnd(db, runId, "skipped", "already completed or missed");
+    await recordRunEnd(db, attemptId, "skipped", "already completed or missed");
+    finished("skipped");
     return "skipped";
   }
   const now = clock.now();
   if (now.getTime() > Date.parse(slot.validUntil)) {
-    await markMissed(
-      db,
-      slot,
-      new Date(slot.at),
-      `dequeued at ${now.toISOString()}, after its window closed`,
-    );
+    const reason = `dequeued at ${now.toISOString()}, after its window closed`;
+    await markMissed(db, slot, new Date(slot.at), reason, runId);
     logger.warn(
       { ...slotLabel(slot), validUntil: slot.validUntil },
       "slot missed: its window closed before it ran",
     );
-    await recordRunEnd(db, runId, "missed", "window closed before it ran");
+    await recordRunEnd(db, attemptId, "missed", "window closed before it ran");
+    finished("missed", reason);
     return "missed";
   }
   logger.info({ ...slotLabel(slot), attempt: job.retryCount + 1 }, "slot started");
   const started = performance.now();
   try {
     const detail = isCollectionType(slot.type)
-      ? await runCollectionSlot(slot, deps)
-      : await runBookkeepingSlot(slot, deps);
+      ? await runCollectionSlot(slot, deps, runId)
+      : await runBookkeepingSlot(slot, deps, runId);
     const outcome: RunOutcome = detail === null ? "skipped" : "completed";
-    await recordRunEnd(db, runId, outcome, detail ?? "claimed elsewhere");
+    await recordRunEnd(db, attemptId, outcome, detail ?? "claimed elsewhere");
     logger.info(
       { ...slotLabel(slot), outcome, detail, ms: Math.round(performance.now() - started) },
       "slot finished",
     );
+    // A collection that kept what it could get is finished, but not complete.
+    finished(detail === "partial" ? "partial" : outcome);
     return outcome;
   } catch (error) {
     const message = errorMessage(error);
     if (error instanceof SlotInterrupted) {
-      await recordRunEnd(db, runId, "interrupted", message).catch(() => undefined);
+      await recordRunEnd(db, attemptId, "interrupted", message).catch(() => undefined);
       logger.warn({ ...slotLabel(slot), reason: message }, "slot interrupted; handed back to the queue");
+      finished("interrupted", message);
       throw error;
     }
-    await recordRunEnd(db, runId, "failed", message).catch(() => undefined);
+    await recordRunEnd(db, attemptId, "failed", message).catch(() => undefined);
     if (isDatabaseUnavailable(error) || error instanceof DatabaseOutageError) {
       // Reported once per outage already; the slot is simply tried again once the database is back.
       logger.warn(
@@ -147,11 +159,12 @@ export async function handleSlot(
         "slot interrupted by a database outage; pg-boss retries it",
       );
     } else logger.error({ ...slotLabel(slot), err: error }, "slot failed; pg-boss retries it with backoff");
+    finished("failed", message);
     throw error;
   }
 }
 
-async function runCollectionSlot(slot: SlotJob, deps: HandlerDeps): Promise<string> {
+async function runCollectionSlot(slot: SlotJob, deps: HandlerDeps, runId: string): Promise<string> {
   const symbol = slot.symbol;
   if (symbol === null) throw new Error(`collection slot ${slot.key} names no symbol: the plan must give one`);
   // The gateway client waits on the real clock, the daemon's may be virtual (tests): hand over what is
@@ -164,7 +177,7 @@ async function runCollectionSlot(slot: SlotJob, deps: HandlerDeps): Promise<stri
       type: slot.type as CollectionType,
       deadline: new Date(Date.now() + windowLeftMs),
     },
-    { signal: deps.signal },
+    { signal: deps.signal, runId },
   );
   // The collector keeps the status row; it is the judge of whether the run is done.
   const status = await slotStatus(deps.db, slot);
@@ -194,9 +207,9 @@ function stopReason(signal: AbortSignal): string {
 }
 
 /** Returns a one-line summary, or null when another worker holds or finished the slot. */
-async function runBookkeepingSlot(slot: SlotJob, deps: HandlerDeps): Promise<string | null> {
+async function runBookkeepingSlot(slot: SlotJob, deps: HandlerDeps, runId: string): Promise<string | null> {
   const { db } = deps;
-  if (!(await claimSlot(db, slot, new Date(slot.at)))) return null;
+  if (!(await claimSlot(db, slot, new Date(slot.at), runId))) return null;
   try {
     const { summary, records } = await bookkeeping(slot, deps);
     await finishSlot(db, slot, { status: "completed", records, message: summary });
@@ -307,9 +320,12 @@ async function postExpiry(slot: SlotJob, deps: HandlerDeps): Promise<{ summary: 
 async function gapCheck(slot: SlotJob, deps: HandlerDeps): Promise<{ summary: string; records: number }> {
   const { db, queue, clock, logger } = deps;
   const now = clock.now();
+  // Slots planned before chainvault first started here were never expected: no gap, no alert, no daily bars.
+  const installedAt = (await readInstall(db)) ?? now;
   const expected = deps
     .plan(new Date(now.getTime() - deps.gapCheckDays * DAY_MS), now)
-    .filter((planned) => isCollectionType(planned.type) && planned.symbol !== null);
+    .filter((planned) => isCollectionType(planned.type) && planned.symbol !== null)
+    .filter((planned) => planned.at >= installedAt);
   let requeued = 0;
   const gaps: { key: string; status: string }[] = [];
   const unrecoverable = new Map<string, { symbol: string; date: string }>();
@@ -410,20 +426,25 @@ async function fillFromDailyBars(
  */
 export async function recordSlotDeadLetter(
   slot: SlotJob,
-  deps: Pick<HandlerDeps, "db" | "logger">,
+  deps: Pick<HandlerDeps, "db" | "logger" | "events">,
 ): Promise<void> {
   const failures = await slotFailures(deps.db, slot.key);
+  // The last attempt's id: its log lines and status row tell why the slot was given up.
+  const runId = failures.lastRunId ?? newRunId();
+  const message = `retries exhausted: ${failures.lastDetail ?? "no error recorded"}`;
   await recordDeadLetter(deps.db, {
     collectionDate: slot.date,
     symbol: slot.symbol ?? ALL_SYMBOLS,
     collectionType: slot.type,
     category: "permanent",
-    errorMessage: `retries exhausted: ${failures.lastDetail ?? "no error recorded"}`,
+    errorMessage: message,
     attempts: failures.attempts,
     payload: slot,
+    runId,
   });
   deps.logger.error(
-    { slot: slot.key, attempts: failures.attempts, lastError: failures.lastDetail },
-    "slot dead-lettered: its retries ran out (see collection_dead_letters; run it by hand with `chainvault collect`)",
+    { runId, slot: slot.key, attempts: failures.attempts, lastError: failures.lastDetail },
+    "slot dead-lettered: its retries ran out (see collection_dead_letters and `chainvault status`; run it by hand with `chainvault collect`)",
   );
+  deps.events.emit(slotFinished(slot, runId, "dead_lettered", message));
 }

@@ -62,3 +62,26 @@ export function runCli(
 ): Promise<CliRun> {
   return startCli(args, env, options).done;
 }
+
+/**
+ * Runs the CLI's `main` in this process with stdout and stderr captured (no child process: seconds
+ * faster). process.exitCode is reset before and after, so one command's code never leaks into the next.
+ */
+export async function runMain(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { main } = await import("../../src/cli/main.ts");
+  const out: string[] = [];
+  const err: string[] = [];
+  const stdout = process.stdout.write;
+  const stderr = process.stderr.write;
+  process.stdout.write = ((chunk: string) => out.push(String(chunk)) > 0) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string) => err.push(String(chunk)) > 0) as typeof process.stderr.write;
+  process.exitCode = undefined;
+  try {
+    const code = await main(["node", "chainvault", ...argv]);
+    return { code, stdout: out.join(""), stderr: err.join("") };
+  } finally {
+    process.stdout.write = stdout;
+    process.stderr.write = stderr;
+    process.exitCode = undefined;
+  }
+}
