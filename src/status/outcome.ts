@@ -1,3 +1,4 @@
+import { FAILED_OUTCOMES } from "../core/events.ts";
 import type { SlotOutcome } from "../core/events.ts";
 
 /**
@@ -60,8 +61,24 @@ export interface DerivedOutcome {
  *    without recording an outcome;
  * 8. no row: the daemon's last attempt failed → failed (e.g. the gateway was unreachable before the run began);
  *    planned before the first start → skipped; still inside its window (or not yet due) → pending; else missed.
+ * Finally, a slot planned before the first start that failed, was dead-lettered or missed (the first start's
+ * look-back or the gap check tried it while it could still run) is skipped: nothing was expected of it.
  */
 export function deriveOutcome(facts: SlotFacts): DerivedOutcome {
+  const derived = outcomeOf(facts);
+  // A slot from before the first start that was tried anyway (still inside its window) and lost: nothing
+  // was expected of it, so it is no failure of chainvault's; what happened stays in the note.
+  if (FAILED_OUTCOMES.has(derived.outcome) && plannedBeforeInstall(facts))
+    return { ...derived, outcome: "skipped" };
+  return derived;
+}
+
+function plannedBeforeInstall({ planned, installedAt, now }: SlotFacts): boolean {
+  if (planned === undefined) return false;
+  return installedAt === null ? planned.at <= now : planned.at < installedAt;
+}
+
+function outcomeOf(facts: SlotFacts): DerivedOutcome {
   const { row, planned, deadLetter, lastAttempt, now } = facts;
   const runId = row?.runId ?? lastAttempt?.runId ?? deadLetter?.runId ?? null;
   const result = (outcome: SlotOutcome, error: string | null = null, id = runId): DerivedOutcome => ({
@@ -82,9 +99,7 @@ export function deriveOutcome(facts: SlotFacts): DerivedOutcome {
   if ((status === "running" || attemptOpen) && inWindow) return result("running");
   if (status === "partial") return result("partial", row?.errorMessage ?? null);
   if (status === "failed") return result("failed", row?.errorMessage ?? null);
-  const beforeInstall =
-    planned !== undefined &&
-    (facts.installedAt === null ? planned.at <= now : planned.at < facts.installedAt);
+  const beforeInstall = plannedBeforeInstall(facts);
   if (status === "missed")
     return beforeInstall ? result("skipped") : result("missed", row?.errorMessage ?? null);
   if (row) {

@@ -141,8 +141,24 @@ describe("the outcome of a slot", () => {
     // Never started on this database: nothing in the past was expected, the future still is.
     check(facts({ installedAt: null }), "skipped");
     check(facts({ installedAt: null, now: new Date("2026-03-09T12:00:00Z") }), "pending");
-    // A slot that ran anyway (the first start's look-back caught it in its window) shows what it came to.
+    // A slot that ran anyway (the first start's look-back or the gap check caught it in its window) shows what
+    // it came to; if that was a loss, it is still no failure of chainvault's, and the note says what happened.
     check(facts({ installedAt, row: row("completed") }), "completed");
+    check(
+      facts({ installedAt, row: row("partial", { errorMessage: "3 contracts failed" }) }),
+      "partial",
+      "3 contracts failed",
+    );
+    const lost = deriveOutcome(
+      facts({ installedAt, row: row("failed", { errorMessage: "no SPY option contracts" }) }),
+    );
+    expect(lost).toEqual({ outcome: "skipped", error: "no SPY option contracts", runId: RUN });
+    const given = {
+      errorMessage: "retries exhausted",
+      createdAt: new Date("2026-03-10T09:00:00Z"),
+      runId: RUN,
+    };
+    expect(deriveOutcome(facts({ installedAt, deadLetter: given })).outcome).toBe("skipped");
   });
 
   it("derives a manual run from its row alone", () => {
