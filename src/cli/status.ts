@@ -25,8 +25,8 @@ export function register(program: Command): void {
       .description(
         "Show every planned slot of the schedule (date, symbol, type) with what it came to: completed, partial,\n" +
           "failed, dead_lettered (the daemon gave up after its retries), missed (not run in its window), running,\n" +
-          "pending (not due yet, or due and waiting), skipped (planned before chainvault first started on this\n" +
-          "database). Per slot: contracts listed / selected, quotes stored, coverage, quality score, duration and\n" +
+          "pending (not due yet, or due and waiting), skipped (its window closed before chainvault first started\n" +
+          "on this database). Per slot: contracts listed / selected, quotes stored, coverage, quality score, duration and\n" +
           "the last error. Runs made by hand for keys the plan does not have are listed too, marked manual.\n" +
           "Exit status 0 when every planned slot is completed, partial, running, pending or skipped; 3 when any\n" +
           "failed, was dead-lettered or missed (for cron and monitoring: `chainvault status || notify`).",
@@ -165,7 +165,7 @@ export function formatReport(report: StatusReport): string {
   if (report.counts.skipped > 0) {
     footer.push(
       report.installedAt
-        ? `skipped: planned before chainvault first started on this database (${report.installedAt.toISOString()})`
+        ? `skipped: their window closed before chainvault first started on this database (${report.installedAt.toISOString()})`
         : "skipped: chainvault has not run a collection or the daemon on this database yet",
     );
   }

@@ -334,15 +334,14 @@ async function gapCheck(slot: SlotJob, deps: HandlerDeps): Promise<{ summary: st
     const job = toJob(planned);
     const jobState = await queue.jobState(queueFor(planned.type), job.key);
     if (jobState === "created" || jobState === "retry" || jobState === "active") continue; // still on its way
-    // A slot planned before chainvault first started here was never expected: taken while it still can be,
-    // but never reported as a gap, an issue or a day for daily bars.
-    const expectedOfUs = planned.at >= installedAt;
-    if (expectedOfUs) gaps.push({ key: job.key, status: status ?? "none" });
+    // A slot whose window had closed before chainvault first started here was never expected of it: no gap,
+    // no issue, no day for daily bars. (One still open then is recovered and reported like any other.)
+    if (planned.validUntil <= installedAt) continue;
+    gaps.push({ key: job.key, status: status ?? "none" });
     if (now <= planned.validUntil && status !== "partial") {
       if (await queue.enqueueRecovery(queueFor(planned.type), job, `gap:${slot.date}`)) requeued += 1;
       continue;
     }
-    if (!expectedOfUs) continue;
     // The EOD is the day's record; a day without it is what daily bars can partly make up for.
     if (planned.type === "eod" && status !== "partial") {
       unrecoverable.set(`${planned.symbol}:${planned.date}`, { symbol: planned.symbol!, date: planned.date });

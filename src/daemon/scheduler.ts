@@ -93,8 +93,9 @@ export class Scheduler {
     for (const slot of plan(from, now)) {
       const job = toJob(slot);
       if (now > slot.validUntil) {
-        // The first start's look-back reaches slots from before chainvault ran here: nobody missed those.
-        if (installedAt !== null && slot.at < installedAt) continue;
+        // The first start's look-back reaches slots whose window closed before chainvault ran here: nobody
+        // missed those.
+        if (installedAt !== null && slot.validUntil <= installedAt) continue;
         const reason = `not run by ${slot.validUntil.toISOString()} (daemon not running or asleep when it was due at ${job.at})`;
         const runId = newRunId();
         if (await markMissed(db, slot, slot.at, reason, runId)) {

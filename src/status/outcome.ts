@@ -56,26 +56,31 @@ export interface DerivedOutcome {
  * 3. the daemon dead-lettered the slot and no run started since → dead_lettered;
  * 4. the row says running, or a daemon attempt is open, and the slot is still inside its window → running;
  * 5. the row says partial / failed → partial / failed;
- * 6. the row says missed → missed, or skipped when the slot was planned before chainvault's first start;
+ * 6. the row says missed → missed, or skipped when its window had closed before chainvault's first start;
  * 7. the row says running (or anything else) with nobody running it past its window → failed: the run stopped
  *    without recording an outcome;
  * 8. no row: the daemon's last attempt failed → failed (e.g. the gateway was unreachable before the run began);
- *    planned before the first start → skipped; still inside its window (or not yet due) → pending; else missed.
- * Finally, a slot planned before the first start that failed, was dead-lettered or missed (the first start's
- * look-back or the gap check tried it while it could still run) is skipped: nothing was expected of it.
+ *    window closed before the first start → skipped; still inside its window (or not yet due) → pending; else
+ *    missed.
+ * Finally, a slot whose window closed before the first start and that failed anyway (a `collect` by hand of a
+ * day long gone) is skipped: nothing was expected of it; the note keeps what happened.
  */
 export function deriveOutcome(facts: SlotFacts): DerivedOutcome {
   const derived = outcomeOf(facts);
-  // A slot from before the first start that was tried anyway (still inside its window) and lost: nothing
-  // was expected of it, so it is no failure of chainvault's; what happened stays in the note.
+  // A slot whose window closed before the first start, tried anyway and lost: no failure of chainvault's.
   if (FAILED_OUTCOMES.has(derived.outcome) && plannedBeforeInstall(facts))
     return { ...derived, outcome: "skipped" };
   return derived;
 }
 
+/**
+ * Whether the slot's window had closed before chainvault first started on this database: then nothing could be
+ * expected of it. A slot still runnable at the first start (the first collection's own slot, an EOD whose
+ * window runs to the next open) was chainvault's to take.
+ */
 function plannedBeforeInstall({ planned, installedAt, now }: SlotFacts): boolean {
   if (planned === undefined) return false;
-  return installedAt === null ? planned.at <= now : planned.at < installedAt;
+  return planned.validUntil <= (installedAt ?? now);
 }
 
 function outcomeOf(facts: SlotFacts): DerivedOutcome {

@@ -94,8 +94,9 @@ describe("chainvault collect / status", () => {
       "--data-dir",
       path.join(dir, "data"),
     ]);
-    // The unknown symbol is no slot of the plan: shown as manual, not counted against it.
-    expect(result.code).toBe(0);
+    // SPY and TSLA (configured by default) were not collected while their EOD could still be taken: missed,
+    // exit 3. The unknown symbol is no slot of the plan: shown as manual, not counted against it.
+    expect(result.code).toBe(3);
     const report = JSON.parse(result.stdout) as {
       slots: Array<{
         symbol: string;
@@ -108,12 +109,14 @@ describe("chainvault collect / status", () => {
     };
     const eod = report.slots.filter((slot) => slot.type === "eod");
     expect(eod.map((slot) => [slot.symbol, slot.outcome, slot.manual])).toEqual([
-      // SPY and TSLA were planned before chainvault's first collection on this database.
-      ["SPY", "skipped", false],
+      ["SPY", "missed", false],
       ["PLTR", "completed", false],
-      ["TSLA", "skipped", false],
+      ["TSLA", "missed", false],
       ["NOSUCH", "failed", true],
     ]);
+    // The day's earlier slots closed before this database's first collection: never expected.
+    const earlier = report.slots.filter((slot) => slot.type === "pre_market" || slot.type === "analytics");
+    expect(new Set(earlier.map((slot) => slot.outcome))).toEqual(new Set(["skipped"]));
     const pltr = eod.find((slot) => slot.symbol === "PLTR")!;
     expect(pltr.stored).toBeGreaterThan(0);
     expect(pltr.run_id).toBe(runId);

@@ -134,15 +134,14 @@ describe("the outcome of a slot", () => {
     check(facts({ now: DURING }), "pending");
   });
 
-  it("is skipped when planned before chainvault first started here, whatever the daemon's first look-back marked", () => {
-    const installedAt = new Date("2026-03-10T08:00:00Z");
+  it("is skipped when its window had closed before chainvault first started here", () => {
+    const installedAt = new Date("2026-03-10T14:00:00Z"); // after Tuesday's open: Monday's EOD was gone
     check(facts({ installedAt }), "skipped");
     check(facts({ installedAt, row: row("missed", { errorMessage: "not run" }) }), "skipped");
-    // Never started on this database: nothing in the past was expected, the future still is.
+    // Never started on this database: nothing whose window has passed was expected, the rest still is.
     check(facts({ installedAt: null }), "skipped");
-    check(facts({ installedAt: null, now: new Date("2026-03-09T12:00:00Z") }), "pending");
-    // A slot that ran anyway (the first start's look-back or the gap check caught it in its window) shows what
-    // it came to; if that was a loss, it is still no failure of chainvault's, and the note says what happened.
+    check(facts({ installedAt: null, now: DURING }), "pending");
+    // A day long gone, collected by hand: what it came to, and a loss noted rather than counted.
     check(facts({ installedAt, row: row("completed") }), "completed");
     check(
       facts({ installedAt, row: row("partial", { errorMessage: "3 contracts failed" }) }),
@@ -153,12 +152,20 @@ describe("the outcome of a slot", () => {
       facts({ installedAt, row: row("failed", { errorMessage: "no SPY option contracts" }) }),
     );
     expect(lost).toEqual({ outcome: "skipped", error: "no SPY option contracts", runId: RUN });
-    const given = {
-      errorMessage: "retries exhausted",
-      createdAt: new Date("2026-03-10T09:00:00Z"),
-      runId: RUN,
-    };
-    expect(deriveOutcome(facts({ installedAt, deadLetter: given })).outcome).toBe("skipped");
+    const letter = { errorMessage: "retries exhausted", createdAt: AFTER, runId: RUN };
+    expect(deriveOutcome(facts({ installedAt, deadLetter: letter })).outcome).toBe("skipped");
+  });
+
+  it("is expected of chainvault when its window was still open at the first start", () => {
+    // Started Tuesday 04:00 ET: Monday's EOD could still be taken until the open.
+    const installedAt = new Date("2026-03-10T08:00:00Z");
+    check(facts({ installedAt }), "missed", /no run was recorded/);
+    check(facts({ installedAt, now: new Date("2026-03-10T09:00:00Z") }), "pending");
+    check(
+      facts({ installedAt, row: row("failed", { errorMessage: "no SPY option contracts" }) }),
+      "failed",
+      "no SPY option contracts",
+    );
   });
 
   it("derives a manual run from its row alone", () => {

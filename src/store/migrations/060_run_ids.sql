@@ -17,7 +17,8 @@ ALTER TABLE daemon_slot_runs ADD COLUMN run_id UUID;
 CREATE INDEX idx_daemon_slot_runs_date ON daemon_slot_runs (collection_date);
 
 -- When chainvault first started on this database (the first daemon or collection, by its own clock). Slots
--- planned before it were never expected: status shows them as skipped and the gap check leaves them alone.
+-- whose window had closed before it were never expected: status shows them as skipped, and neither the
+-- scheduler nor the gap check reports them missed.
 -- One row, written once, never overwritten.
 CREATE TABLE chainvault_install (
     singleton    BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (singleton),
