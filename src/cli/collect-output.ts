@@ -7,6 +7,7 @@ import { logDestination, prettyLines } from "../logger.ts";
 /** Exactly the documented `--json` object of `chainvault collect` (and `demo --json`). */
 export function summaryJson(summary: CollectionSummary): object {
   return {
+    run_id: summary.run_id,
     symbols: summary.symbols.map((entry) => ({
       symbol: entry.symbol,
       status: entry.status,
@@ -42,7 +43,7 @@ export function formatSummary(summary: CollectionSummary): string {
     .filter((entry) => entry.error)
     .map((entry) => `  ${entry.symbol}: ${entry.error}`);
   return [
-    `${summary.type} collection for ${summary.date}`,
+    `${summary.type} collection for ${summary.date} (run ${summary.run_id})`,
     line(header),
     ...rows.map(line),
     ...(errors.length > 0 ? ["errors:", ...errors] : []),

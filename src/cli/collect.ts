@@ -14,6 +14,7 @@ import { formatSummary, progressLogLines, progressReporter, summaryJson } from "
 import { addDatabaseOptions, loadCommandConfig, withDatabase } from "./context.ts";
 import type { DatabaseOptions } from "./context.ts";
 import { CommandFailure, UsageError, errorMessage } from "../core/errors.ts";
+import { newRunId } from "../core/run-id.ts";
 import { EXIT_BUSY, EXIT_FAILURE } from "./exit-codes.ts";
 import { DatabaseOutageError } from "../store/outage.ts";
 import { StopSignals, exitCodeForSignal } from "./stop-signals.ts";
@@ -89,7 +90,7 @@ export function register(program: Command): void {
       .option("--verbose", "log every step (debug level)")
       .option(
         "--json",
-        "print only the summary object on stdout: {symbols:[…], duration_s, pacing_lower_bound_s}",
+        "print only the summary object on stdout: {run_id, symbols:[…], duration_s, pacing_lower_bound_s}",
       ),
   ).action(async (options: CollectOptions) => {
     // Listening from the start: a signal while the database opens must also end in a clean stop.
@@ -127,9 +128,11 @@ async function collect(options: CollectOptions, stop: StopSignals): Promise<void
   await withDatabase(
     options,
     async ({ db, config: loaded }) => {
+      // The gateway client's lines belong to the run too: they carry its id from the first connect on.
+      const runId = newRunId();
       let ib: IbClient;
       try {
-        ib = await IbClient.connect(clientOptionsFromConfig(loaded, logger));
+        ib = await IbClient.connect(clientOptionsFromConfig(loaded, logger.child({ runId })));
       } catch (error) {
         throw new CommandFailure(
           `cannot connect to the gateway at ${loaded.ib.host}:${loaded.ib.port}: ${errorMessage(error)}. ` +
@@ -144,7 +147,7 @@ async function collect(options: CollectOptions, stop: StopSignals): Promise<void
         const summary = await runCollection(
           { symbols, type, force: options.force ?? false, ...(date ? { date } : {}) },
           { db, ib, config: loaded, logger, onProgress, events },
-          { signal: stop.signal },
+          { signal: stop.signal, runId },
         ).catch((error: unknown) => {
           // The database went away before the run could start (its symbols report later outages themselves).
           if (error instanceof DatabaseOutageError) throw new CommandFailure(error.message);

@@ -238,6 +238,8 @@ export async function runDaemon(
     // What the last runs raised is sent before the database closes (bounded; the rest goes on the next start).
     if (finished) await alerts?.flush();
     await monitor?.close();
+    // Observers (alerts, metrics) finish with what was reported before the database goes.
+    await events.settled();
     await outage.close();
     // Never under a run still in flight: it would go on writing into a closed database.
     if (finished) await handle.db.close();

@@ -1,72 +1,179 @@
 import type { Command } from "commander";
-import { toEt } from "../calendar/index.ts";
-import { listCollections } from "../store/repositories/collection-status.ts";
-import type { CollectionStatusRow } from "../store/repositories/collection-status.ts";
-import { parseDate } from "./collect.ts";
+import { UsageError } from "../core/errors.ts";
+import { defaultStatusRange, rangeEndingAt, statusReport } from "../status/report.ts";
+import type { StatusReport, StatusSlot } from "../status/report.ts";
+import { parseDate, parseSymbols } from "./collect.ts";
 import { addDatabaseOptions, withDatabase } from "./context.ts";
 import type { DatabaseOptions } from "./context.ts";
+import { EXIT_FAILURES_FOUND } from "./exit-codes.ts";
 
-function isoDate(value: unknown): string {
-  return value instanceof Date ? value.toISOString().slice(0, 10) : String(value).slice(0, 10);
+interface StatusCommandOptions extends DatabaseOptions {
+  from?: string;
+  to?: string;
+  date?: string;
+  symbols?: string;
+  json?: boolean;
 }
 
-function formatRows(date: string, rows: CollectionStatusRow[]): string {
-  if (rows.length === 0) return `no collections recorded for ${date}\n`;
-  const header = ["symbol", "type", "status", "records", "started (UTC)", "completed (UTC)", "error"];
-  const time = (value: Date | null) => (value ? value.toISOString().slice(11, 19) : "-");
-  const cells = rows.map((row) => [
-    row.symbol,
-    row.collectionType,
-    row.status ?? "-",
-    String(row.recordsCollected ?? "-"),
-    time(row.startedAt),
-    time(row.completedAt),
-    row.errorMessage ?? "",
-  ]);
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...cells.map((row) => row[column]!.length)),
-  );
-  const line = (row: string[]) =>
-    row
-      .map((cell, column) => cell.padEnd(widths[column]!))
-      .join("  ")
-      .trimEnd();
-  return [`collections on ${date}`, line(header), ...cells.map(line)].join("\n") + "\n";
-}
+/** The longest error shown in the table; --json has it whole. */
+const ERROR_WIDTH = 70;
 
 export function register(program: Command): void {
   addDatabaseOptions(
     program
       .command("status")
       .description(
-        "Show the collections recorded for a day (daily_collection_status): per symbol and type, whether it is\n" +
-          "running, completed, partial or failed, how many quotes it stored and why it failed.",
+        "Show every planned slot of the schedule (date, symbol, type) with what it came to: completed, partial, " +
+          "failed, dead_lettered (the daemon gave up after its retries), missed (not run in its window), running, " +
+          "pending (not due yet, or due and waiting), skipped (its window closed before chainvault first started " +
+          "on this database). Per slot: contracts listed / selected, quotes stored, coverage, quality score, duration and " +
+          "the last error. Runs made by hand for keys the plan does not have are listed too, marked manual. " +
+          "Exit status 0 when every planned slot is completed, partial, running, pending or skipped; 3 when any " +
+          "failed, was dead-lettered or missed (for cron and monitoring: `chainvault status || notify`).",
       )
-      .option("--date <YYYY-MM-DD>", "New York date (default: today in New York)")
-      .option("--json", "print a JSON array of the status rows"),
-  ).action(async (options: DatabaseOptions & { date?: string; json?: boolean }) => {
-    const date = options.date === undefined ? toEt(new Date()).date : parseDate(options.date);
+      .option("--from <YYYY-MM-DD>", "first New York date (default: 10 trading days before --to)")
+      .option("--to <YYYY-MM-DD>", "last New York date (default: today in New York)")
+      .option("--date <YYYY-MM-DD>", "one day: the same as --from D --to D")
+      .option("--symbols <list>", "only these underlyings, e.g. SPY,PLTR (run-wide slots are left out)")
+      .option(
+        "--json",
+        "print {from, to, installed_at, counts, failed, slots: [{date, symbol, type, manual, outcome, run_id, …}]}",
+      ),
+  ).action(async (options: StatusCommandOptions) => {
+    const range = parseRange(options);
+    const symbols = options.symbols === undefined ? undefined : parseSymbols(options.symbols);
     await withDatabase(
       options,
-      async ({ db }) => {
-        const rows = await listCollections(db, date, date);
-        if (options.json) {
-          const out = rows.map((row) => ({
-            collection_date: isoDate(row.collectionDate),
-            symbol: row.symbol,
-            collection_type: row.collectionType,
-            status: row.status,
-            records_collected: row.recordsCollected,
-            started_at: row.startedAt,
-            completed_at: row.completedAt,
-            error_message: row.errorMessage,
-          }));
-          process.stdout.write(`${JSON.stringify(out)}\n`);
-        } else {
-          process.stdout.write(formatRows(date, rows));
-        }
+      async ({ db, config }) => {
+        const report = await statusReport(db, {
+          ...range,
+          ...(symbols ? { symbols } : {}),
+          plan: { symbols: config.symbols, schedule: config.schedule },
+          now: new Date(),
+        });
+        process.stdout.write(options.json ? `${JSON.stringify(reportJson(report))}\n` : formatReport(report));
+        if (report.failed) process.exitCode = EXIT_FAILURES_FOUND;
       },
       { migrate: true },
     );
   });
+}
+
+function parseRange(options: StatusCommandOptions): { from: string; to: string } {
+  if (options.date !== undefined) {
+    if (options.from !== undefined || options.to !== undefined)
+      throw new UsageError(
+        "--date is one day (--from D --to D): give either --date or --from/--to, not both",
+      );
+    const date = parseDate(options.date);
+    return { from: date, to: date };
+  }
+  const to = options.to === undefined ? defaultStatusRange(new Date()).to : parseDate(options.to, "--to");
+  const from = options.from === undefined ? rangeEndingAt(to).from : parseDate(options.from, "--from");
+  if (from > to) throw new UsageError(`--from ${from} is after --to ${to}; give the earlier date first`);
+  return { from, to };
+}
+
+/** The documented `status --json` object. */
+export function reportJson(report: StatusReport): object {
+  return {
+    from: report.from,
+    to: report.to,
+    installed_at: report.installedAt?.toISOString() ?? null,
+    counts: report.counts,
+    failed: report.failed,
+    slots: report.slots.map((slot) => ({
+      date: slot.date,
+      symbol: slot.symbol,
+      type: slot.type,
+      manual: slot.manual,
+      planned_at: slot.plannedAt?.toISOString() ?? null,
+      valid_until: slot.validUntil?.toISOString() ?? null,
+      outcome: slot.outcome,
+      run_id: slot.runId,
+      listed: slot.listed,
+      selected: slot.selected,
+      stored: slot.stored,
+      coverage: slot.coverage,
+      quality_score: slot.qualityScore,
+      started_at: slot.startedAt?.toISOString() ?? null,
+      finished_at: slot.finishedAt?.toISOString() ?? null,
+      duration_s: slot.durationSeconds,
+      error: slot.error,
+      note: slot.note,
+    })),
+  };
+}
+
+function oneLine(text: string | null, width: number): string {
+  if (text === null) return "";
+  const line = text.replace(/\s+/g, " ").trim();
+  return line.length > width ? `${line.slice(0, width - 1)}…` : line;
+}
+
+const dash = (value: number | null, show: (value: number) => string = String): string =>
+  value === null ? "-" : show(value);
+
+function cells(slot: StatusSlot): string[] {
+  return [
+    slot.date,
+    slot.symbol,
+    slot.type,
+    slot.manual ? `${slot.outcome} (manual)` : slot.outcome,
+    dash(slot.listed),
+    dash(slot.selected),
+    dash(slot.stored),
+    dash(slot.coverage, (value) => `${(value * 100).toFixed(1)}%`),
+    dash(slot.qualityScore, (value) => value.toFixed(3)),
+    dash(slot.durationSeconds, (value) => `${value.toFixed(1)}s`),
+    oneLine(slot.error ?? slot.note, ERROR_WIDTH),
+  ];
+}
+
+export function formatReport(report: StatusReport): string {
+  const title =
+    `slots ${report.from} .. ${report.to}` + (report.from === report.to ? ` (${report.from})` : "");
+  if (report.slots.length === 0)
+    return `${title}: nothing planned or recorded (no trading day, or no symbols configured)\n`;
+  const header = [
+    "date",
+    "symbol",
+    "type",
+    "outcome",
+    "listed",
+    "selected",
+    "stored",
+    "coverage",
+    "quality",
+    "duration",
+    "error / note",
+  ];
+  const rows = report.slots.map(cells);
+  const widths = header.map((name, column) =>
+    Math.max(name.length, ...rows.map((row) => row[column]!.length)),
+  );
+  const line = (row: string[]) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join("  ")
+      .trimEnd();
+  const counted = Object.entries(report.counts)
+    .filter(([, count]) => count > 0)
+    .map(([outcome, count]) => `${count} ${outcome}`)
+    .join(", ");
+  const footer = [`${report.slots.length} slots: ${counted}`];
+  if (report.counts.skipped > 0) {
+    footer.push(
+      report.installedAt
+        ? `skipped: their window closed before chainvault first started on this database (${report.installedAt.toISOString()})`
+        : "skipped: chainvault has not run a collection or the daemon on this database yet",
+    );
+  }
+  if (report.failed) {
+    footer.push(
+      "failed, dead_lettered or missed slots lost data: collect one again while IB still lists its contracts with\n" +
+        "`chainvault collect --date DATE --symbols SYMBOL --type TYPE` (see `--json` for the whole error)",
+    );
+  }
+  return [title, line(header), ...rows.map(line), "", ...footer].join("\n") + "\n";
 }

@@ -1,10 +1,12 @@
-import { FINAL_SNAPSHOT_TYPES } from "../core/collection.ts";
+import { EXPIRING_ONLY_TYPES, FINAL_SNAPSHOT_TYPES } from "../core/collection.ts";
 import { errorMessage } from "../core/errors.ts";
 import { IbRequestError } from "../ib/client.ts";
+import { isoFromIbDate } from "../ib/contract-objects.ts";
 import { pricingParametersFor } from "../pricing/parameters.ts";
 import type { CollectionLease, CollectionOwner } from "../store/collection-lock.ts";
 import type { Queryable } from "../store/database.ts";
 import { completeCollection, failCollection } from "../store/repositories/collection-status.ts";
+import type { ContractCounts } from "../store/repositories/collection-status.ts";
 import { DatabaseOutageError } from "../store/outage.ts";
 import { recentActivity } from "../store/repositories/quote-history.ts";
 import { contractsWithQuotes, deleteQuotesBefore } from "../store/repositories/quotes.ts";
@@ -37,6 +39,8 @@ interface SymbolRun {
   statusStarted: boolean;
   /** Once aborted, no further contract is requested (see RunControl in run.ts). */
   signal?: AbortSignal;
+  /** Listed and selected contracts as far as the run got: written into the status row. */
+  counts: ContractCounts;
 }
 
 /** The selected contracts, and which of them still need a snapshot. */
@@ -63,6 +67,14 @@ interface SnapshotResults {
   end: SnapshotsEnd;
   /** Set when the database stayed away longer than allowed: the run stopped, the rest is in the spool. */
   outage: SpooledOutage | null;
+}
+
+/**
+ * Discovery found no contract to collect for a symbol whose chain IB lists: the run stored nothing, and a
+ * night that stores nothing must not read "completed at 100 %".
+ */
+export class NoContractsError extends Error {
+  override name = "NoContractsError";
 }
 
 /** A database outage that outlasted collect.max_db_outage_seconds, and where the quotes it kept wait. */
@@ -94,6 +106,7 @@ export async function collectSymbol(
     deps,
     engine,
     statusStarted: outcome.kind === "ready" || (outcome.kind === "failed" && outcome.statusStarted),
+    counts: {},
     ...(lease ? { lease } : {}),
     ...(signal ? { signal } : {}),
   };
@@ -120,12 +133,24 @@ export async function collectSymbol(
     const { underlying, discovery } = outcome;
     summary.contracts_discovered = discovery.contracts.length;
     summary.new_listings = discovery.newListings;
+    run.counts.contractsListed = discovery.contracts.length;
+    if (discovery.contracts.length === 0) {
+      run.counts.contractsSelected = 0;
+      const nothingDue = nothingExpires(run, discovery);
+      if (nothingDue === null) throw new NoContractsError(noContractsText(run, discovery));
+      summary.status = "completed";
+      await recordStatus(run, "completed", 0, [nothingDue]);
+      report(run, "done", 0, 0);
+      logCollected(run, summary);
+      return finishSymbolSummary(summary, preparation.started);
+    }
     if (signal?.aborted) return await recordInterruptedBeforeSnapshots(run, underlying, summary, preparation);
 
     const underlyingQuote = await snapshotUnderlying(run, underlying);
     const underlyingPrice = underlyingPriceOf(underlyingQuote.quote);
     const selected = await chooseContracts(run, underlying, discovery, underlyingQuote, underlyingPrice);
     summary.contracts_selected = selected.length;
+    run.counts.contractsSelected = selected.length;
     const plan = await planSnapshots(run, underlying, selected);
     storedBefore = plan.alreadyStored.size;
     logPlan(run, discovery, plan, underlyingPrice);
@@ -191,6 +216,40 @@ async function checkQuality(
       unlistedExpiries: outcome.discovery.failedExpiries,
     },
     run.deps,
+  );
+}
+
+/**
+ * A pre-expiry or settlement collection on a day the symbol has no expiry (a stock with monthly options only, on
+ * a weekly Friday) has nothing to collect: the note its status row gets. Null when contracts were due.
+ */
+function nothingExpires(run: SymbolRun, discovery: ChainDiscovery): string | null {
+  const { symbol, date, type } = run.target;
+  if (!EXPIRING_ONLY_TYPES.has(type)) return null;
+  const listed = discovery.chain.expirations.some((expiry) => isoFromIbDate(expiry) === date);
+  return listed ? null : `no ${symbol} options expire on ${date}: nothing to collect`;
+}
+
+/** What the run found instead of contracts, and what to change. */
+function noContractsText(run: SymbolRun, discovery: ChainDiscovery): string {
+  const { symbol, date, type } = run.target;
+  const unlisted =
+    discovery.failedExpiries.length > 0
+      ? `; IB did not list the expiries ${discovery.failedExpiries.join(", ")} (retry: \`chainvault collect --symbols ${symbol} --type ${type} --date ${date}\`)`
+      : "";
+  if (EXPIRING_ONLY_TYPES.has(type))
+    return `IB lists a ${symbol} expiry on ${date} but returned no contracts for it; nothing was stored${unlisted}`;
+  const next = discovery.chain.expirations
+    .map((expiry) => isoFromIbDate(expiry))
+    .filter((expiry): expiry is string => expiry !== null && expiry >= date)
+    .sort()[0];
+  const maxDays = run.deps.config.selection.max_days_to_expiry;
+  const window =
+    maxDays === null ? `from ${date} on` : `within selection.max_days_to_expiry (${maxDays} days) of ${date}`;
+  return (
+    `no ${symbol} option contracts listed ${window} (next listed expiry: ${next ?? "none"}); nothing was ` +
+    `stored${unlisted}. ${maxDays === null ? "Check" : "Raise selection.max_days_to_expiry, or check"} ` +
+    "the symbol's option chain in TWS"
   );
 }
 
@@ -357,6 +416,7 @@ async function recordDeadLetters(run: SymbolRun, failures: readonly ContractFail
       errorMessage: failure.error.message,
       attempts: run.deps.config.collect.max_attempts,
       payload: { conId: failure.contract.conId },
+      runId: run.lease?.runId ?? null,
     });
   }
 }
@@ -425,12 +485,19 @@ async function recordStatus(
       await deleteOldSnapshot(tx, run.target, underlyingId, replacingBefore, status === "completed");
     }
     if (status === "failed") {
-      await failCollection(tx, statusKey(run.target), errorText ?? problems.join("; "), quotesStored);
+      await failCollection(
+        tx,
+        statusKey(run.target),
+        errorText ?? problems.join("; "),
+        quotesStored,
+        run.counts,
+      );
     } else {
       await completeCollection(tx, statusKey(run.target), {
         recordsCollected: quotesStored,
         status,
         errorMessage: problems.length > 0 ? problems.join("; ") : null,
+        ...run.counts,
       });
     }
   });
@@ -472,7 +539,8 @@ function failureLogText(error: unknown): string {
     error instanceof UnknownSymbolError ||
     error instanceof IbRequestError ||
     error instanceof DatabaseOutageError ||
-    error instanceof SpooledOutage
+    error instanceof SpooledOutage ||
+    error instanceof NoContractsError
   )
     return error.message;
   return error instanceof Error ? (error.stack ?? error.message) : String(error);

@@ -33,7 +33,7 @@ export interface CollectionDeps {
   outage?: DatabaseOutage;
   /** Set by runCollection: where quotes go while the database is away. */
   spooling?: Spooling;
-  /** Where the run reports what it did and found (alerts, metrics, quality_checked); default: nowhere. */
+  /** Where the run reports what it did and found (collection_finished, quality_checked; alerts, metrics); default: nowhere. */
   events?: EventSink;
 }
 
@@ -89,7 +89,11 @@ async function discoverSymbol(
     // Checked before the status row changes: a replacement that cannot start leaves everything as it was.
     const replaceBefore =
       force && lease.replacingBefore === null ? await replacementStart(target, deps) : null;
-    const status = await startCollection(db, statusKey(target), { collectionTime: ib.now(), force });
+    const status = await startCollection(db, statusKey(target), {
+      collectionTime: ib.now(),
+      force,
+      runId: lease.runId,
+    });
     statusStarted = status.status === "running";
     if (!statusStarted) {
       await lease.unlock();

@@ -2,11 +2,15 @@ import { isTradingDay, previousTradingDay, toEt } from "../calendar/index.ts";
 import type { IsoDate } from "../calendar/index.ts";
 import type { CollectionRequest, CollectionType } from "../core/collection.ts";
 import { errorMessage } from "../core/errors.ts";
+import { discardEvents } from "../core/events.ts";
+import type { ChainvaultEvent } from "../core/events.ts";
+import { newRunId } from "../core/run-id.ts";
 import { guardOf } from "../ib/gateway-guard.ts";
 import type { Logger } from "../logger.ts";
 import { CollectionLocks } from "../store/collection-lock.ts";
 import { databaseIdentity } from "../store/info.ts";
 import { DatabaseOutage, patientDatabase, pingDatabase } from "../store/outage.ts";
+import { recordInstall } from "../store/repositories/install.ts";
 import { insertQuotes } from "../store/repositories/quotes.ts";
 import {
   deleteUnderlyingTicksBefore,
@@ -24,7 +28,7 @@ import { gatewayTimeAfter, prepareSymbol } from "./prepare-symbol.ts";
 import type { CollectionDeps, Preparation } from "./prepare-symbol.ts";
 import { QuoteSpool, replayLeftSpools, spoolDirOf } from "./spool.ts";
 
-/** How the caller can stop a run early (SIGTERM, a lost job claim). */
+/** How the caller can stop a run early (SIGTERM, a lost job claim), and the id the run goes by. */
 export interface RunControl {
   /**
    * Once aborted, no further contract or symbol is started; requests in flight finish, what arrived is
@@ -32,6 +36,11 @@ export interface RunControl {
    * run resumes it. Symbols not started yet are left out of the summary.
    */
   signal?: AbortSignal;
+  /**
+   * The run's correlation id (core/run-id.ts), e.g. the daemon slot attempt's, or the one the caller put in
+   * its gateway client's log lines; a new one when absent.
+   */
+  runId?: string;
 }
 
 /**
@@ -43,9 +52,12 @@ export interface RunControl {
  */
 export async function runCollection(
   request: CollectionRequest,
-  deps: CollectionDeps,
+  given: CollectionDeps,
   control: RunControl = {},
 ): Promise<CollectionSummary> {
+  const runId = control.runId ?? newRunId();
+  // Every line the run logs carries its id, as do its status rows, dead letters and events.
+  const deps: CollectionDeps = { ...given, logger: given.logger.child({ runId }) };
   const { config, logger } = deps;
   // Probed while it lasts, so an outage noticed by a heartbeat alone still ends when the database answers.
   const outage =
@@ -76,7 +88,7 @@ export async function runCollection(
     return await collect(
       request,
       { ...deps, db, outage, spooling: { spool, outage, direct: deps.db, logger } },
-      control,
+      { ...control, runId },
     );
   } finally {
     await closeSpool(spool, logger);
@@ -87,13 +99,16 @@ export async function runCollection(
 async function collect(
   request: CollectionRequest,
   deps: CollectionDeps,
-  control: RunControl,
+  control: RunControl & { runId: string },
 ): Promise<CollectionSummary> {
-  const { signal } = control;
+  const { signal, runId } = control;
+  const events = deps.events ?? discardEvents;
   const started = Date.now();
   const messagesBefore = deps.ib.messagesSent;
   const lineMsBefore = deps.ib.gatewayLineMilliseconds;
   await refreshClock(deps);
+  // The first collection on a database marks chainvault's start there, by the gateway's clock (see install.ts).
+  await recordInstall(deps.db, deps.ib.now(), "collect");
   const date = request.date ?? defaultCollectionDate(deps.ib.now());
   const engine: SnapshotEngineOptions = {
     timeoutMs: deps.config.collect.snapshot_timeout_ms,
@@ -102,7 +117,7 @@ async function collect(
     logger: deps.logger,
   };
   const force = request.force ?? false;
-  const locks = await CollectionLocks.open(deps.db, { logger: deps.logger, outage: deps.outage });
+  const locks = await CollectionLocks.open(deps.db, { logger: deps.logger, outage: deps.outage, runId });
   const symbols: SymbolSummary[] = [];
   try {
     if (deps.config.collect.include_vix && !signal?.aborted)
@@ -119,7 +134,9 @@ async function collect(
       const current = next;
       const outcome = await current.outcome;
       next = startUnlessStopped(request.symbols[index + 1]);
-      symbols.push(await collectSymbol(current, outcome, deps, engine, signal));
+      const summary = await collectSymbol(current, outcome, deps, engine, signal);
+      symbols.push(summary);
+      events.emit(collectionFinished(summary, { runId, date, type: request.type }));
     }
   } finally {
     await locks.close();
@@ -128,12 +145,34 @@ async function collect(
   await deps.ib.idle();
   const messages = deps.ib.messagesSent - messagesBefore;
   return {
+    run_id: runId,
     date,
     type: request.type,
     symbols,
     duration_s: secondsSince(started),
     pacing_lower_bound_s: pacingLowerBoundSeconds(messages, deps.ib.gatewayLineMilliseconds - lineMsBefore),
     messages_sent: messages,
+  };
+}
+
+/** A symbol's summary as the event observers (alerts, metrics) receive it. */
+function collectionFinished(
+  summary: SymbolSummary,
+  run: { runId: string; date: IsoDate; type: CollectionType },
+): ChainvaultEvent {
+  return {
+    kind: "collection_finished",
+    runId: run.runId,
+    date: run.date,
+    symbol: summary.symbol,
+    type: run.type,
+    status: summary.status,
+    listed: summary.contracts_discovered,
+    selected: summary.contracts_selected,
+    stored: summary.quotes_stored,
+    coverage: summary.coverage,
+    durationSeconds: summary.duration_s,
+    ...(summary.error === undefined ? {} : { error: summary.error }),
   };
 }
 

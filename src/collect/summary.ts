@@ -28,6 +28,8 @@ export interface SymbolSummary {
 }
 
 export interface CollectionSummary {
+  /** The run's correlation id: the runId of its log lines, the run_id of its rows (core/run-id.ts). */
+  run_id: string;
   date: IsoDate;
   type: CollectionType;
   symbols: SymbolSummary[];

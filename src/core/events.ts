@@ -2,8 +2,8 @@ import type { IsoDate } from "../calendar/index.ts";
 import type { Logger } from "../logger.ts";
 
 /**
- * What a planned slot (date, symbol, type) came to, as `status` reports it. "skipped" is a slot planned
- * before chainvault's first start: nothing was expected of it.
+ * What a planned slot (date, symbol, type) came to, as `status` reports it. "skipped" is a slot whose window
+ * closed before chainvault first started on the database: nothing was expected of it.
  */
 export const SLOT_OUTCOMES = [
   "completed",

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { IsoDate } from "../calendar/index.ts";
 import { runCollection } from "../collect/run.ts";
 import type { RunControl } from "../collect/run.ts";
@@ -8,6 +7,7 @@ import type { CollectionRequest } from "../core/collection.ts";
 import { errorMessage } from "../core/errors.ts";
 import { discardEvents } from "../core/events.ts";
 import type { EventSink } from "../core/events.ts";
+import { newRunId } from "../core/run-id.ts";
 import { clientOptionsFromConfig, IbClient } from "../ib/client.ts";
 import type { Logger } from "../logger.ts";
 import type { Database } from "../store/database.ts";
@@ -36,9 +36,10 @@ export function collectWithGateway(
   control?: RunControl,
 ) => Promise<CollectionSummary> {
   return async ({ deadline, ...request }, control = {}) => {
+    // The slot attempt's id, so the gateway client's lines, the collection's rows and the slot's agree.
+    const runId = control.runId ?? newRunId();
     // The due collection could not use the gateway: one event per symbol it was for (alerts make one of them).
     const unreachable = (error: string) => {
-      const runId = randomUUID();
       logger.warn(
         { runId, type: request.type, symbols: request.symbols, err: error },
         "the gateway is unreachable",
@@ -56,7 +57,7 @@ export function collectWithGateway(
     let ib: IbClient;
     try {
       ib = await IbClient.connect({
-        ...clientOptionsFromConfig(config, logger, events),
+        ...clientOptionsFromConfig(config, logger.child({ runId }), events),
         ...(deadline ? { deadline } : {}),
       });
     } catch (error) {
@@ -64,7 +65,11 @@ export function collectWithGateway(
       throw error;
     }
     try {
-      const summary = await runCollection(request, { db, ib, config, logger, outage, events }, control);
+      const summary = await runCollection(
+        request,
+        { db, ib, config, logger, outage, events },
+        { ...control, runId },
+      );
       const unavailable = ib.unavailable;
       if (unavailable) unreachable(unavailable.message);
       else events.emit({ kind: "gateway_reachable" });

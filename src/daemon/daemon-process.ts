@@ -8,9 +8,11 @@ import type { DatabaseOutage } from "../store/outage.ts";
 import { DEFAULT_MAX_OUTAGE_MS, watchOutages } from "./engine.ts";
 import type { Logger } from "../logger.ts";
 import { systemClock } from "../core/clock.ts";
+import { discardEvents } from "../core/events.ts";
+import type { EventSink } from "../core/events.ts";
+import { recordInstall } from "../store/repositories/install.ts";
 import type { Clock } from "../core/clock.ts";
 import { errorMessage } from "../core/errors.ts";
-import type { EventSink } from "../core/events.ts";
 import type { RunOutcome } from "../store/repositories/daemon-slot-runs.ts";
 import { handleSlot, recordSlotDeadLetter, SlotInterrupted } from "./handlers.ts";
 import type { Collect, Discover, HandlerDeps } from "./handlers.ts";
@@ -73,7 +75,10 @@ export interface DaemonOptions {
   outage?: DatabaseOutage;
   /** The `quality:` settings for the bookkeeping rules (gap check, expiry); default: the defaults. */
   quality?: HandlerDeps["quality"];
-  /** Where slot handlers report what happened (alerts, metrics); default: nowhere. */
+  /**
+   * Where slot outcomes are reported (`slot_finished`: completed, partial, failed, dead_lettered, missed…) for
+   * alerts and metrics to observe; the collector reports to its own sink (see collectWithGateway).
+   */
   events?: EventSink;
 }
 
@@ -142,12 +147,16 @@ export class Daemon {
       outage,
       tickMs: options.tickMs,
       firstStartLookbackMs: options.firstStartLookbackMs,
+      events: options.events ?? discardEvents,
     });
   }
 
   static async start(options: DaemonOptions): Promise<Daemon> {
     const daemonId = options.daemonId ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
     const outage = options.outage ?? watchOutages(options.db, options.logger, DEFAULT_MAX_OUTAGE_MS);
+    // The first daemon on a database marks chainvault's start there, by its clock: nothing planned earlier was due.
+    await recordInstall(options.db, options.clock.now(), "daemon");
+    const events = options.events ?? discardEvents;
     const queue = await SlotQueue.open({
       ...options.queueOptions,
       connection: options.queue,
@@ -175,7 +184,7 @@ export class Daemon {
           historicalFillLimit: options.historicalFillLimit,
           quality: options.quality,
           signal: AbortSignal.any([daemon.#stopRuns.signal, job.signal]),
-          events: options.events,
+          events,
         });
         daemon.#runs.add(run);
         try {
@@ -194,7 +203,7 @@ export class Daemon {
         }
       });
     }
-    await queue.workDeadLetters((slot) => recordSlotDeadLetter(slot, { db, logger: options.logger }));
+    await queue.workDeadLetters((slot) => recordSlotDeadLetter(slot, { db, logger: options.logger, events }));
     if (options.loop !== false) daemon.#loop = daemon.scheduler.run(daemon.#abort.signal);
     options.logger.info({ daemonId }, "daemon started");
     return daemon;

@@ -30,13 +30,16 @@ import type { QualityIssueInput } from "../store/repositories/quality-issues.ts"
 import { lastQuotedContracts } from "../store/repositories/quote-history.ts";
 import { hasHistoricalFill, processExpiry, storeDailyBar } from "./maintenance.ts";
 import type { SlotJob, SlotQueue } from "./queue.ts";
-import { queueFor, toJob } from "./slots.ts";
+import { queueFor, slotFinished, toJob } from "./slots.ts";
+import type { SlotFinished } from "./slots.ts";
 import type { Plan } from "./slots.ts";
 import { isCollectionType } from "../core/collection.ts";
 import type { CollectionRequest, CollectionType } from "../core/collection.ts";
 import { errorMessage } from "../core/errors.ts";
 import { discardEvents } from "../core/events.ts";
 import type { EventSink } from "../core/events.ts";
+import { newRunId } from "../core/run-id.ts";
+import { readInstall } from "../store/repositories/install.ts";
 import { DatabaseOutageError } from "../store/outage.ts";
 import { isDatabaseUnavailable } from "../store/unavailable.ts";
 
@@ -48,7 +51,7 @@ import { isDatabaseUnavailable } from "../store/unavailable.ts";
  */
 export type Collect = (
   request: CollectionRequest & { date: IsoDate; deadline?: Date },
-  control?: { signal?: AbortSignal },
+  control?: { signal?: AbortSignal; runId?: string },
 ) => Promise<{ symbols: readonly { status: string; error?: string }[] }>;
 
 /** Chain discovery alone (no quotes) for the given symbols; absent when the collector offers none. */
@@ -72,8 +75,8 @@ export interface HandlerDeps {
   historicalFillLimit?: number;
   /** Aborted when the daemon stops (SIGTERM) or pg-boss takes the job back: the collection stops early. */
   signal?: AbortSignal;
-  /** Where the gap check reports what it found (alerts, metrics); default: nowhere. */
-  events?: EventSink;
+  /** Where each slot's outcome is reported (`slot_finished`) for alerts and metrics. */
+  events: EventSink;
   /** The `quality:` settings: which bookkeeping rules run, at what severity. Default: the defaults. */
   quality?: QualitySettings;
 }
@@ -115,10 +118,15 @@ function slotLabel(slot: SlotJob): Record<string, unknown> {
 export async function handleSlot(
   slot: SlotJob,
   job: { id: string; retryCount: number },
-  deps: HandlerDeps,
+  given: HandlerDeps,
 ): Promise<RunOutcome> {
+  // One id per attempt: in its log lines, its daemon_slot_runs and status rows, and the collection it runs.
+  const runId = newRunId();
+  const deps: HandlerDeps = { ...given, logger: given.logger.child({ runId }) };
   const { db, clock, logger } = deps;
-  const runId = await recordSlotRunStart(db, {
+  const finished = (outcome: SlotFinished["outcome"], error?: string): void =>
+    deps.events.emit(slotFinished(slot, runId, outcome, error));
+  const attemptId = await recordSlotRunStart(db, {
     key: slot.key,
     type: slot.type,
     symbol: slot.symbol,
@@ -126,48 +134,50 @@ export async function handleSlot(
     daemonId: deps.daemonId,
     jobId: job.id,
     attempt: job.retryCount + 1,
+    runId,
   });
   if (await isFinal(db, slot)) {
     logger.info(slotLabel(slot), "slot already done; skipped");
-    await recordRunEnd(db, runId, "skipped", "already completed or missed");
+    await recordRunEnd(db, attemptId, "skipped", "already completed or missed");
+    finished("skipped");
     return "skipped";
   }
   const now = clock.now();
   if (now.getTime() > Date.parse(slot.validUntil)) {
-    await markMissed(
-      db,
-      slot,
-      new Date(slot.at),
-      `dequeued at ${now.toISOString()}, after its window closed`,
-    );
+    const reason = `dequeued at ${now.toISOString()}, after its window closed`;
+    await markMissed(db, slot, new Date(slot.at), reason, runId);
     logger.warn(
       { ...slotLabel(slot), validUntil: slot.validUntil },
       "slot missed: its window closed before it ran",
     );
-    await recordRunEnd(db, runId, "missed", "window closed before it ran");
+    await recordRunEnd(db, attemptId, "missed", "window closed before it ran");
+    finished("missed", reason);
     return "missed";
   }
   logger.info({ ...slotLabel(slot), attempt: job.retryCount + 1 }, "slot started");
   const started = performance.now();
   try {
     const detail = isCollectionType(slot.type)
-      ? await runCollectionSlot(slot, deps)
-      : await runBookkeepingSlot(slot, deps);
+      ? await runCollectionSlot(slot, deps, runId)
+      : await runBookkeepingSlot(slot, deps, runId);
     const outcome: RunOutcome = detail === null ? "skipped" : "completed";
-    await recordRunEnd(db, runId, outcome, detail ?? "claimed elsewhere");
+    await recordRunEnd(db, attemptId, outcome, detail ?? "claimed elsewhere");
     logger.info(
       { ...slotLabel(slot), outcome, detail, ms: Math.round(performance.now() - started) },
       "slot finished",
     );
+    // A collection that kept what it could get is finished, but not complete.
+    finished(detail === "partial" ? "partial" : outcome);
     return outcome;
   } catch (error) {
     const message = errorMessage(error);
     if (error instanceof SlotInterrupted) {
-      await recordRunEnd(db, runId, "interrupted", message).catch(() => undefined);
+      await recordRunEnd(db, attemptId, "interrupted", message).catch(() => undefined);
       logger.warn({ ...slotLabel(slot), reason: message }, "slot interrupted; handed back to the queue");
+      finished("interrupted", message);
       throw error;
     }
-    await recordRunEnd(db, runId, "failed", message).catch(() => undefined);
+    await recordRunEnd(db, attemptId, "failed", message).catch(() => undefined);
     if (isDatabaseUnavailable(error) || error instanceof DatabaseOutageError) {
       // Reported once per outage already; the slot is simply tried again once the database is back.
       logger.warn(
@@ -175,11 +185,12 @@ export async function handleSlot(
         "slot interrupted by a database outage; pg-boss retries it",
       );
     } else logger.error({ ...slotLabel(slot), err: error }, "slot failed; pg-boss retries it with backoff");
+    finished("failed", message);
     throw error;
   }
 }
 
-async function runCollectionSlot(slot: SlotJob, deps: HandlerDeps): Promise<string> {
+async function runCollectionSlot(slot: SlotJob, deps: HandlerDeps, runId: string): Promise<string> {
   const symbol = slot.symbol;
   if (symbol === null) throw new Error(`collection slot ${slot.key} names no symbol: the plan must give one`);
   // The gateway client waits on the real clock, the daemon's may be virtual (tests): hand over what is
@@ -192,7 +203,7 @@ async function runCollectionSlot(slot: SlotJob, deps: HandlerDeps): Promise<stri
       type: slot.type as CollectionType,
       deadline: new Date(Date.now() + windowLeftMs),
     },
-    { signal: deps.signal },
+    { signal: deps.signal, runId },
   );
   // The collector keeps the status row; it is the judge of whether the run is done.
   const status = await slotStatus(deps.db, slot);
@@ -222,9 +233,9 @@ function stopReason(signal: AbortSignal): string {
 }
 
 /** Returns a one-line summary, or null when another worker holds or finished the slot. */
-async function runBookkeepingSlot(slot: SlotJob, deps: HandlerDeps): Promise<string | null> {
+async function runBookkeepingSlot(slot: SlotJob, deps: HandlerDeps, runId: string): Promise<string | null> {
   const { db } = deps;
-  if (!(await claimSlot(db, slot, new Date(slot.at)))) return null;
+  if (!(await claimSlot(db, slot, new Date(slot.at), runId))) return null;
   try {
     const { summary, records } = await bookkeeping(slot, deps);
     await finishSlot(db, slot, { status: "completed", records, message: summary });
@@ -331,6 +342,7 @@ async function gapCheck(slot: SlotJob, deps: HandlerDeps): Promise<{ summary: st
   const { db, queue, clock, logger } = deps;
   const events = deps.events ?? discardEvents;
   const now = clock.now();
+  const installedAt = (await readInstall(db)) ?? now;
   const expected = deps
     .plan(new Date(now.getTime() - deps.gapCheckDays * DAY_MS), now)
     .filter((planned) => isCollectionType(planned.type) && planned.symbol !== null);
@@ -344,6 +356,9 @@ async function gapCheck(slot: SlotJob, deps: HandlerDeps): Promise<{ summary: st
     const job = toJob(planned);
     const jobState = await queue.jobState(queueFor(planned.type), job.key);
     if (jobState === "created" || jobState === "retry" || jobState === "active") continue; // still on its way
+    // A slot whose window had closed before chainvault first started here was never expected of it: no gap,
+    // no issue, no day for daily bars. (One still open then is recovered and reported like any other.)
+    if (planned.validUntil <= installedAt) continue;
     gaps.push({ key: job.key, status: status ?? "none" });
     const gap = {
       date: planned.date,
@@ -451,20 +466,25 @@ async function fillFromDailyBars(
  */
 export async function recordSlotDeadLetter(
   slot: SlotJob,
-  deps: Pick<HandlerDeps, "db" | "logger">,
+  deps: Pick<HandlerDeps, "db" | "logger" | "events">,
 ): Promise<void> {
   const failures = await slotFailures(deps.db, slot.key);
+  // The last attempt's id: its log lines and status row tell why the slot was given up.
+  const runId = failures.lastRunId ?? newRunId();
+  const message = `retries exhausted: ${failures.lastDetail ?? "no error recorded"}`;
   await recordDeadLetter(deps.db, {
     collectionDate: slot.date,
     symbol: slot.symbol ?? ALL_SYMBOLS,
     collectionType: slot.type,
     category: "permanent",
-    errorMessage: `retries exhausted: ${failures.lastDetail ?? "no error recorded"}`,
+    errorMessage: message,
     attempts: failures.attempts,
     payload: slot,
+    runId,
   });
   deps.logger.error(
-    { slot: slot.key, attempts: failures.attempts, lastError: failures.lastDetail },
-    "slot dead-lettered: its retries ran out (see collection_dead_letters; run it by hand with `chainvault collect`)",
+    { runId, slot: slot.key, attempts: failures.attempts, lastError: failures.lastDetail },
+    "slot dead-lettered: its retries ran out (see collection_dead_letters and `chainvault status`; run it by hand with `chainvault collect`)",
   );
+  deps.events.emit(slotFinished(slot, runId, "dead_lettered", message));
 }

@@ -41,16 +41,22 @@ export async function isFinal(db: Queryable, slot: SlotRef): Promise<boolean> {
 }
 
 /** Records a slot not collected in its window as missed, unless it completed or has partial data. */
-export function markMissed(db: Queryable, slot: SlotRef, plannedAt: Date, reason: string): Promise<boolean> {
-  return markCollectionMissed(db, keyOf(slot), plannedAt, reason);
+export function markMissed(
+  db: Queryable,
+  slot: SlotRef,
+  plannedAt: Date,
+  reason: string,
+  runId?: string,
+): Promise<boolean> {
+  return markCollectionMissed(db, keyOf(slot), plannedAt, reason, runId);
 }
 
 /**
  * Claims a bookkeeping slot (not a collector run, which keeps its own status row): true when this
  * worker may run it, false when it already completed or was recorded as missed.
  */
-export function claimSlot(db: Queryable, slot: SlotRef, plannedAt: Date): Promise<boolean> {
-  return claimCollection(db, keyOf(slot), plannedAt);
+export function claimSlot(db: Queryable, slot: SlotRef, plannedAt: Date, runId?: string): Promise<boolean> {
+  return claimCollection(db, keyOf(slot), plannedAt, runId);
 }
 
 export function finishSlot(

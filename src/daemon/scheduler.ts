@@ -2,10 +2,14 @@ import type { Database } from "../store/database.ts";
 import type { Logger } from "../logger.ts";
 import type { Clock } from "../core/clock.ts";
 import type { DatabaseOutage } from "../store/outage.ts";
+import { discardEvents } from "../core/events.ts";
+import type { EventSink } from "../core/events.ts";
+import { newRunId } from "../core/run-id.ts";
+import { readInstall } from "../store/repositories/install.ts";
 import { markMissed } from "./ledger.ts";
 import { advanceCursor, readCursor } from "../store/repositories/daemon-state.ts";
 import type { SlotQueue } from "./queue.ts";
-import { queueFor, toJob } from "./slots.ts";
+import { queueFor, slotFinished, toJob } from "./slots.ts";
 import type { Plan, PlannedSlot } from "./slots.ts";
 
 export interface SchedulerOptions {
@@ -22,6 +26,8 @@ export interface SchedulerOptions {
   firstStartLookbackMs?: number;
   /** However long the daemon was away, plan at most this far back (older slots are not revisited). */
   maxCatchUpMs?: number;
+  /** Where a slot found missed is reported (`slot_finished`, outcome missed). */
+  events?: EventSink;
 }
 
 export interface TickResult {
@@ -41,7 +47,7 @@ const HOUR = 3_600_000;
  */
 export class Scheduler {
   readonly #options: Required<
-    Omit<SchedulerOptions, "db" | "queue" | "plan" | "clock" | "logger" | "outage">
+    Omit<SchedulerOptions, "db" | "queue" | "plan" | "clock" | "logger" | "outage" | "events">
   > &
     SchedulerOptions;
   #ticking: Promise<TickResult> | null = null;
@@ -88,13 +94,19 @@ export class Scheduler {
       if (stored === null) await advanceCursor(db, now);
       return (this.lastTick = result);
     }
+    const installedAt = await readInstall(db);
     for (const slot of plan(from, now)) {
       const job = toJob(slot);
       if (now > slot.validUntil) {
+        // The first start's look-back reaches slots whose window closed before chainvault ran here: nobody
+        // missed those.
+        if (installedAt !== null && slot.validUntil <= installedAt) continue;
         const reason = `not run by ${slot.validUntil.toISOString()} (daemon not running or asleep when it was due at ${job.at})`;
-        if (await markMissed(db, slot, slot.at, reason)) {
+        const runId = newRunId();
+        if (await markMissed(db, slot, slot.at, reason, runId)) {
           result.missed.push(slot);
-          logger.warn({ slot: job.key, due: job.at, validUntil: job.validUntil }, "slot missed");
+          logger.warn({ runId, slot: job.key, due: job.at, validUntil: job.validUntil }, "slot missed");
+          (this.#options.events ?? discardEvents).emit(slotFinished(job, runId, "missed", reason));
         }
         continue;
       }

@@ -1,5 +1,7 @@
 import type { IsoDate } from "../calendar/index.ts";
 import { isCollectionType, slotKey } from "../core/collection.ts";
+import type { ChainvaultEvent } from "../core/events.ts";
+import { ALL_SYMBOLS } from "./ledger.ts";
 import { COLLECT_QUEUE, MAINTAIN_QUEUE } from "./queue.ts";
 import type { SlotJob, WorkQueue } from "./queue.ts";
 
@@ -36,5 +38,26 @@ export function toJob(slot: PlannedSlot): SlotJob {
     at: slot.at.toISOString(),
     validUntil: slot.validUntil.toISOString(),
     note: slot.note ?? null,
+  };
+}
+
+export type SlotFinished = Extract<ChainvaultEvent, { kind: "slot_finished" }>;
+
+/** The `slot_finished` event of one slot attempt (or of a slot the scheduler found missed). */
+export function slotFinished(
+  slot: { key: string; type: string; symbol: string | null; date: IsoDate },
+  runId: string,
+  outcome: SlotFinished["outcome"],
+  error?: string,
+): SlotFinished {
+  return {
+    kind: "slot_finished",
+    runId,
+    slotKey: slot.key,
+    date: slot.date,
+    symbol: slot.symbol ?? ALL_SYMBOLS,
+    type: slot.type,
+    outcome,
+    ...(error === undefined ? {} : { error }),
   };
 }

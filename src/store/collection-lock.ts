@@ -1,6 +1,6 @@
-import { randomUUID } from "node:crypto";
 import os from "node:os";
 import { errorMessage } from "../core/errors.ts";
+import { newRunId } from "../core/run-id.ts";
 import type { Logger } from "../logger.ts";
 import { isAlive } from "./data-dir-lock.ts";
 import type { Database, DedicatedSession, Queryable } from "./database.ts";
@@ -91,6 +91,8 @@ export interface CollectionLocksOptions {
   outage?: DatabaseOutage;
   heartbeatMs?: number;
   staleAfterMs?: number;
+  /** The run's correlation id (see core/run-id.ts); a new one when absent. */
+  runId?: string;
 }
 
 /** The right to run one collection key, until `unlock`. */
@@ -146,7 +148,7 @@ export class CollectionLease {
 
 /** One run's locks: its identity, its dedicated session, its heartbeat. Open one per run; close it at the end. */
 export class CollectionLocks {
-  readonly identity: RunIdentity = { runId: randomUUID(), pid: process.pid, host: os.hostname() };
+  readonly identity: RunIdentity;
   readonly #held = new Map<string, CollectionLease>();
   readonly #heartbeatMs: number;
   readonly #staleAfterMs: number;
@@ -162,6 +164,7 @@ export class CollectionLocks {
     readonly logger: Logger | undefined,
     options: CollectionLocksOptions,
   ) {
+    this.identity = { runId: options.runId ?? newRunId(), pid: process.pid, host: os.hostname() };
     this.#session = session;
     this.#heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
     this.#staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;

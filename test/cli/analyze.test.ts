@@ -43,7 +43,7 @@ let dir: string;
 let configFile: string;
 
 /** The CLI in this process (fast), output captured, against the test's server database and simulator. */
-async function runInProcess(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function runMain(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const out: string[] = [];
   const err: string[] = [];
   const stdout = process.stdout.write;
@@ -93,7 +93,7 @@ describe("chainvault analyze after a real collection from the simulator", () => 
         "",
       ].join("\n"),
     );
-    const collected = await runInProcess(["collect", "--symbols", "PLTR", "--json"]);
+    const collected = await runMain(["collect", "--symbols", "PLTR", "--json"]);
     expect(collected.code).toBe(0);
   });
   afterAll(async () => {
@@ -172,17 +172,17 @@ describe("chainvault analyze after a real collection from the simulator", () => 
   });
 
   it("exits 2 with what to do for an unknown symbol or a snapshot without quotes", async () => {
-    const unknown = await runInProcess(["analyze", "--symbol", "NOSUCH", "--date", "2025-01-15"]);
+    const unknown = await runMain(["analyze", "--symbol", "NOSUCH", "--date", "2025-01-15"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(
       /unknown symbol NOSUCH: nothing was ever collected for it; collect it first with `chainvault collect --symbols NOSUCH`/,
     );
-    const missing = await runInProcess(["analyze", "--symbol", "PLTR", "--date", "2025-01-14"]);
+    const missing = await runMain(["analyze", "--symbol", "PLTR", "--date", "2025-01-14"]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(
       /no eod quotes of PLTR on 2025-01-14; `chainvault status --date 2025-01-14` lists what was collected/,
     );
-    const analytics = await runInProcess([
+    const analytics = await runMain([
       "analyze",
       "--symbol",
       "PLTR",
@@ -193,10 +193,10 @@ describe("chainvault analyze after a real collection from the simulator", () => 
     ]);
     expect(analytics.code).toBe(2);
     expect(analytics.stderr).toMatch(/no analytics quotes of PLTR on 2025-01-15/);
-    const two = await runInProcess(["analyze", "--symbol", "PLTR,SPY", "--date", "2025-01-15"]);
+    const two = await runMain(["analyze", "--symbol", "PLTR,SPY", "--date", "2025-01-15"]);
     expect(two.code).toBe(2);
     expect(two.stderr).toMatch(/--symbol takes one ticker/);
-    const noDate = await runInProcess(["analyze", "--symbol", "PLTR"]);
+    const noDate = await runMain(["analyze", "--symbol", "PLTR"]);
     expect(noDate.code).toBe(2);
     expect(noDate.stderr).toMatch(/--date/);
   });

@@ -2,32 +2,17 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.ts";
 import { startSimulator } from "../../src/sim/server.ts";
 import type { Simulator } from "../../src/sim/server.ts";
+import { runMain } from "../helpers/cli.ts";
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdout = process.stdout.write;
-  const stderr = process.stderr.write;
-  process.stdout.write = ((chunk: string) => out.push(String(chunk)) > 0) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => err.push(String(chunk)) > 0) as typeof process.stderr.write;
-  process.exitCode = undefined;
-  try {
-    const code = await main(["node", "chainvault", ...argv]);
-    return { code, stdout: out.join(""), stderr: err.join("") };
-  } finally {
-    process.stdout.write = stdout;
-    process.stderr.write = stderr;
-    process.exitCode = undefined;
-  }
-}
+const run = runMain;
 
 describe("chainvault collect / status", () => {
   let sim: Simulator;
   let dir: string;
   let configFile: string;
+  let runId = "";
   beforeAll(async () => {
     delete process.env.DATABASE_URL;
     sim = await startSimulator({
@@ -73,11 +58,13 @@ describe("chainvault collect / status", () => {
     ]);
     expect(result.code).toBe(1);
     const summary = JSON.parse(result.stdout) as {
+      run_id: string;
       symbols: Array<Record<string, unknown>>;
       duration_s: number;
       pacing_lower_bound_s: number;
     };
-    expect(Object.keys(summary)).toEqual(["symbols", "duration_s", "pacing_lower_bound_s"]);
+    expect(Object.keys(summary)).toEqual(["run_id", "symbols", "duration_s", "pacing_lower_bound_s"]);
+    expect(summary.run_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(Object.keys(summary.symbols[0]!)).toEqual([
       "symbol",
       "status",
@@ -93,9 +80,10 @@ describe("chainvault collect / status", () => {
       ["NOSUCH", "failed"],
     ]);
     expect(summary.symbols[0]!.coverage).toBe(1);
+    runId = summary.run_id;
   });
 
-  it("shows the day's collections with status --json", async () => {
+  it("shows the day's planned slots and the manual run beside them with status --json", async () => {
     const result = await run([
       "status",
       "--date",
@@ -106,17 +94,32 @@ describe("chainvault collect / status", () => {
       "--data-dir",
       path.join(dir, "data"),
     ]);
-    expect(result.code).toBe(0);
-    const rows = JSON.parse(result.stdout) as Array<{
-      symbol: string;
-      status: string;
-      records_collected: number | null;
-    }>;
-    expect(rows.map((row) => [row.symbol, row.status])).toEqual([
-      ["NOSUCH", "failed"],
-      ["PLTR", "completed"],
+    // SPY and TSLA (configured by default) were not collected while their EOD could still be taken: missed,
+    // exit 3. The unknown symbol is no slot of the plan: shown as manual, not counted against it.
+    expect(result.code).toBe(3);
+    const report = JSON.parse(result.stdout) as {
+      slots: Array<{
+        symbol: string;
+        type: string;
+        outcome: string;
+        manual: boolean;
+        stored: number | null;
+        run_id: string | null;
+      }>;
+    };
+    const eod = report.slots.filter((slot) => slot.type === "eod");
+    expect(eod.map((slot) => [slot.symbol, slot.outcome, slot.manual])).toEqual([
+      ["SPY", "missed", false],
+      ["PLTR", "completed", false],
+      ["TSLA", "missed", false],
+      ["NOSUCH", "failed", true],
     ]);
-    expect(rows.find((row) => row.symbol === "PLTR")!.records_collected).toBeGreaterThan(0);
+    // The day's earlier slots closed before this database's first collection: never expected.
+    const earlier = report.slots.filter((slot) => slot.type === "pre_market" || slot.type === "analytics");
+    expect(new Set(earlier.map((slot) => slot.outcome))).toEqual(new Set(["skipped"]));
+    const pltr = eod.find((slot) => slot.symbol === "PLTR")!;
+    expect(pltr.stored).toBeGreaterThan(0);
+    expect(pltr.run_id).toBe(runId);
   });
 
   it("rejects a bad --type with exit 2", async () => {

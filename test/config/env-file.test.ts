@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadEnvFile, parseEnvFile } from "../../src/config/env-file.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import { UsageError } from "../../src/core/errors.ts";
-import { runInProcess } from "../helpers/cli.ts";
+import { runMain } from "../helpers/cli.ts";
 
 const FILE = "/home/dana/.config/chainvault/env";
 const URL_WITH_SHELL_CHARACTERS = "postgres://u:pa$$w0rd@h/db?a=1&b=2";
@@ -176,14 +176,7 @@ describe("daemon --environment-file and DATABASE_URL", () => {
     fs.writeFileSync(envFile, `# secrets\n${envLine}\n`, { mode: 0o600 });
     const dataDir = path.join(dir, "data");
     delete process.env.DATABASE_URL; // set by an earlier run, it would win over the file
-    const result = await runInProcess([
-      "daemon",
-      "--once",
-      "--environment-file",
-      envFile,
-      "--data-dir",
-      dataDir,
-    ]);
+    const result = await runMain(["daemon", "--once", "--environment-file", envFile, "--data-dir", dataDir]);
     // No embedded database was created in its place.
     expect(fs.existsSync(dataDir)).toBe(false);
     return { ...result, envFile };

@@ -11,6 +11,8 @@ import type { Plan } from "../../src/daemon/slots.ts";
 import { createLogger } from "../../src/logger.ts";
 import type { Database } from "../../src/store/database.ts";
 import type { Config } from "../../src/config/schema.ts";
+import type { EventSink } from "../../src/core/events.ts";
+import type { Logger } from "../../src/logger.ts";
 import { collectWithGateway } from "../../src/daemon/collect-with-gateway.ts";
 import { openDaemonDatabase } from "../../src/daemon/engine.ts";
 import type { DaemonDatabase } from "../../src/daemon/engine.ts";
@@ -57,8 +59,8 @@ export class CollectorProbe {
   readonly skipped = new Map<string, number>();
   readonly quotes = new Map<string, number>();
 
-  collectFor(db: Database, config: Config): Collect {
-    const collect = collectWithGateway(db, config, logger);
+  collectFor(db: Database, config: Config, events?: EventSink): Collect {
+    const collect = collectWithGateway(db, config, logger, undefined, events);
     return async (request: Parameters<Collect>[0], control?: Parameters<Collect>[1]) => {
       const summary = await collect(request, control);
       for (const entry of summary.symbols) {
@@ -83,13 +85,16 @@ export function startDaemon(options: {
   openHistorical?: DaemonOptions["openHistorical"];
   retryLimit?: number;
   discover?: DaemonOptions["discover"];
+  events?: EventSink;
+  logger?: Logger;
+  firstStartLookbackMs?: number;
 }): Promise<Daemon> {
   return Daemon.start({
     db: options.db,
     queue: options.queue,
     plan: options.plan,
     clock: options.clock,
-    logger,
+    logger: options.logger ?? logger,
     symbols: SYMBOLS,
     gapCheckDays: 10,
     collect: options.collect,
@@ -98,7 +103,8 @@ export function startDaemon(options: {
     openHistorical: options.openHistorical,
     discover: options.discover,
     historicalFillLimit: 5,
-    firstStartLookbackMs: 0,
+    firstStartLookbackMs: options.firstStartLookbackMs ?? 0,
+    ...(options.events ? { events: options.events } : {}),
     tickMs: 60_000,
     queueOptions: {
       pollingIntervalSeconds: 0.5,

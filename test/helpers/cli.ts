@@ -64,12 +64,10 @@ export function runCli(
 }
 
 /**
- * Runs the CLI's `main` in this process, capturing what it writes: for tests that need no process of their
- * own (a child costs seconds of start-up). Environment changes the command makes stay: restore them.
+ * Runs the CLI's `main` in this process with stdout and stderr captured (no child process: seconds
+ * faster). process.exitCode is reset before and after, so one command's code never leaks into the next.
  */
-export async function runInProcess(
-  args: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function runMain(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const { main } = await import("../../src/cli/main.ts");
   const out: string[] = [];
   const err: string[] = [];
@@ -77,11 +75,13 @@ export async function runInProcess(
   const stderr = process.stderr.write;
   process.stdout.write = ((chunk: string | Uint8Array) => (out.push(String(chunk)), true)) as typeof stdout;
   process.stderr.write = ((chunk: string | Uint8Array) => (err.push(String(chunk)), true)) as typeof stderr;
+  process.exitCode = undefined;
   try {
-    const code = await main(["node", "chainvault", ...args]);
+    const code = await main(["node", "chainvault", ...argv]);
     return { code, stdout: out.join(""), stderr: err.join("") };
   } finally {
     process.stdout.write = stdout;
     process.stderr.write = stderr;
+    process.exitCode = undefined;
   }
 }

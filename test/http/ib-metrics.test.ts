@@ -59,7 +59,8 @@ describe("a real collection against the simulator shows on /metrics", () => {
     { timeout: 120_000 },
     async () => {
       expect((await Scrape.of(server.url)).value("chainvault_ib_messages_sent_total")).toBe(0);
-      const collect = collectWithGateway(database.db, testConfig(sim.port, 61), logger, undefined, bus);
+      // PLTR lists weeklies only: its first expiry after Monday 2026-03-09 is that Friday, 4 days out.
+      const collect = collectWithGateway(database.db, testConfig(sim.port, 61, 4), logger, undefined, bus);
       const received = sim.stats().messagesReceived;
       const summary = await collect({ symbols: ["SPY", "PLTR"], type: "eod", date: "2026-03-09" });
       expect(summary.symbols.map((entry) => [entry.symbol, entry.status])).toEqual([

@@ -20,11 +20,24 @@ export interface CollectionStatusRow extends CollectionKey {
   recordsCollected: number | null;
   errorMessage: string | null;
   timezone: string | null;
+  /** The run that last started (or recorded missed) this key; null for rows from before migration 060. */
+  runId: string | null;
+  /** Contracts discovery listed in the run's window, and those the selection kept; null until known. */
+  contractsListed: number | null;
+  contractsSelected: number | null;
 }
 
-const RETURNING = `RETURNING id, collection_date AS "collectionDate", collection_time AS "collectionTime", symbol,
+const COLUMNS = `id, collection_date AS "collectionDate", collection_time AS "collectionTime", symbol,
   collection_type AS "collectionType", started_at AS "startedAt", completed_at AS "completedAt", status,
-  records_collected AS "recordsCollected", error_message AS "errorMessage", timezone`;
+  records_collected AS "recordsCollected", error_message AS "errorMessage", timezone, run_id AS "runId",
+  contracts_listed AS "contractsListed", contracts_selected AS "contractsSelected"`;
+const RETURNING = `RETURNING ${COLUMNS}`;
+
+/** What a run counted: the figures `status` shows next to the quotes stored. */
+export interface ContractCounts {
+  contractsListed?: number | null;
+  contractsSelected?: number | null;
+}
 
 /**
  * Marks a run as running and returns its row. A run already completed is left untouched and
@@ -33,7 +46,7 @@ const RETURNING = `RETURNING id, collection_date AS "collectionDate", collection
 export async function startCollection(
   db: Queryable,
   key: CollectionKey,
-  options: { collectionTime?: Date; timezone?: string; force?: boolean } = {},
+  options: { collectionTime?: Date; timezone?: string; force?: boolean; runId?: string } = {},
 ): Promise<CollectionStatusRow> {
   const params = [
     key.collectionDate,
@@ -42,15 +55,17 @@ export async function startCollection(
     options.collectionTime ?? new Date(),
     options.timezone ?? null,
     options.force ?? false,
+    options.runId ?? null,
   ];
   const started = await db.query<CollectionStatusRow>(
     `INSERT INTO daily_collection_status
-       (collection_date, symbol, collection_type, collection_time, timezone, started_at, status)
-     VALUES ($1, $2, $3, $4, COALESCE($5, 'Asia/Jerusalem'), now(), 'running')
+       (collection_date, symbol, collection_type, collection_time, timezone, started_at, status, run_id)
+     VALUES ($1, $2, $3, $4, COALESCE($5, 'Asia/Jerusalem'), now(), 'running', $7::uuid)
      ON CONFLICT (collection_date, symbol, collection_type) DO UPDATE SET
        collection_time = EXCLUDED.collection_time,
        timezone = COALESCE($5, daily_collection_status.timezone),
-       started_at = now(), completed_at = NULL, status = 'running', records_collected = NULL, error_message = NULL
+       started_at = now(), completed_at = NULL, status = 'running', records_collected = NULL, error_message = NULL,
+       run_id = $7::uuid, contracts_listed = NULL, contracts_selected = NULL
      WHERE daily_collection_status.status IS DISTINCT FROM 'completed' OR $6::boolean
      ${RETURNING}`,
     params,
@@ -65,7 +80,11 @@ export async function startCollection(
 export async function completeCollection(
   db: Queryable,
   key: CollectionKey,
-  result: { recordsCollected: number; status?: "completed" | "partial"; errorMessage?: string | null },
+  result: {
+    recordsCollected: number;
+    status?: "completed" | "partial";
+    errorMessage?: string | null;
+  } & ContractCounts,
 ): Promise<CollectionStatusRow> {
   return updateCollection(
     db,
@@ -73,6 +92,7 @@ export async function completeCollection(
     result.status ?? "completed",
     result.recordsCollected,
     result.errorMessage ?? null,
+    result,
   );
 }
 
@@ -81,8 +101,9 @@ export async function failCollection(
   key: CollectionKey,
   errorMessage: string,
   recordsCollected?: number,
+  counts: ContractCounts = {},
 ): Promise<CollectionStatusRow> {
-  return updateCollection(db, key, "failed", recordsCollected ?? null, errorMessage);
+  return updateCollection(db, key, "failed", recordsCollected ?? null, errorMessage, counts);
 }
 
 async function updateCollection(
@@ -91,13 +112,24 @@ async function updateCollection(
   status: CollectionState,
   recordsCollected: number | null,
   errorMessage: string | null,
+  counts: ContractCounts,
 ): Promise<CollectionStatusRow> {
   const result = await db.query<CollectionStatusRow>(
     `UPDATE daily_collection_status
-        SET status = $4, completed_at = now(), records_collected = $5, error_message = $6
+        SET status = $4, completed_at = now(), records_collected = $5, error_message = $6,
+            contracts_listed = $7, contracts_selected = $8
       WHERE collection_date = $1 AND symbol = $2 AND collection_type = $3
      ${RETURNING}`,
-    [key.collectionDate, key.symbol, key.collectionType, status, recordsCollected, errorMessage],
+    [
+      key.collectionDate,
+      key.symbol,
+      key.collectionType,
+      status,
+      recordsCollected,
+      errorMessage,
+      counts.contractsListed ?? null,
+      counts.contractsSelected ?? null,
+    ],
   );
   const row = result.rows[0];
   if (!row) {
@@ -110,9 +142,7 @@ async function updateCollection(
 
 export async function getCollection(db: Queryable, key: CollectionKey): Promise<CollectionStatusRow | null> {
   const result = await db.query<CollectionStatusRow>(
-    `SELECT id, collection_date AS "collectionDate", collection_time AS "collectionTime", symbol,
-            collection_type AS "collectionType", started_at AS "startedAt", completed_at AS "completedAt", status,
-            records_collected AS "recordsCollected", error_message AS "errorMessage", timezone
+    `SELECT ${COLUMNS}
        FROM daily_collection_status
       WHERE collection_date = $1 AND symbol = $2 AND collection_type = $3`,
     [key.collectionDate, key.symbol, key.collectionType],
@@ -144,9 +174,7 @@ export async function listCollections(
   to: string,
 ): Promise<CollectionStatusRow[]> {
   const result = await db.query<CollectionStatusRow>(
-    `SELECT id, collection_date AS "collectionDate", collection_time AS "collectionTime", symbol,
-            collection_type AS "collectionType", started_at AS "startedAt", completed_at AS "completedAt", status,
-            records_collected AS "recordsCollected", error_message AS "errorMessage", timezone
+    `SELECT ${COLUMNS}
        FROM daily_collection_status
       WHERE collection_date BETWEEN $1 AND $2
       ORDER BY collection_date, symbol, collection_type`,
@@ -164,16 +192,17 @@ export async function markCollectionMissed(
   key: CollectionKey,
   plannedAt: Date,
   reason: string,
+  runId?: string,
 ): Promise<boolean> {
   const result = await db.query(
     `INSERT INTO daily_collection_status
-       (collection_date, collection_time, symbol, collection_type, status, error_message, timezone)
-     VALUES ($1, $2, $3, $4, 'missed', $5, 'America/New_York')
+       (collection_date, collection_time, symbol, collection_type, status, error_message, timezone, run_id)
+     VALUES ($1, $2, $3, $4, 'missed', $5, 'America/New_York', $6::uuid)
      ON CONFLICT (collection_date, symbol, collection_type) DO UPDATE
-       SET status = 'missed', error_message = EXCLUDED.error_message
+       SET status = 'missed', error_message = EXCLUDED.error_message, run_id = EXCLUDED.run_id
        WHERE daily_collection_status.status IS NULL
           OR daily_collection_status.status NOT IN ('completed', 'partial', 'missed')`,
-    [key.collectionDate, plannedAt, key.symbol, key.collectionType, reason],
+    [key.collectionDate, plannedAt, key.symbol, key.collectionType, reason, runId ?? null],
   );
   return result.rowCount > 0;
 }
@@ -182,17 +211,22 @@ export async function markCollectionMissed(
  * Marks a run as running unless it already completed or was recorded as missed; returns whether
  * the caller now holds it. For the daemon's bookkeeping slots, whose rows nothing else starts.
  */
-export async function claimCollection(db: Queryable, key: CollectionKey, plannedAt: Date): Promise<boolean> {
+export async function claimCollection(
+  db: Queryable,
+  key: CollectionKey,
+  plannedAt: Date,
+  runId?: string,
+): Promise<boolean> {
   const result = await db.query(
     `INSERT INTO daily_collection_status
-       (collection_date, collection_time, symbol, collection_type, started_at, status, timezone)
-     VALUES ($1, $2, $3, $4, now(), 'running', 'America/New_York')
+       (collection_date, collection_time, symbol, collection_type, started_at, status, timezone, run_id)
+     VALUES ($1, $2, $3, $4, now(), 'running', 'America/New_York', $5::uuid)
      ON CONFLICT (collection_date, symbol, collection_type) DO UPDATE
-       SET status = 'running', started_at = now(), error_message = NULL
+       SET status = 'running', started_at = now(), error_message = NULL, run_id = EXCLUDED.run_id
        WHERE daily_collection_status.status IS NULL
           OR daily_collection_status.status NOT IN ('completed', 'missed')
      RETURNING id`,
-    [key.collectionDate, plannedAt, key.symbol, key.collectionType],
+    [key.collectionDate, plannedAt, key.symbol, key.collectionType, runId ?? null],
   );
   return result.rowCount > 0;
 }

@@ -10,6 +10,8 @@ export interface RunRecord {
   daemonId: string;
   jobId: string;
   attempt: number;
+  /** The attempt's correlation id: in its log lines, the status row and the collection it runs. */
+  runId: string;
 }
 
 export type RunOutcome = "completed" | "skipped" | "missed" | "failed" | "interrupted";
@@ -17,9 +19,9 @@ export type RunOutcome = "completed" | "skipped" | "missed" | "failed" | "interr
 /** Records that an attempt started; returns its id for recordRunEnd. */
 export async function recordRunStart(db: Queryable, run: RunRecord): Promise<number> {
   const result = await db.query<{ id: number }>(
-    `INSERT INTO daemon_slot_runs (slot_key, collection_type, symbol, collection_date, daemon_id, job_id, attempt, started_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, now()) RETURNING id`,
-    [run.key, run.type, run.symbol, run.date, run.daemonId, run.jobId, run.attempt],
+    `INSERT INTO daemon_slot_runs (slot_key, collection_type, symbol, collection_date, daemon_id, job_id, attempt, started_at, run_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, now(), $8::uuid) RETURNING id`,
+    [run.key, run.type, run.symbol, run.date, run.daemonId, run.jobId, run.attempt, run.runId],
   );
   return Number(result.rows[0]!.id);
 }
@@ -65,16 +67,17 @@ export async function lastRun(db: Queryable): Promise<LastRun | null> {
     : null;
 }
 
-/** How many attempts of a slot failed, and the detail of the latest one. */
+/** How many attempts of a slot failed, and the detail and run id of the latest one. */
 export async function slotFailures(
   db: Queryable,
   slotKey: string,
-): Promise<{ attempts: number; lastDetail: string | null }> {
-  const result = await db.query<{ detail: string | null; attempts: number }>(
-    `SELECT (array_agg(detail ORDER BY id DESC))[1] AS detail, count(*)::int AS attempts
+): Promise<{ attempts: number; lastDetail: string | null; lastRunId: string | null }> {
+  const result = await db.query<{ detail: string | null; attempts: number; run_id: string | null }>(
+    `SELECT (array_agg(detail ORDER BY id DESC))[1] AS detail, (array_agg(run_id ORDER BY id DESC))[1] AS run_id,
+            count(*)::int AS attempts
        FROM daemon_slot_runs WHERE slot_key = $1 AND outcome = 'failed'`,
     [slotKey],
   );
   const row = result.rows[0];
-  return { attempts: row?.attempts ?? 0, lastDetail: row?.detail ?? null };
+  return { attempts: row?.attempts ?? 0, lastDetail: row?.detail ?? null, lastRunId: row?.run_id ?? null };
 }
