@@ -2,6 +2,7 @@ import type { OptionGreeks, OptionInputs, OptionRight, QuoteGreeks } from "../pr
 import {
   modelGreeks,
   modelImpliedVolatility,
+  modelRho,
   modelSource,
   noArbitrageFloor,
   type ExerciseStyle,
@@ -113,8 +114,14 @@ export function enrichGreeks(input: EnrichInput): EnrichedGreeks {
     }
   }
 
-  const model: OptionGreeks | null =
-    modelInputs && volatility !== null ? modelGreeks({ ...modelInputs, volatility }, input.exercise) : null;
+  // With IB's four greeks only rho is missing: the American model prices it with fewer solves.
+  const onlyRho = (["delta", "gamma", "theta", "vega"] as const).every((name) => ib[name] !== null);
+  const model: (Pick<OptionGreeks, "rho"> & Partial<OptionGreeks>) | null =
+    modelInputs && volatility !== null
+      ? onlyRho
+        ? { rho: modelRho({ ...modelInputs, volatility }, input.exercise) }
+        : modelGreeks({ ...modelInputs, volatility }, input.exercise)
+      : null;
 
   const filledFromModel: GreekName[] = [];
   const pick = (name: Exclude<GreekName, "impliedVolatility">): number | null => {

@@ -130,24 +130,26 @@ function quadraticBoundary(
   const stdDev = vol * Math.sqrt(tau);
   const rateDiscount = Math.exp(-rate * tau);
   const dividendDiscount = Math.exp(-dividendYield * tau);
-  const residual = (spot: number) => {
-    const d1 = (Math.log(spot / strike) + (rate - dividendYield + variance / 2) * tau) / stdDev;
+  const drift = (rate - dividendYield + variance / 2) * tau;
+  // The residual f(S) = K − S − p(S) + (1 − e^{−qτ}·N(−d₁))·S/λ is positive for a small spot and falls
+  // through the root; Newton steps inside a bracket that bisection takes over whenever a step leaves it.
+  let low = limit * 1e-6;
+  let high = limit;
+  let spot = limit;
+  for (let i = 0; i < 40; i++) {
+    const d1 = (Math.log(spot / strike) + drift) / stdDev;
     const tail = normCdfFast(-d1);
     const put = strike * rateDiscount * normCdfFast(stdDev - d1) - spot * dividendDiscount * tail;
     const value = strike - spot - put + ((1 - dividendDiscount * tail) * spot) / lambda;
+    if (i === 0) {
+      if (value >= 0) return limit;
+      spot = limit * Math.max(0.5, lambda / (lambda - 1));
+      continue;
+    }
     const slope =
       -1 +
       dividendDiscount * tail +
       (1 - dividendDiscount * tail + (dividendDiscount * density(d1)) / stdDev) / lambda;
-    return { value, slope };
-  };
-  // The residual is positive for a small spot and decreasing through the root; keep a bracket for safety.
-  let low = limit * 1e-6;
-  let high = limit;
-  if (residual(high).value >= 0) return limit;
-  let spot = limit * Math.max(0.5, lambda / (lambda - 1));
-  for (let i = 0; i < 40; i++) {
-    const { value, slope } = residual(spot);
     if (value > 0) low = spot;
     else high = spot;
     let next = spot - value / slope;
@@ -160,11 +162,11 @@ function quadraticBoundary(
 
 /**
  * The exercise boundary of a put (strike k, rate r > 0, yield q, σ > 0) over τ ∈ [0, T], by the fixed-point
- * iteration of the "FP-B" form of the boundary equation (Andersen–Lake–Offengenden eq. 3.10–3.12):
+ * iteration of the "FP-B" form of Andersen–Lake–Offengenden's boundary equation (from smooth pasting):
  *   B(τ) = K·e^{−(r−q)τ}·N(τ, B) / D(τ, B),
  *   N = n(d₋(τ, B/K))/(σ√τ) + r·∫₀^τ e^{ru}·n(d₋(τ−u, B(τ)/B(u)))/(σ√(τ−u)) du,
  *   D = n(d₊(τ, B/K))/(σ√τ) + N(d₊(τ, B/K)) + q·∫₀^τ e^{qu}·[n(d₊)/(σ√(τ−u)) + N(d₊)] du,
- * with the substitution τ − u = s², which removes the 1/√(τ−u) singularity. B(0⁺) = X = K·min(1, r/q).
+ * where B(0⁺) = X = K·min(1, r/q); a boundary guess that is off converges geometrically.
  */
 function solveBoundary(
   strike: number,
@@ -236,6 +238,7 @@ function solveBoundary(
   };
   refit();
 
+  const hasYield = dividendYield !== 0;
   const updated = new Float64Array(n + 1);
   for (let iteration = 0; iteration < scheme.iterations; iteration++) {
     for (let j = 0; j < n; j++) {
@@ -252,10 +255,11 @@ function solveBoundary(
         const earlier = -Math.sqrt(h > 0 ? h : 0);
         const sd = stdDevAt[index]!;
         const plus = (current - earlier + driftAt[index]!) / sd;
-        const minus = plus - sd;
-        rateIntegral += rateDensityWeight[index]! * density(minus);
-        densityIntegral += yieldDensityWeight[index]! * density(plus);
-        cdfIntegral += yieldCdfWeight[index]! * normCdfFast(plus);
+        rateIntegral += rateDensityWeight[index]! * density(plus - sd);
+        if (hasYield) {
+          densityIntegral += yieldDensityWeight[index]! * density(plus);
+          cdfIntegral += yieldCdfWeight[index]! * normCdfFast(plus);
+        }
       }
       const numerator = density(dMinus) / stdDev + rate * rateIntegral;
       const denominator =
@@ -423,6 +427,15 @@ export function americanPrice(
   if (value.kind === "european") return bsGreeks(inputs).price;
   if (value.kind === "deterministic") return value.greeks.price;
   return value.price;
+}
+
+/** ∂V/∂r per rate point, the one sensitivity IB never sends: two prices, where americanGreeks needs three. */
+export function americanRho(inputs: OptionInputs, scheme: AmericanScheme = DEFAULT_AMERICAN_SCHEME): number {
+  assertValidInputs(inputs);
+  if (inputs.timeYears === 0 || !earlyExerciseCanPay(inputs)) return bsGreeks(inputs).rho;
+  const price = americanPrice(inputs, scheme);
+  const bumped = americanPrice({ ...inputs, rate: inputs.rate + RATE_BUMP }, scheme);
+  return ((bumped - price) / RATE_BUMP) * POINT;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { americanGreeks } from "./american.ts";
+import { americanGreeks, americanRho } from "./american.ts";
 import { americanImpliedVolatility } from "./american-implied-volatility.ts";
 import { bsGreeks, type OptionGreeks, type OptionInputs } from "./black-scholes.ts";
 import {
@@ -37,6 +37,11 @@ export function modelSource(exercise: ExerciseStyle): GreeksSource {
 /** Price and greeks under the exercise style's model (units of black-scholes.ts). */
 export function modelGreeks(inputs: OptionInputs, exercise: ExerciseStyle): OptionGreeks {
   return exercise === "american" ? americanGreeks(inputs) : bsGreeks(inputs);
+}
+
+/** Rho alone (per rate point), cheaper than all greeks under the American model. */
+export function modelRho(inputs: OptionInputs, exercise: ExerciseStyle): number {
+  return exercise === "american" ? americanRho(inputs) : bsGreeks(inputs).rho;
 }
 
 /** The implied volatility under the exercise style's model, or null where the price has none. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { americanGreeks, americanPrice } from "../../src/pricing/american.ts";
+import { americanGreeks, americanPrice, americanRho } from "../../src/pricing/american.ts";
 import { bsGreeks, bsPrice, type OptionInputs, type OptionRight } from "../../src/pricing/black-scholes.ts";
 import { convergedTreePrice } from "./binomial-tree.ts";
 
@@ -162,6 +162,7 @@ describe("American greeks", () => {
     const dr = 1e-3;
     const rho = (price({ rate: inputs.rate + dr }) - price({ rate: inputs.rate - dr })) / (2 * dr);
     expect(greeks.rho).toBeCloseTo(rho / 100, 5);
+    expect(americanRho(inputs)).toBe(greeks.rho);
   });
 
   it("are those of exercising now in the exercise region", () => {
