@@ -448,6 +448,19 @@ export function americanGreeks(
   inputs: OptionInputs,
   scheme: AmericanScheme = DEFAULT_AMERICAN_SCHEME,
 ): OptionGreeks {
+  return greeks(inputs, scheme, true);
+}
+
+/** americanGreeks without rho, which IB never sends and which costs one more valuation (for the simulator). */
+export function americanGreeksWithoutRho(
+  inputs: OptionInputs,
+  scheme: AmericanScheme = DEFAULT_AMERICAN_SCHEME,
+): Omit<OptionGreeks, "rho"> {
+  const { price, delta, gamma, theta, vega } = greeks(inputs, scheme, false);
+  return { price, delta, gamma, theta, vega };
+}
+
+function greeks(inputs: OptionInputs, scheme: AmericanScheme, withRho: boolean): OptionGreeks {
   assertValidInputs(inputs);
   const value = valuation(inputs, scheme, true);
   if (value.kind === "european") return bsGreeks(inputs);
@@ -468,6 +481,6 @@ export function americanGreeks(
     gamma: value.gamma,
     theta: thetaPerYear / DAYS_PER_YEAR,
     vega: ((bumped({ volatility: volatility + VOL_BUMP }) - value.price) / VOL_BUMP) * POINT,
-    rho: ((bumped({ rate: rate + RATE_BUMP }) - value.price) / RATE_BUMP) * POINT,
+    rho: withRho ? ((bumped({ rate: rate + RATE_BUMP }) - value.price) / RATE_BUMP) * POINT : Number.NaN,
   };
 }
