@@ -121,6 +121,7 @@ function quadraticBoundary(
   dividendYield: number,
   vol: number,
   limit: number,
+  start: number | null,
 ): number {
   const variance = vol * vol;
   const alpha = (2 * rate) / variance;
@@ -143,7 +144,8 @@ function quadraticBoundary(
     const value = strike - spot - put + ((1 - dividendDiscount * tail) * spot) / lambda;
     if (i === 0) {
       if (value >= 0) return limit;
-      spot = limit * Math.max(0.5, lambda / (lambda - 1));
+      // The previous node's boundary (a neighbouring τ) is a close start; else the perpetual one's.
+      spot = start !== null && start < limit ? start : limit * Math.max(0.5, lambda / (lambda - 1));
       continue;
     }
     const slope =
@@ -154,10 +156,90 @@ function quadraticBoundary(
     else high = spot;
     let next = spot - value / slope;
     if (!(next > low && next < high)) next = 0.5 * (low + high);
-    if (Math.abs(next - spot) <= 1e-9 * spot) return next;
+    // Only a first guess for the fixed point: 1e-7 is ample.
+    if (Math.abs(next - spot) <= 1e-7 * spot) return next;
     spot = next;
   }
   return spot;
+}
+
+/**
+ * Per (nodes, quadrature points): the scale-free geometry of the boundary iteration and scratch arrays, so a
+ * valuation allocates only its result. Node j sits at τ_j = T·((1 + cos(jπ/n))/2)² (Chebyshev–Lobatto in √τ;
+ * τ_n = 0). Each integral over u ∈ [0, τ_j] is split at τ_j/2: u = ξ² on the first half, where the boundary
+ * moves like √u, and τ_j − u = s² on the second, which also removes the 1/√(τ − u) singularity.
+ */
+interface Workspace {
+  taus: Float64Array;
+  scaledTaus: Float64Array;
+  cosines: Float64Array;
+  zAt: Float64Array;
+  uFraction: Float64Array;
+  remainingFraction: Float64Array;
+  unitJacobian: Float64Array;
+  rateDensityWeight: Float64Array;
+  yieldDensityWeight: Float64Array;
+  yieldCdfWeight: Float64Array;
+  stdDevAt: Float64Array;
+  driftAt: Float64Array;
+  logRatio: Float64Array;
+  squared: Float64Array;
+  updated: Float64Array;
+}
+
+const workspaces = new Map<string, Workspace>();
+
+function workspace(n: number, l: number): Workspace {
+  const key = `${n}|${l}`;
+  const cached = workspaces.get(key);
+  if (cached) return cached;
+  const { nodes: points, weights } = gaussLegendre(l);
+  const taus = new Float64Array(n + 1);
+  const cosines = new Float64Array((n + 1) * (n + 1));
+  for (let j = 0; j <= n; j++) {
+    const half = (1 + Math.cos((j * Math.PI) / n)) / 2;
+    taus[j] = half * half;
+    for (let k = 0; k <= n; k++) cosines[k * (n + 1) + j] = Math.cos((j * k * Math.PI) / n);
+  }
+  taus[n] = 0;
+  const size = n * 2 * l;
+  const zAt = new Float64Array(size);
+  const uFraction = new Float64Array(size);
+  const remainingFraction = new Float64Array(size);
+  const unitJacobian = new Float64Array(size);
+  for (let j = 0; j < n; j++) {
+    const root = Math.sqrt(taus[j]! / 2);
+    for (let half = 0; half < 2; half++) {
+      for (let i = 0; i < l; i++) {
+        const index = (j * 2 + half) * l + i;
+        const x = (root * (1 + points[i]!)) / 2;
+        const u = half === 0 ? x * x : Math.max(0, taus[j]! - x * x);
+        zAt[index] = 2 * Math.sqrt(u) - 1;
+        uFraction[index] = u;
+        remainingFraction[index] = taus[j]! - u;
+        unitJacobian[index] = weights[i]! * root * x; // (root/2)·w·2x
+      }
+    }
+  }
+  const created: Workspace = {
+    taus,
+    scaledTaus: new Float64Array(n + 1),
+    cosines,
+    zAt,
+    uFraction,
+    remainingFraction,
+    unitJacobian,
+    rateDensityWeight: new Float64Array(size),
+    yieldDensityWeight: new Float64Array(size),
+    yieldCdfWeight: new Float64Array(size),
+    stdDevAt: new Float64Array(size),
+    driftAt: new Float64Array(size),
+    logRatio: new Float64Array(n + 1),
+    squared: new Float64Array(n + 1),
+    updated: new Float64Array(n + 1),
+  };
+  workspaces.set(key, created);
+  return created;
 }
 
 /**
@@ -176,61 +258,79 @@ function solveBoundary(
   vol: number,
   scheme: AmericanScheme,
 ): ExerciseBoundary {
+  // The greeks of a contract usually follow its implied-volatility search, whose last valuation was at the same
+  // σ: the boundary does not depend on the spot, so the last one serves again.
+  const last = lastBoundary;
+  if (
+    last &&
+    last.strike === strike &&
+    last.years === years &&
+    last.rate === rate &&
+    last.dividendYield === dividendYield &&
+    last.vol === vol &&
+    last.scheme === scheme
+  ) {
+    return last.boundary;
+  }
+  const boundary = computeBoundary(strike, years, rate, dividendYield, vol, scheme);
+  lastBoundary = { strike, years, rate, dividendYield, vol, scheme, boundary };
+  return boundary;
+}
+
+let lastBoundary: {
+  strike: number;
+  years: number;
+  rate: number;
+  dividendYield: number;
+  vol: number;
+  scheme: AmericanScheme;
+  boundary: ExerciseBoundary;
+} | null = null;
+
+function computeBoundary(
+  strike: number,
+  years: number,
+  rate: number,
+  dividendYield: number,
+  vol: number,
+  scheme: AmericanScheme,
+): ExerciseBoundary {
   const n = scheme.boundaryNodes;
   const limit = dividendYield > 0 ? strike * Math.min(1, rate / dividendYield) : strike;
   const logLimit = Math.log(limit);
   const logStrike = Math.log(strike);
   const carry = rate - dividendYield;
   const halfVariance = (vol * vol) / 2;
-  const { nodes: points, weights } = gaussLegendre(scheme.boundaryQuadrature);
-  const l = points.length;
+  const work = workspace(n, scheme.boundaryQuadrature);
+  const { taus: tauFractions, cosines, uFraction, remainingFraction, unitJacobian } = work;
+  const l = scheme.boundaryQuadrature;
+  const taus = work.scaledTaus;
+  for (let j = 0; j <= n; j++) taus[j] = years * tauFractions[j]!;
 
-  const taus = new Float64Array(n + 1);
-  const cosines = new Float64Array((n + 1) * (n + 1));
-  for (let j = 0; j <= n; j++) {
-    const half = (1 + Math.cos((j * Math.PI) / n)) / 2;
-    taus[j] = years * half * half;
-    for (let k = 0; k <= n; k++) cosines[k * (n + 1) + j] = Math.cos((j * k * Math.PI) / n);
-  }
-  taus[n] = 0;
-
-  // Quadrature geometry per node, fixed while the boundary moves. Each integral over u ∈ [0, τ] is split at τ/2:
-  // u = ξ² on the first half, where the boundary moves like √u, and τ − u = s² on the second, which also
-  // removes the 1/√(τ − u) singularity. The weights carry the Jacobians and the 1/(σ√(τ − u)) factors.
+  // Quadrature geometry per node, fixed while the boundary moves (see workspace for the split of each
+  // integral); the weights carry the Jacobians and the 1/(σ√(τ − u)) factors.
   const size = n * 2 * l;
-  const zAt = new Float64Array(size);
-  const rateDensityWeight = new Float64Array(size);
-  const yieldDensityWeight = new Float64Array(size);
-  const yieldCdfWeight = new Float64Array(size);
-  const stdDevAt = new Float64Array(size);
-  const driftAt = new Float64Array(size);
-  for (let j = 0; j < n; j++) {
-    const tau = taus[j]!;
-    const root = Math.sqrt(tau / 2);
-    for (let half = 0; half < 2; half++) {
-      for (let i = 0; i < l; i++) {
-        const index = (j * 2 + half) * l + i;
-        const x = (root * (1 + points[i]!)) / 2;
-        const jacobian = weights[i]! * root * x; // (root/2)·w·2x
-        const u = half === 0 ? x * x : Math.max(0, tau - x * x);
-        const remaining = tau - u;
-        const stdDev = vol * Math.sqrt(remaining);
-        zAt[index] = 2 * Math.sqrt(u / years) - 1;
-        rateDensityWeight[index] = (jacobian * Math.exp(rate * u)) / stdDev;
-        yieldDensityWeight[index] = (jacobian * Math.exp(dividendYield * u)) / stdDev;
-        yieldCdfWeight[index] = jacobian * Math.exp(dividendYield * u);
-        stdDevAt[index] = stdDev;
-        driftAt[index] = (carry + halfVariance) * remaining;
-      }
-    }
+  const { zAt, rateDensityWeight, yieldDensityWeight, yieldCdfWeight, stdDevAt, driftAt } = work;
+  for (let index = 0; index < size; index++) {
+    const u = years * uFraction[index]!;
+    const remaining = years * remainingFraction[index]!;
+    const jacobian = years * unitJacobian[index]!;
+    const stdDev = vol * Math.sqrt(remaining);
+    const yieldGrowth = dividendYield === 0 ? 1 : Math.exp(dividendYield * u);
+    rateDensityWeight[index] = (jacobian * Math.exp(rate * u)) / stdDev;
+    yieldDensityWeight[index] = (jacobian * yieldGrowth) / stdDev;
+    yieldCdfWeight[index] = jacobian * yieldGrowth;
+    stdDevAt[index] = stdDev;
+    driftAt[index] = (carry + halfVariance) * remaining;
   }
 
-  const logRatio = new Float64Array(n + 1); // ln(B_j / X) ≤ 0
+  const { logRatio, squared, updated } = work; // logRatio: ln(B_j / X) ≤ 0
+  logRatio[n] = 0;
+  let guess: number | null = null;
   for (let j = 0; j < n; j++) {
-    const guess = quadraticBoundary(strike, taus[j]!, rate, dividendYield, vol, limit);
+    guess = quadraticBoundary(strike, taus[j]!, rate, dividendYield, vol, limit, guess);
     logRatio[j] = Math.min(0, Math.log(guess / limit));
   }
-  const squared = new Float64Array(n + 1);
   const coefficients = new Float64Array(n + 1);
   const refit = () => {
     for (let j = 0; j <= n; j++) squared[j] = logRatio[j]! * logRatio[j]!;
@@ -239,7 +339,6 @@ function solveBoundary(
   refit();
 
   const hasYield = dividendYield !== 0;
-  const updated = new Float64Array(n + 1);
   for (let iteration = 0; iteration < scheme.iterations; iteration++) {
     for (let j = 0; j < n; j++) {
       const tau = taus[j]!;
