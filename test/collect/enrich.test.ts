@@ -217,7 +217,9 @@ describe("enrichGreeks with the American model", () => {
       filledFromModel: [],
       ivFlag: "below_intrinsic",
     });
-    expect(enrichGreeks(quoted(349.8, 350.1, { exercise: "european" })).impliedVolatility).toBeGreaterThan(0.9);
+    expect(enrichGreeks(quoted(349.8, 350.1, { exercise: "european" })).impliedVolatility).toBeGreaterThan(
+      0.9,
+    );
     // Exactly the exercise value has no time value to explain either.
     expect(enrichGreeks(quoted(349.9, 350.1)).ivFlag).toBe("below_intrinsic");
   });
