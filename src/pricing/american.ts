@@ -58,6 +58,9 @@ export const DEFAULT_AMERICAN_SCHEME: AmericanScheme = {
 };
 
 const INV_SQRT_TWO_PI = 0.3989422804014327;
+/** An early-exercise premium bounded below this fraction of the strike is left out (see negligiblePremium). */
+const NEGLIGIBLE_PREMIUM = 1e-13;
+const NEGLIGIBLE_PREMIUM_QUADRATURE = 16;
 /** Below this σ√T the option is priced as certain (deterministic exercise); see deterministicGreeks. */
 const NEGLIGIBLE_STD_DEV = 1e-10;
 /**
@@ -459,11 +462,47 @@ function earlyExerciseCanPay(inputs: OptionInputs): boolean {
   return inputs.right === "P" ? inputs.rate > 0 : inputs.dividendYield > 0;
 }
 
+/**
+ * Whether the early-exercise premium is below 1e-13 of the strike, so that the European value stands. The put's
+ * boundary never exceeds X = K·min(1, r/q), and dropping the premium's negative dividend term only raises it:
+ *   premium ≤ ∫₀ᵀ r·K·e^{−rτ}·N(−d₋(τ, S/X)) dτ,
+ * which is tiny when the spot is far above X for the whole life — most calls on a low-yield underlying (their
+ * put form has X = 0.3·K at r = 4 %, q = 1.2 %) and far out-of-the-money short-dated puts. The step this leaves
+ * in the price (≤ 1e-13·K) is far below what the 1e-6 bumps of vega and rho can see.
+ */
+function negligiblePremium(
+  spot: number,
+  strike: number,
+  years: number,
+  rate: number,
+  dividendYield: number,
+  vol: number,
+): boolean {
+  const limit = dividendYield > 0 ? strike * Math.min(1, rate / dividendYield) : strike;
+  if (spot <= limit) return false;
+  const logRatio = Math.log(spot / limit);
+  const drift = rate - dividendYield - (vol * vol) / 2;
+  const { nodes, weights } = gaussLegendre(NEGLIGIBLE_PREMIUM_QUADRATURE);
+  const root = Math.sqrt(years);
+  let bound = 0;
+  for (let i = 0; i < nodes.length; i++) {
+    const s = (root * (1 + nodes[i]!)) / 2; // τ = s², dτ = 2s ds
+    const tau = s * s;
+    const minus = (logRatio + drift * tau) / (vol * s);
+    bound += weights[i]! * root * s * rate * strike * Math.exp(-rate * tau) * normCdfFast(-minus);
+  }
+  return bound < NEGLIGIBLE_PREMIUM * strike;
+}
+
 function valuation(inputs: OptionInputs, scheme: AmericanScheme, withDerivatives: boolean): Valuation {
   const { right, spot, strike, timeYears: years, rate, dividendYield, volatility: vol } = inputs;
   if (years === 0 || !earlyExerciseCanPay(inputs)) return { kind: "european" };
   if (vol * Math.sqrt(years) < NEGLIGIBLE_STD_DEV)
     return { kind: "deterministic", greeks: deterministicGreeks(inputs) };
+  // In put form (a call is the put with spot and strike, rate and yield exchanged).
+  const [putSpot, putStrike, putRate, putYield] =
+    right === "P" ? [spot, strike, rate, dividendYield] : [strike, spot, dividendYield, rate];
+  if (negligiblePremium(putSpot, putStrike, years, putRate, putYield, vol)) return { kind: "european" };
   if (right === "P") {
     const boundary = solveBoundary(strike, years, rate, dividendYield, vol, scheme);
     return {

@@ -10,15 +10,16 @@ import type { ExerciseStyle } from "../../pricing/option-model.ts";
  * what exercising it pays and the collector's model reads the simulator's quotes back to their volatility.
  * Greeks follow IB: vega per vol point, theta per day.
  *
- * The American model runs on a lighter scheme than the collector's (within 6e-5 per 100 of strike of it,
- * measured in bench/pricing.ts): a quote takes several valuations (model greeks, the volatilities at bid, ask
- * and last), and the simulator has to stay far faster than IB's 50 messages a second.
+ * The American model runs on a lighter scheme than the collector's (within 6e-5 per 100 of strike of the
+ * converged price where σ√T < 0.3, 4e-4 at the extremes; measured with the tuning set of docs/pricing.md): a
+ * quote takes several valuations (model greeks, the volatilities at bid, ask and last), and the simulator has to
+ * stay far faster than IB's 50 messages a second.
  */
 
 export const SIMULATOR_SCHEME: AmericanScheme = {
   boundaryNodes: 6,
   boundaryQuadrature: 4,
-  iterations: 4,
+  iterations: 3,
   priceQuadrature: 12,
 };
 
@@ -59,6 +60,31 @@ export function optionGreeks(inputs: ModelInputs): ModelResult {
 export function optionPrice(inputs: ModelInputs): number {
   const options = pricingInputs(inputs);
   return inputs.exercise === "american" ? americanPrice(options, SIMULATOR_SCHEME) : bsGreeks(options).price;
+}
+
+/**
+ * The volatility that reprices `price`, searched from a nearby model point (the quote's own σ, price and vega):
+ * a Newton step, then secants — bid, ask and last sit close to the model price, so two or three valuations
+ * usually do. Falls back to the full solver when the steps do not settle (far from the point, or no vega).
+ */
+export function impliedVolNear(
+  price: number,
+  inputs: Omit<ModelInputs, "vol">,
+  near: { vol: number; price: number; vega: number },
+): number | undefined {
+  const vegaPerUnit = near.vega * 100;
+  if (vegaPerUnit > 1e-8 * near.price) {
+    let [sigma0, price0] = [near.vol, near.price];
+    let sigma = sigma0 + (price - price0) / vegaPerUnit;
+    for (let step = 0; step < 4 && sigma > 0.5 * near.vol && sigma < 2 * near.vol; step++) {
+      const value = optionPrice({ ...inputs, vol: sigma });
+      if (Math.abs(value - price) <= 1e-8 * Math.max(price, 1)) return sigma;
+      if (value === price0) break;
+      const next = sigma - ((value - price) * (sigma - sigma0)) / (value - price0);
+      [sigma0, price0, sigma] = [sigma, value, next];
+    }
+  }
+  return impliedVol(price, inputs);
 }
 
 /** The volatility that reprices `price` under the exercise style's model; undefined where none does. */

@@ -1,6 +1,6 @@
 import { addDays, type IsoDate, DAY_MS } from "../../calendar/index.ts";
 import { etAt as etInstant, etOf as toEt, sessionOn as sessionOf } from "./et-time.ts";
-import { impliedVol, optionGreeks, optionPrice, type ModelInputs, type Right } from "./option-pricing.ts";
+import { impliedVolNear, optionGreeks, optionPrice, type ModelInputs, type Right } from "./option-pricing.ts";
 import { decodeOptionConId, occSymbol, optionConId, type OptionContract } from "./option-contracts.ts";
 import { expiriesOn, listingOf, strikesOn } from "./listing.ts";
 import { uniform } from "./random.ts";
@@ -600,7 +600,8 @@ export class SyntheticMarket {
     // IB's bid, ask and last computations: the volatility of that price, with the model's greeks (recomputing
     // the greeks at each volatility would triple the cost of a quote for values the collector does not read).
     const at_ = (price: number): OptionComputation | undefined => {
-      const iv = price > 0 && years > 0 ? impliedVol(price, inputs) : undefined;
+      const near = { vol, price: model.optionPrice, vega: model.vega };
+      const iv = price > 0 && years > 0 ? impliedVolNear(price, inputs, near) : undefined;
       if (iv === undefined) return undefined;
       return { ...model, impliedVol: fix(iv, 6), optionPrice: price };
     };
@@ -608,7 +609,12 @@ export class SyntheticMarket {
     quote.askComputation = at_(ask);
     quote.lastComputation = at_(last);
     if (walk.dayAt(index) === date && this.sessionFraction(date, at) >= 0) {
-      const range = this.optionRange(contract, date, at);
+      const range = this.optionRange(contract, date, at, {
+        price: model.optionPrice,
+        vol,
+        spot,
+        years,
+      });
       quote.open = range.open;
       quote.high = range.high;
       quote.low = range.low;
@@ -621,22 +627,37 @@ export class SyntheticMarket {
     return this.modelPrice(contract, new Date(close.getTime() - MINUTE_MS)).price;
   }
 
+  /**
+   * The day's open/high/low, sampled hourly. Each sample is the European price plus the early-exercise premium
+   * of the quote's own minute, floored at the exercise value: the premium moves little within a day, and an
+   * American valuation per sample would cost more than the rest of the quote.
+   */
   private optionRange(
     contract: OptionContract,
     date: IsoDate,
     at: Date,
+    current: { price: number; vol: number; spot: number; years: number },
   ): { open: number; high: number; low: number } {
+    const spec = this.spec(contract.symbol);
+    const european = (spot: number, years: number, vol: number) =>
+      optionPrice({ ...this.modelInputs(spec, contract, spot, years), exercise: "european", vol });
+    const premium = current.price - european(current.spot, current.years, current.vol);
+    const sign = contract.right === "C" ? 1 : -1;
     const open = etInstant(date, sessionOf(date, "equity")?.openEt ?? "09:30").getTime();
     let high = -Infinity;
     let low = Infinity;
     let first = 0;
     for (let t = open; t <= at.getTime(); t += 60 * MINUTE_MS) {
-      const price = this.modelPrice(contract, new Date(t)).price;
+      const instant = new Date(t);
+      const spot = this.spot(contract.symbol, instant);
+      const years = this.years(contract, instant);
+      const vol = this.volFor(spec, contract, spot, years, date);
+      const price = Math.max(sign * (spot - contract.strike), european(spot, years, vol) + premium);
       if (t === open) first = price;
       high = Math.max(high, price);
       low = Math.min(low, price);
     }
-    const now = this.modelPrice(contract, at).price;
+    const now = current.price;
     return {
       open: fix(roundTo(first, 0.01), 2),
       high: fix(roundTo(Math.max(high, now), 0.01), 2),
