@@ -7,7 +7,9 @@
  *   npx tsx bench/pricing.ts [--contracts 3000] [--date 2026-01-14] [--seed 1] [--runs 3]
  *
  * The chain is the simulator's (SPY, then PLTR and TSLA until --contracts): every expiry from dailies to LEAPS,
- * strikes from deep in to far out of the money, quotes with the simulator's spreads at 11:00 New York.
+ * strikes from deep in to far out of the money, quotes with the simulator's spreads at 11:00 New York. The
+ * accuracy part adds a harder, seeded set (T up to 2.2 years, σ 10–100 %, far in and out of the money, q 0–5 %)
+ * on which docs/pricing.md's scheme choice rests.
  */
 import { parseArgs } from "node:util";
 import { etInstant } from "../src/calendar/index.ts";
@@ -16,6 +18,7 @@ import { americanPrice, DEFAULT_AMERICAN_SCHEME, type AmericanScheme } from "../
 import type { OptionInputs } from "../src/pricing/black-scholes.ts";
 import type { ExerciseStyle } from "../src/pricing/option-model.ts";
 import { timeToExpiryYears } from "../src/pricing/year-fraction.ts";
+import { SIMULATOR_SCHEME } from "../src/sim/market/option-pricing.ts";
 import { SyntheticMarket } from "../src/sim/market/synthetic-market.ts";
 import { RISK_FREE_RATE, underlyingSpec } from "../src/sim/market/underlying-specs.ts";
 
@@ -174,3 +177,37 @@ for (const steps of [256, 512]) {
     `Leisen–Reimer ${steps}+${steps / 2} steps (Richardson): within ${treeWorst.toExponential(1)} per 100 of strike, ${treeMicros.toFixed(0)} µs per price vs ${modelMicros.toFixed(0)} µs for the American model`,
   );
 }
+
+// The hard set: where the schemes and the tree differ most.
+let seed = 11;
+const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+const hard: OptionInputs[] = [];
+while (hard.length < 200) {
+  const right = random() < 0.7 ? "P" : "C";
+  const dividendYield = [0, 0.012, 0.03, 0.05][Math.floor(random() * 4)]!;
+  if (right === "C" && dividendYield === 0) continue; // European exactly
+  const timeYears = [1, 3, 7, 14, 30, 60, 90, 180, 270, 365, 550, 800][Math.floor(random() * 12)]! / 365;
+  const volatility = 0.1 + random() * 0.9;
+  const spread = volatility * Math.sqrt(timeYears);
+  const moneyness = Math.exp((random() * 2 - 1) * 2.5 * spread + (right === "P" ? 0.4 : -0.4) * spread);
+  const strike = Math.round(200 * moneyness) / 2;
+  hard.push({ right, spot: 100, strike, timeYears, rate: 0.045, dividendYield, volatility });
+}
+const hardReference = hard.map((inputs) => americanPrice(inputs, HIGH));
+const worstOn = (price: (inputs: OptionInputs) => number) =>
+  Math.max(
+    ...hard.map(
+      (inputs, index) =>
+        (Math.abs(price(inputs) - hardReference[index]!) * 100) / Math.max(inputs.strike, inputs.spot),
+    ),
+  );
+console.log(
+  `hard set (${hard.length} options), largest error per 100 of strike against the high-precision scheme:`,
+);
+console.log(`  default scheme:   ${worstOn((inputs) => americanPrice(inputs)).toExponential(1)}`);
+console.log(
+  `  simulator scheme: ${worstOn((inputs) => americanPrice(inputs, SIMULATOR_SCHEME)).toExponential(1)}`,
+);
+console.log(
+  `  Leisen–Reimer 512+256 (Richardson): ${worstOn((inputs) => 2 * leisenReimer(inputs, 512) - leisenReimer(inputs, 256)).toExponential(1)}`,
+);

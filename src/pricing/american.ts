@@ -20,13 +20,12 @@ import { normCdfFast } from "./normal-table.ts";
  * symmetry), so one boundary solver serves both rights.
  *
  * Why this and not Bjerksund–Stensland 2002 or a binomial tree (measured, see docs/pricing.md and
- * bench/pricing.ts): Bjerksund–Stensland is a lower bound that misses the American price by 0.02–0.07 on
- * at-the-money puts (S = K = 100, σ = 15–25 %, T = 1) and by more deep in the money; a Leisen–Reimer tree with
- * Richardson extrapolation still misses by up to 9e-4 at 512 steps (its error falls only like 1/N and
- * irregularly), so 1e-4 needs thousands of steps — milliseconds per price, tens of seconds for a chain. The
- * fixed-point method reaches 1e-6 with a few hundred kernel evaluations per boundary, and its price is a smooth
- * function of σ, r and S, so the implied volatility converges in a few steps and finite-difference vega and rho
- * are clean.
+ * bench/pricing.ts): Bjerksund–Stensland is a lower bound that missed the converged American put by 0.06–0.075
+ * at the money (S = K = 100, σ = 15–20 %, T = 1); a Leisen–Reimer tree with Richardson extrapolation still
+ * misses by up to 1e-3 per 100 of strike at 512 steps (its error falls only like 1/N, and irregularly), so 1e-4
+ * needs thousands of steps — milliseconds per price, seconds for a chain. The fixed-point method reaches 1e-5
+ * with a few hundred kernel evaluations per boundary, and its price is a smooth function of σ, r and S, so the
+ * implied volatility converges in a few steps and finite-difference vega and rho are clean.
  *
  * Exact shortcuts: no early exercise is ever optimal for a put when r ≤ 0 or for a call when q ≤ 0 (e.g. PLTR,
  * TSLA calls), and there the Black–Scholes–Merton price and greeks are returned unchanged. With σ√T = 0 the
@@ -46,9 +45,9 @@ export interface AmericanScheme {
 }
 
 /**
- * Chosen by measurement (bench/pricing.ts): against a converged reference, the largest price error over a
- * range of chains (T from 1 day to 2 years, σ 10–100 %, deep in and out of the money, q 0–5 %) is below 1e-5
- * per 100 of strike, at about 30 Black–Scholes evaluations' cost per price.
+ * Chosen by measurement (bench/pricing.ts, docs/pricing.md): against the high-precision setting, the largest
+ * price error on a hard set (T from 1 day to 2.2 years, σ 10–100 %, far in and out of the money, q 0–5 %) is
+ * 1.0e-5 per 100 of strike, at the time of about 80 Black–Scholes evaluations per price.
  */
 export const DEFAULT_AMERICAN_SCHEME: AmericanScheme = {
   boundaryNodes: 8,
