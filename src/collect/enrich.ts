@@ -1,26 +1,34 @@
+import type { OptionGreeks, OptionInputs, OptionRight, QuoteGreeks } from "../pricing/black-scholes.ts";
 import {
-  bsGreeks,
-  type OptionGreeks,
-  type OptionInputs,
-  type OptionRight,
-  type QuoteGreeks,
-} from "../pricing/black-scholes.ts";
-import { impliedVolatility as solveImpliedVolatility } from "../pricing/implied-volatility.ts";
+  modelGreeks,
+  modelImpliedVolatility,
+  modelRho,
+  modelSource,
+  noArbitrageFloor,
+  type ExerciseStyle,
+  type GreeksSource,
+  type IvFlag,
+} from "../pricing/option-model.ts";
 
 /**
  * The greeks stored with a quote (pure). IB's option computation is kept where it gave a usable value; what it
- * left out is filled from Black-Scholes-Merton with the configured rate and the symbol's dividend yield:
+ * left out is filled from the model of the contract's exercise style — American (src/pricing/american.ts) for
+ * equity and ETF options, Black–Scholes–Merton for European ones — with the configured rate and the symbol's
+ * dividend yield:
  * - implied volatility: IB's, else solved from the mid ((bid + ask) / 2, only with a two-sided market: a zero
- *   or missing bid gives no mid, and a mid below the discounted intrinsic value gives no solution → null);
+ *   or missing bid gives no mid);
  * - delta, gamma, theta, vega: IB's, else the model's at that implied volatility;
- * - rho: always the model's (IB does not send it).
+ * - rho: always the model's (IB does not send it), at IB's IV or the solved one.
+ * A mid is not taken as a price, and the quote keeps NULL IV and model greeks with a reason in ivFlag, when it
+ * is at or below the no-arbitrage floor ("below_intrinsic": the exercise value for an American option, where
+ * European Black–Scholes would report a meaningless IV) or when the market is wider than maxRelativeSpread of
+ * the mid ("wide_spread"). IB's own values are kept either way: they are IB's, not ours.
  * Units match IB's: theta per calendar day, vega per vol point, rho per rate point, IV as a decimal.
- * greeksSource is "ib" when IB supplied the IV and all four greeks, "model" when any of them came from the model.
- * Nothing is ever NaN: a value that cannot be had is null.
+ * greeksSource: "ib" when no IV or greek came from the model (rho aside), else the model's name — "amer" or
+ * "bs" — and null when the quote has none at all. Nothing is ever NaN: a value that cannot be had is null.
  */
 
 export type GreekName = "impliedVolatility" | "delta" | "gamma" | "theta" | "vega";
-export type GreeksSource = "ib" | "model";
 
 /** IB's option computation after its sentinels became null (structurally src/ib/ticks.ts OptionComputation). */
 export interface IbOptionComputation {
@@ -50,12 +58,17 @@ export interface EnrichInput {
   timeYears: number;
   rate: number;
   dividendYield: number;
+  exercise: ExerciseStyle;
+  /** No IV from a mid whose market is wider than this fraction of it; null: no limit. */
+  maxRelativeSpread: number | null;
 }
 
 export interface EnrichedGreeks extends QuoteGreeks {
-  greeksSource: GreeksSource;
+  greeksSource: GreeksSource | null;
   /** Which of the IB fields the model supplied (rho is always the model's and not listed). */
   filledFromModel: GreekName[];
+  /** Set when the mid was not used as a price; then the model supplied nothing. */
+  ivFlag: IvFlag | null;
 }
 
 /** The mid of a two-sided market, else null. */
@@ -90,13 +103,25 @@ export function enrichGreeks(input: EnrichInput): EnrichedGreeks {
     : null;
 
   let volatility = ib.impliedVolatility;
+  let ivFlag: IvFlag | null = null;
   if (volatility === null && modelInputs) {
-    const mid = midPrice(input.quote.bid, input.quote.ask);
-    if (mid !== null) volatility = solveImpliedVolatility({ ...modelInputs, price: mid });
+    const { bid, ask } = input.quote;
+    const mid = midPrice(bid, ask);
+    if (mid !== null) {
+      ivFlag = refusedMid(mid, ask! - bid!, modelInputs, input);
+      if (ivFlag === null)
+        volatility = modelImpliedVolatility({ ...modelInputs, price: mid }, input.exercise);
+    }
   }
 
-  const model: OptionGreeks | null =
-    modelInputs && volatility !== null ? bsGreeks({ ...modelInputs, volatility }) : null;
+  // With IB's four greeks only rho is missing: the American model prices it with fewer solves.
+  const onlyRho = (["delta", "gamma", "theta", "vega"] as const).every((name) => ib[name] !== null);
+  const model: (Pick<OptionGreeks, "rho"> & Partial<OptionGreeks>) | null =
+    modelInputs && volatility !== null
+      ? onlyRho
+        ? { rho: modelRho({ ...modelInputs, volatility }, input.exercise) }
+        : modelGreeks({ ...modelInputs, volatility }, input.exercise)
+      : null;
 
   const filledFromModel: GreekName[] = [];
   const pick = (name: Exclude<GreekName, "impliedVolatility">): number | null => {
@@ -110,7 +135,7 @@ export function enrichGreeks(input: EnrichInput): EnrichedGreeks {
   const gamma = pick("gamma");
   const theta = pick("theta");
   const vega = pick("vega");
-  const fromIb = (Object.keys(ib) as GreekName[]).every((name) => ib[name] !== null);
+  const anyFromIb = (Object.keys(ib) as GreekName[]).some((name) => ib[name] !== null);
 
   return {
     impliedVolatility: finite(volatility),
@@ -119,9 +144,23 @@ export function enrichGreeks(input: EnrichInput): EnrichedGreeks {
     theta,
     vega,
     rho: finite(model?.rho ?? null),
-    greeksSource: fromIb ? "ib" : "model",
+    greeksSource: filledFromModel.length > 0 ? modelSource(input.exercise) : anyFromIb ? "ib" : null,
     filledFromModel,
+    ivFlag,
   };
+}
+
+/** Why a mid cannot be taken as the option's price, or null when it can. */
+function refusedMid(
+  mid: number,
+  spread: number,
+  inputs: Omit<OptionInputs, "volatility">,
+  settings: Pick<EnrichInput, "exercise" | "maxRelativeSpread">,
+): IvFlag | null {
+  if (settings.maxRelativeSpread !== null && spread > settings.maxRelativeSpread * mid) return "wide_spread";
+  // A relative margin: a mid equal to the floor but for rounding has no time value either.
+  if (mid <= noArbitrageFloor(inputs, settings.exercise) * (1 + 1e-12)) return "below_intrinsic";
+  return null;
 }
 
 /** IB's values that are plausible; anything else (a leftover sentinel, a NaN) counts as not given. */

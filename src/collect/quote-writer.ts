@@ -39,6 +39,8 @@ export function toQuoteRow(
     timeYears: timeToExpiryYears(outcome.time, contract.expiry),
     rate: pricing.rate,
     dividendYield: pricing.dividendYield,
+    exercise: pricing.exercise,
+    maxRelativeSpread: pricing.maxRelativeSpread,
   });
   return {
     time: outcome.time,
@@ -62,6 +64,7 @@ export function toQuoteRow(
     underlyingPrice: spot,
     marketDataType: quote.marketDataType,
     greeksSource: enriched.greeksSource,
+    ivFlag: enriched.ivFlag,
   };
 }
 

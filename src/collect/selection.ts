@@ -8,20 +8,25 @@ import type { OptionRight } from "../pricing/black-scholes.ts";
  *
  * mode "all": every contract within the expiry horizon.
  *
- * mode "window", per expiry:
+ * mode "window", per expiry, and per STRIKE: a strike is selected or not as a whole, so the call and the put of a
+ * strike are always collected together (where both are listed). Conversions, reversals, synthetics and boxes need
+ * both sides of a strike; a filter deciding per contract could keep a liquid call and drop its illiquid put.
  * 1. The IV tier of the underlying picks a window: IV < low_iv_below (20 %) → ±15 % of the underlying price and
  *    at least 11 strikes; up to high_iv_above (40 %, inclusive) → ±25 %, 21; above → ±35 %, 31. An unknown IV uses
  *    the normal tier.
- * 2. Reason "window": a contract whose strike lies in the window and that is liquid — open interest at least
- *    etf_min_open_interest (ETFs and indexes) or stock_min_open_interest (stocks), OR daily volume at least
- *    min_daily_volume. A contract with no activity known (the first run, before any open interest was stored) is
- *    treated as liquid: then the window alone decides.
+ * 2. Reason "window": a strike in the window that is liquid. The two sides' activity is SUMMED (strikeActivity):
+ *    call + put open interest at least etf_min_open_interest (ETFs and indexes) or stock_min_open_interest
+ *    (stocks), OR call + put daily volume at least min_daily_volume. Unknown values add nothing; a strike with no
+ *    activity known on either side (the first run, before any open interest was stored) is treated as liquid:
+ *    then the window alone decides.
  * 3. Reason "min-count": the min_strikes strikes nearest to the money (ties: the lower strike) are always kept,
- *    both rights, even if illiquid or outside the window — this is how a window holding too few strikes widens.
- * 4. Reason "unusual-activity": a contract whose volume is at least unusual_activity_multiplier × its average
- *    volume (and at least min_daily_volume, so that 1 lot against an average of 0.1 is not news) is kept wherever
- *    its strike is. Needs an average volume, i.e. history.
+ *    even if illiquid or outside the window — this is how a window holding too few strikes widens.
+ * 4. Reason "unusual-activity": a strike where EITHER side trades at least unusual_activity_multiplier × its own
+ *    average volume (and at least min_daily_volume, so that 1 lot against an average of 0.1 is not news) is kept
+ *    wherever it is. Per side, not summed: a spike in the calls must not drown in the puts' larger average. Needs
+ *    an average volume, i.e. history.
  * Expiries before `asOf` are never selected; max_days_to_expiry (calendar days from asOf) bounds the horizon.
+ * For box spreads, which need every strike pair of an expiry, mode "all" is the safe choice.
  */
 
 export type SelectionSettings = Config["selection"];
@@ -138,16 +143,16 @@ export function selectContracts<C extends ChainContract>(input: SelectionInput<C
     const tolerance = price * 1e-9;
     for (const contracts of byExpiry.values()) {
       const nearest = nearestStrikes(contracts, price, window.minStrikes);
-      for (const contract of contracts) {
-        const activity = input.activity?.get(contract.conId);
+      for (const sides of byStrike(contracts)) {
+        const strike = sides[0]!.strike;
+        const activities = sides.map((contract) => input.activity?.get(contract.conId));
         const reasons: SelectionReason[] = [];
-        const inWindow =
-          contract.strike >= window.low - tolerance && contract.strike <= window.high + tolerance;
-        if (inWindow && isLiquid(activity, minOpenInterest, settings.min_daily_volume))
+        const inWindow = strike >= window.low - tolerance && strike <= window.high + tolerance;
+        if (inWindow && isLiquid(strikeActivity(activities), minOpenInterest, settings.min_daily_volume))
           reasons.push("window");
-        else if (nearest.has(contract.strike)) reasons.push("min-count");
-        if (isUnusual(activity, settings)) reasons.push("unusual-activity");
-        if (reasons.length > 0) reasonsOf.set(contract, reasons);
+        else if (nearest.has(strike)) reasons.push("min-count");
+        if (activities.some((activity) => isUnusual(activity, settings))) reasons.push("unusual-activity");
+        if (reasons.length > 0) for (const contract of sides) reasonsOf.set(contract, [...reasons]);
       }
     }
   }
@@ -159,6 +164,37 @@ export function selectContracts<C extends ChainContract>(input: SelectionInput<C
   }
   skipped.notSelected = input.contracts.length - selected.length - skipped.expired - skipped.beyondHorizon;
   return { selected, window, skipped };
+}
+
+/** The contracts of one expiry grouped by strike (the call and the put, or the one side listed). */
+function byStrike<C extends ChainContract>(contracts: readonly C[]): C[][] {
+  const groups = new Map<number, C[]>();
+  for (const contract of contracts) {
+    const group = groups.get(contract.strike);
+    if (group) group.push(contract);
+    else groups.set(contract.strike, [contract]);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * The activity of a strike from its sides': open interest, volume and average volume each summed over the sides
+ * where it is known, and unknown (null) only when no side knows it.
+ */
+export function strikeActivity(sides: readonly (ContractActivity | undefined)[]): ContractActivity {
+  const sum = (pick: (activity: ContractActivity) => number | null | undefined): number | null => {
+    let total: number | null = null;
+    for (const activity of sides) {
+      const value = activity ? pick(activity) : undefined;
+      if (known(value)) total = (total ?? 0) + value;
+    }
+    return total;
+  };
+  return {
+    openInterest: sum((activity) => activity.openInterest),
+    volume: sum((activity) => activity.volume),
+    averageVolume: sum((activity) => activity.averageVolume),
+  };
 }
 
 /** The `count` distinct strikes closest to the price (ties: the lower strike). */

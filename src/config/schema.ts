@@ -152,6 +152,11 @@ const pricing = z
     dividend_yield: z.record(z.string(), z.number().min(0).max(1)).default({ SPY: 0.012, PLTR: 0, TSLA: 0 }),
     /** Dividend yield of an underlying missing from dividend_yield. */
     default_dividend_yield: z.number().min(0).max(1).default(0),
+    /**
+     * The model solves no implied volatility from a market wider than this fraction of its mid ((ask − bid) / mid):
+     * such a mid says little about the price. The quote keeps NULL IV/greeks and iv_flag 'wide_spread'. null: no limit.
+     */
+    max_relative_spread: z.number().positive().nullable().default(0.5),
   })
   .strict();
 

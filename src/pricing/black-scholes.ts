@@ -56,10 +56,12 @@ export interface QuoteGreeks {
   rho: number | null;
 }
 
-const DAYS_PER_YEAR = 365;
-const POINT = 0.01;
+export const DAYS_PER_YEAR = 365;
+/** One volatility or rate point: vega and rho are quoted per point. */
+export const POINT = 0.01;
 
-function assertValid(inputs: OptionInputs): void {
+/** Throws a RangeError naming the first input that is not a valid option input. */
+export function assertValidInputs(inputs: OptionInputs): void {
   const { right, spot, strike, timeYears, rate, dividendYield, volatility } = inputs;
   if (right !== "C" && right !== "P")
     throw new RangeError(`option right must be "C" or "P", got ${String(right)}`);
@@ -83,7 +85,7 @@ export function bsPrice(inputs: OptionInputs): number {
 
 /** Price and greeks (theta per calendar day, vega and rho per 1 point). Throws RangeError on invalid inputs. */
 export function bsGreeks(inputs: OptionInputs): OptionGreeks {
-  assertValid(inputs);
+  assertValidInputs(inputs);
   const { right, spot, strike, timeYears: t, rate, dividendYield: q, volatility: sigma } = inputs;
   const sign = right === "C" ? 1 : -1;
   const dividendDiscount = Math.exp(-q * t);

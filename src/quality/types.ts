@@ -52,7 +52,7 @@ export interface CheckInput {
     /** The VIX level the move is judged by (the previous trading day's, else this collection's). */
     vix: number | null;
   };
-  pricing: PricingParameters;
+  pricing: Pick<PricingParameters, "rate" | "dividendYield">;
 }
 
 /** What a rule found, before the configured severity is attached. */

@@ -191,12 +191,15 @@ export class MarketDataLines {
     const lag = delayed ? DELAYED_MINUTES * 60_000 : 0;
     const open = market.inSession(symbol, new Date(now.getTime() - lag), isOption);
     const wantsFrozen = line.requestedType === 2 || line.requestedType === 4;
+    const greekless = this.context.faults.greeklessOptionSymbols ?? [];
+    const optionComputations = !(isOption && (greekless.includes("*") || greekless.includes(symbol)));
     if (open)
       return {
         marketDataType: delayed ? 3 : 1,
         delayed,
         state: "live",
         instant: new Date(now.getTime() - lag),
+        optionComputations,
       };
     if (wantsFrozen)
       return {
@@ -204,12 +207,14 @@ export class MarketDataLines {
         delayed,
         state: "frozen",
         instant: market.lastCloseBefore(symbol, now, isOption),
+        optionComputations,
       };
     return {
       marketDataType: delayed ? 3 : 1,
       delayed,
       state: "closed",
       instant: market.lastCloseBefore(symbol, now, isOption),
+      optionComputations,
     };
   }
 

@@ -12,6 +12,8 @@ export interface Delivery {
   /** live: quotes at `instant`; closed: after hours on live data (bid/ask −1, no greeks); frozen: values at the last close. */
   state: "live" | "closed" | "frozen";
   instant: Date;
+  /** false: option computations go out as IB's "not computed" values (fault greeklessOptionSymbols). */
+  optionComputations: boolean;
 }
 
 const NOT_COMPUTED: OptionComputation = {
@@ -107,10 +109,17 @@ export function tickMessages(
     if (quote.low !== undefined) messages.push(price(reqId, TICK.LOW, delayed, quote.low));
     if (quote.open !== undefined) messages.push(price(reqId, TICK.OPEN, delayed, quote.open));
     if (!closed) {
-      messages.push(computation(reqId, id(TICK.BID_OPTION, delayed), quote.bidComputation));
-      messages.push(computation(reqId, id(TICK.ASK_OPTION, delayed), quote.askComputation));
-      messages.push(computation(reqId, id(TICK.LAST_OPTION, delayed), quote.lastComputation));
-      messages.push(computation(reqId, id(TICK.MODEL_OPTION, delayed), quote.model));
+      const computed = delivery.optionComputations;
+      messages.push(
+        computation(reqId, id(TICK.BID_OPTION, delayed), computed ? quote.bidComputation : undefined),
+      );
+      messages.push(
+        computation(reqId, id(TICK.ASK_OPTION, delayed), computed ? quote.askComputation : undefined),
+      );
+      messages.push(
+        computation(reqId, id(TICK.LAST_OPTION, delayed), computed ? quote.lastComputation : undefined),
+      );
+      messages.push(computation(reqId, id(TICK.MODEL_OPTION, delayed), computed ? quote.model : undefined));
     }
     const isCall = contract.right === "C";
     if (generic.has("101"))

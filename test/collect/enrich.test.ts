@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { enrichGreeks, midPrice, type EnrichInput } from "../../src/collect/enrich.ts";
+import { americanGreeks } from "../../src/pricing/american.ts";
 import { bsGreeks } from "../../src/pricing/black-scholes.ts";
 
 const market = { spot: 100, strike: 105, timeYears: 30 / 365, rate: 0.04, dividendYield: 0.012 };
 const model = (volatility: number) => bsGreeks({ right: "C", ...market, volatility });
 
-/** A call quoted around its model price at σ = 30 %. */
+/** A European call quoted around its model price at σ = 30 %, no spread limit. */
 function input(overrides: Partial<EnrichInput> = {}): EnrichInput {
   const fair = model(0.3).price;
   return {
@@ -16,6 +17,8 @@ function input(overrides: Partial<EnrichInput> = {}): EnrichInput {
     timeYears: market.timeYears,
     rate: market.rate,
     dividendYield: market.dividendYield,
+    exercise: "european",
+    maxRelativeSpread: null,
     ...overrides,
   };
 }
@@ -26,13 +29,18 @@ describe("enrichGreeks", () => {
   it("keeps IB's greeks and takes only rho from the model at IB's IV", () => {
     const base = input();
     const enriched = enrichGreeks({ ...base, quote: { ...base.quote, computation: ibComputation } });
-    expect(enriched).toMatchObject({ ...ibComputation, greeksSource: "ib", filledFromModel: [] });
+    expect(enriched).toMatchObject({
+      ...ibComputation,
+      greeksSource: "ib",
+      filledFromModel: [],
+      ivFlag: null,
+    });
     expect(enriched.rho).toBeCloseTo(model(0.31).rho, 12);
   });
 
   it("computes everything from the mid when IB sent no computation", () => {
     const enriched = enrichGreeks(input());
-    expect(enriched.greeksSource).toBe("model");
+    expect(enriched.greeksSource).toBe("bs");
     expect(enriched.impliedVolatility).toBeCloseTo(0.3, 9);
     const expected = model(enriched.impliedVolatility!);
     expect(enriched).toMatchObject({
@@ -49,7 +57,7 @@ describe("enrichGreeks", () => {
     const base = input();
     const computation = { ...ibComputation, gamma: null, vega: null };
     const enriched = enrichGreeks({ ...base, quote: { ...base.quote, computation } });
-    expect(enriched.greeksSource).toBe("model");
+    expect(enriched.greeksSource).toBe("bs");
     expect(enriched.delta).toBe(0.33);
     expect(enriched.gamma).toBe(model(0.31).gamma);
     expect(enriched.vega).toBe(model(0.31).vega);
@@ -62,7 +70,7 @@ describe("enrichGreeks", () => {
     const enriched = enrichGreeks({ ...base, quote: { ...base.quote, computation } });
     expect(enriched.impliedVolatility).toBeCloseTo(0.3, 9);
     expect(enriched.delta).toBe(0.33);
-    expect(enriched.greeksSource).toBe("model");
+    expect(enriched.greeksSource).toBe("bs");
     expect(enriched.filledFromModel).toEqual(["impliedVolatility"]);
   });
 
@@ -90,16 +98,21 @@ describe("enrichGreeks", () => {
       theta: null,
       vega: null,
       rho: null,
-      greeksSource: "model",
+      greeksSource: null,
       filledFromModel: [],
+      ivFlag: null,
     });
   });
 
   it("gives null for a mid below intrinsic value, and keeps IB's greeks there", () => {
     // The 80 call on 100 is worth at least ~20.1; a 19.90/20.00 market has no implied volatility.
     const belowIntrinsic = input({ strike: 80, quote: { bid: 19.9, ask: 20.0, computation: null } });
-    expect(enrichGreeks(belowIntrinsic).impliedVolatility).toBeNull();
-    expect(enrichGreeks(belowIntrinsic).delta).toBeNull();
+    expect(enrichGreeks(belowIntrinsic)).toMatchObject({
+      impliedVolatility: null,
+      delta: null,
+      greeksSource: null,
+      ivFlag: "below_intrinsic",
+    });
     const withIb = enrichGreeks({
       ...belowIntrinsic,
       quote: { bid: 19.9, ask: 20.0, computation: { ...ibComputation, impliedVolatility: null } },
@@ -107,6 +120,7 @@ describe("enrichGreeks", () => {
     expect(withIb.delta).toBe(0.33);
     expect(withIb.rho).toBeNull();
     expect(withIb.impliedVolatility).toBeNull();
+    expect(withIb.greeksSource).toBe("ib");
   });
 
   it("uses IB's underlying price when the snapshot has none, and gives nulls when neither exists", () => {
@@ -149,6 +163,96 @@ describe("enrichGreeks", () => {
     expect(enriched.impliedVolatility).toBeCloseTo(0.45, 9);
     expect(enriched.delta).toBeLessThan(0);
     expect(enriched.rho).toBeLessThan(0);
+  });
+});
+
+describe("enrichGreeks with the American model", () => {
+  // A deep in-the-money put on a $250 stock: it can be exercised now for 350.
+  const put = { spot: 250, strike: 600, timeYears: 0.5, rate: 0.045, dividendYield: 0 };
+  const american = (volatility: number) => americanGreeks({ right: "P", ...put, volatility });
+  const quoted = (bid: number, ask: number, overrides: Partial<EnrichInput> = {}): EnrichInput => ({
+    right: "P",
+    strike: put.strike,
+    quote: { bid, ask, computation: null },
+    underlyingPrice: put.spot,
+    timeYears: put.timeYears,
+    rate: put.rate,
+    dividendYield: put.dividendYield,
+    exercise: "american",
+    maxRelativeSpread: 0.5,
+    ...overrides,
+  });
+
+  it("fills IV and greeks from the American model and says so", () => {
+    const fair = american(0.79).price;
+    const enriched = enrichGreeks(quoted(fair - 0.05, fair + 0.05));
+    expect(enriched.greeksSource).toBe("amer");
+    expect(enriched.ivFlag).toBeNull();
+    expect(enriched.impliedVolatility).toBeCloseTo(0.79, 6);
+    const expected = american(enriched.impliedVolatility!);
+    expect(enriched).toMatchObject({
+      delta: expected.delta,
+      gamma: expected.gamma,
+      theta: expected.theta,
+      vega: expected.vega,
+      rho: expected.rho,
+    });
+    // The same quote read as European: a far higher, meaningless volatility.
+    const european = enrichGreeks(quoted(fair - 0.05, fair + 0.05, { exercise: "european" }));
+    expect(european.greeksSource).toBe("bs");
+    expect(european.impliedVolatility).toBeGreaterThan(0.95);
+  });
+
+  it("flags a mid below the exercise value instead of storing an IV", () => {
+    // 349.80/350.10: mid 349.95 < 350. European Black–Scholes would solve it (its floor is lower).
+    const enriched = enrichGreeks(quoted(349.8, 350.1));
+    expect(enriched).toEqual({
+      impliedVolatility: null,
+      delta: null,
+      gamma: null,
+      theta: null,
+      vega: null,
+      rho: null,
+      greeksSource: null,
+      filledFromModel: [],
+      ivFlag: "below_intrinsic",
+    });
+    expect(enrichGreeks(quoted(349.8, 350.1, { exercise: "european" })).impliedVolatility).toBeGreaterThan(
+      0.9,
+    );
+    // Exactly the exercise value has no time value to explain either.
+    expect(enrichGreeks(quoted(349.9, 350.1)).ivFlag).toBe("below_intrinsic");
+  });
+
+  it("flags a market wider than pricing.max_relative_spread, and keeps what IB sent", () => {
+    const fair = american(0.79).price;
+    const wide = quoted(fair * 0.7, fair * 1.3); // (ask − bid) / mid = 0.6
+    expect(enrichGreeks(wide)).toMatchObject({ impliedVolatility: null, delta: null, ivFlag: "wide_spread" });
+    expect(enrichGreeks({ ...wide, maxRelativeSpread: 0.7 }).ivFlag).toBeNull();
+    expect(enrichGreeks({ ...wide, maxRelativeSpread: null }).impliedVolatility).toBeCloseTo(0.79, 2);
+    const withIbDelta = enrichGreeks({
+      ...wide,
+      quote: {
+        ...wide.quote,
+        computation: { impliedVolatility: null, delta: -0.9, gamma: null, theta: null, vega: null },
+      },
+    });
+    expect(withIbDelta).toMatchObject({
+      delta: -0.9,
+      gamma: null,
+      greeksSource: "ib",
+      ivFlag: "wide_spread",
+    });
+    // IB's own IV is IB's fact: no flag, the model fills the rest at it.
+    const withIbIv = enrichGreeks({
+      ...wide,
+      quote: {
+        ...wide.quote,
+        computation: { impliedVolatility: 0.79, delta: null, gamma: null, theta: null, vega: null },
+      },
+    });
+    expect(withIbIv).toMatchObject({ impliedVolatility: 0.79, ivFlag: null, greeksSource: "amer" });
+    expect(withIbIv.delta).toBeCloseTo(american(0.79).delta, 12);
   });
 });
 

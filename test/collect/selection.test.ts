@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { selectContracts, type ChainContract, type ContractActivity } from "../../src/collect/selection.ts";
+import {
+  selectContracts,
+  strikeActivity,
+  type ChainContract,
+  type ContractActivity,
+} from "../../src/collect/selection.ts";
 import { configSchema } from "../../src/config/schema.ts";
 
 const defaults = configSchema.parse({}).selection;
@@ -112,7 +117,7 @@ describe("open-interest and volume filters", () => {
     return activity;
   }
 
-  it("keeps window strikes beyond the minimum count only when liquid, by the stock threshold (OI 50) or volume 10", () => {
+  it("keeps window strikes beyond the minimum count only when liquid, by the stock threshold (OI 50) or volume 10, both rights", () => {
     const activity = activityWith([
       [120, "C", { openInterest: 50, volume: 0 }],
       [121, "C", { openInterest: 49, volume: 9 }],
@@ -127,11 +132,14 @@ describe("open-interest and volume filters", () => {
     expect(strikesOf(result.selected.filter((s) => s.reasons.includes("min-count")))).toEqual(
       range(90, 110, 1),
     );
+    // A liquid side takes its strike in, and with it the other side.
     expect(selected).toContain("120C:window");
+    expect(selected).toContain("120P:window");
     expect(selected).toContain("80P:window");
-    expect(selected).not.toContain("121C:window");
-    expect(selected.some((s) => s.startsWith("79P"))).toBe(false);
-    expect(result.selected).toHaveLength(42 + 2);
+    expect(selected).toContain("80C:window");
+    expect(selected.some((s) => s.startsWith("121"))).toBe(false);
+    expect(selected.some((s) => s.startsWith("79"))).toBe(false);
+    expect(result.selected).toHaveLength(42 + 4);
   });
 
   it("uses the ETF threshold (OI 100) for ETFs and indexes", () => {
@@ -143,16 +151,60 @@ describe("open-interest and volume filters", () => {
       const result = selectContracts({ ...base, securityType, contracts, impliedVolatility: 0.3, activity });
       const windowed = result.selected
         .filter((s) => s.reasons.includes("window"))
-        .map((s) => s.contract.strike);
-      expect(windowed).toEqual([121]);
+        .map((s) => `${s.contract.strike}${s.contract.right}`);
+      expect(windowed).toEqual(["121C", "121P"]);
     }
   });
 
-  it("treats unknown activity as liquid (the first run has no open-interest history)", () => {
+  it("treats a strike with no activity known on either side as liquid (the first run has no history)", () => {
+    // 120: the call is known to be dead, the put unknown — the known side decides; 121: nothing known.
     const activity = new Map<number, ContractActivity>([[conIdAt(120, "C"), { openInterest: 0, volume: 0 }]]);
     const result = selectContracts({ ...base, contracts, impliedVolatility: 0.3, activity });
-    expect(strikesOf(result.selected)).toEqual(range(75, 125, 1));
-    expect(result.selected).toHaveLength(51 * 2 - 1);
+    expect(strikesOf(result.selected)).toEqual(range(75, 125, 1).filter((strike) => strike !== 120));
+    expect(result.selected).toHaveLength(50 * 2);
+  });
+
+  it("sums the two sides: neither alone liquid, together they are", () => {
+    // ETF threshold 100: call 60 + put 50 open interest; at 122, volume 6 + 4 = 10.
+    const activity = activityWith([
+      [121, "C", { openInterest: 60, volume: 0 }],
+      [121, "P", { openInterest: 50, volume: 0 }],
+      [122, "C", { openInterest: 0, volume: 6 }],
+      [122, "P", { openInterest: 0, volume: 4 }],
+      [123, "C", { openInterest: 60, volume: 5 }],
+      [123, "P", { openInterest: 39, volume: 4 }],
+    ]);
+    const result = selectContracts({
+      ...base,
+      securityType: "ETF",
+      contracts,
+      impliedVolatility: 0.3,
+      activity,
+    });
+    const windowed = strikesOf(result.selected.filter((s) => s.reasons.includes("window")));
+    expect(windowed).toEqual([121, 122]);
+  });
+
+  it("never selects one right of a strike without the other", () => {
+    // Random activity on every contract: whatever is selected comes in pairs.
+    let seed = 7;
+    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const activity = new Map<number, ContractActivity>(
+      contracts.map((c) => [
+        c.conId,
+        { openInterest: Math.floor(random() * 120), volume: Math.floor(random() * 12), averageVolume: null },
+      ]),
+    );
+    for (const securityType of ["STK", "ETF"] as const) {
+      const result = selectContracts({ ...base, securityType, contracts, impliedVolatility: 0.3, activity });
+      const rights = new Map<number, string[]>();
+      for (const s of result.selected)
+        rights.set(s.contract.strike, [...(rights.get(s.contract.strike) ?? []), s.contract.right]);
+      expect([...rights.values()].every((r) => r.length === 2)).toBe(true);
+      // The filter did drop strikes: the pairing is not the window alone.
+      expect(rights.size).toBeLessThan(51);
+      expect(rights.size).toBeGreaterThan(21);
+    }
   });
 
   it("honours configured thresholds", () => {
@@ -168,7 +220,7 @@ describe("unusual activity", () => {
   const conIdAt = (strike: number, right: "C" | "P") =>
     contracts.find((c) => c.strike === strike && c.right === right)!.conId;
 
-  it("keeps a contract trading at least 5× its average volume wherever its strike is", () => {
+  it("keeps a strike where a side trades at least 5× its own average volume, wherever the strike is", () => {
     const activity = new Map<number, ContractActivity>([
       [conIdAt(50, "C"), { openInterest: 0, volume: 500, averageVolume: 100 }],
       [conIdAt(51, "C"), { openInterest: 0, volume: 499, averageVolume: 100 }],
@@ -179,10 +231,12 @@ describe("unusual activity", () => {
     const result = selectContracts({ ...base, contracts, impliedVolatility: 0.1, activity });
     const reasonsOf = (strike: number, right: "C" | "P") =>
       result.selected.find((s) => s.contract.conId === conIdAt(strike, right))?.reasons;
+    // One side's spike takes the strike in, both rights.
     expect(reasonsOf(50, "C")).toEqual(["unusual-activity"]);
-    expect(reasonsOf(50, "P")).toBeUndefined();
+    expect(reasonsOf(50, "P")).toEqual(["unusual-activity"]);
     expect(reasonsOf(51, "C")).toBeUndefined();
     expect(reasonsOf(100, "P")).toEqual(["window", "unusual-activity"]);
+    expect(reasonsOf(100, "C")).toEqual(["window", "unusual-activity"]);
     expect(reasonsOf(150, "P")).toBeUndefined();
     expect(reasonsOf(149, "P")).toBeUndefined();
   });
@@ -240,5 +294,42 @@ describe("expiry horizon and mode all", () => {
     });
     expect(bounded.selected).toHaveLength(202);
     expect(bounded.skipped).toEqual({ expired: 2, beyondHorizon: 202 + 42, notSelected: 0 });
+  });
+});
+
+describe("strikeActivity: how the two sides of a strike combine", () => {
+  it("sums open interest, volume and average volume over the sides that know them", () => {
+    expect(
+      strikeActivity([
+        { openInterest: 60, volume: 3, averageVolume: 2 },
+        { openInterest: 50, volume: 7, averageVolume: 1.5 },
+      ]),
+    ).toEqual({ openInterest: 110, volume: 10, averageVolume: 3.5 });
+  });
+
+  it("lets an unknown side add nothing, and is unknown only when no side knows", () => {
+    expect(strikeActivity([{ openInterest: 60, volume: null }, undefined])).toEqual({
+      openInterest: 60,
+      volume: null,
+      averageVolume: null,
+    });
+    expect(strikeActivity([{ openInterest: null }, { volume: Number.NaN, averageVolume: 4 }])).toEqual({
+      openInterest: null,
+      volume: null,
+      averageVolume: 4,
+    });
+    expect(strikeActivity([undefined, undefined])).toEqual({
+      openInterest: null,
+      volume: null,
+      averageVolume: null,
+    });
+  });
+
+  it("is the one side's activity at a strike listed with one right only", () => {
+    expect(strikeActivity([{ openInterest: 12, volume: 0, averageVolume: 1 }])).toEqual({
+      openInterest: 12,
+      volume: 0,
+      averageVolume: 1,
+    });
   });
 });

@@ -100,6 +100,43 @@ describe("simulated gateway: faults on demand", () => {
     client.assertNoDecodeErrors();
   });
 
+  it("sends option computations as IB's 'not computed' values for greekless symbols, quotes as usual", async () => {
+    sim = await simulator({ snapshotLatencyMs: 1, faults: { greeklessOptionSymbols: ["TSLA"] } });
+    const client = await open(81);
+    const today = "2026-01-14";
+    const option = (symbol: string) => {
+      const spot = sim!.market.spot(symbol, sim!.clock.now());
+      const expiry = sim!.market.expirations(symbol, today)[2]!;
+      return sim!.market
+        .chain(symbol, today)
+        .filter((contract) => contract.expiry === expiry && contract.right === "P")
+        .reduce((best, contract) =>
+          Math.abs(contract.strike - spot) < Math.abs(best.strike - spot) ? contract : best,
+        );
+    };
+    const snapshot = async (reqId: number, conId: number) => {
+      const collector = collectTicks(client.api, reqId);
+      client.api.reqMktData(reqId, { conId, exchange: "SMART" }, "", true, false);
+      await collector.ended;
+      collector.stop();
+      return collector.ticks;
+    };
+    const tsla = await snapshot(8, option("TSLA").conId);
+    expect(tsla.prices.get(1)).toBeGreaterThan(0);
+    expect(tsla.prices.get(2)).toBeGreaterThan(tsla.prices.get(1)!);
+    for (const type of [10, 11, 12, 13]) {
+      const computation = tsla.computations.get(type);
+      expect(computation, `tick ${type}`).toBeDefined();
+      expect(computation?.iv ?? -1).toBeLessThanOrEqual(0);
+      expect(computation?.delta ?? -2).toBe(-2);
+    }
+    const spy = await snapshot(9, option("SPY").conId);
+    expect(spy.computations.get(13)?.iv).toBeGreaterThan(0);
+    sim.faults.set({ greeklessOptionSymbols: undefined });
+    expect((await snapshot(10, option("TSLA").conId)).computations.get(13)?.iv).toBeGreaterThan(0);
+    client.assertNoDecodeErrors();
+  });
+
   it("sends malformed messages the client reports as decode errors (505)", async () => {
     sim = await simulator();
     const client = await open(76);
@@ -145,7 +182,7 @@ describe("simulated gateway: faults on demand", () => {
 
   it("reads a faults file (YAML, snake_case)", () => {
     const config = parseFaultConfig(
-      "unsubscribed_symbols: [pltr]\nsnapshot_latency_ms: 2000\ncompeting_session: true\ncrossed_quote_every: 7\nrestart_window: { start_et: '23:45', end_et: '00:45' }\n",
+      "unsubscribed_symbols: [pltr]\nsnapshot_latency_ms: 2000\ncompeting_session: true\ncrossed_quote_every: 7\nrestart_window: { start_et: '23:45', end_et: '00:45' }\ngreekless_option_symbols: ['*']\n",
       "faults.yaml",
     );
     expect(config).toMatchObject({
@@ -154,6 +191,7 @@ describe("simulated gateway: faults on demand", () => {
       competingSession: true,
       crossedQuoteEvery: 7,
       restartWindow: { startEt: "23:45", endEt: "00:45" },
+      greeklessOptionSymbols: ["*"],
     });
     expect(() => parseFaultConfig("no_such_fault: 1\n", "faults.yaml")).toThrow(/faults.yaml/);
   });

@@ -1,6 +1,6 @@
 import { addDays, type IsoDate, DAY_MS } from "../../calendar/index.ts";
 import { etAt as etInstant, etOf as toEt, sessionOn as sessionOf } from "./et-time.ts";
-import { bsGreeks, impliedVol, type Right } from "./option-pricing.ts";
+import { impliedVolNear, optionGreeks, optionPrice, type ModelInputs, type Right } from "./option-pricing.ts";
 import { decodeOptionConId, occSymbol, optionConId, type OptionContract } from "./option-contracts.ts";
 import { expiriesOn, listingOf, strikesOn } from "./listing.ts";
 import { uniform } from "./random.ts";
@@ -109,6 +109,13 @@ export class SyntheticMarket {
   private readonly strikeCache = new Map<string, number[]>();
   private readonly spotCache = new Map<string, number>();
   private readonly previousCloseCache = new Map<string, number>();
+  /** Quotes move once a minute: a stream's refreshes and repeated snapshots reuse the minute's quote. */
+  private readonly quoteCache = new Map<string, OptionQuote>();
+  /** Model prices (no greeks) for closes, day ranges and bars, by contract and minute. */
+  private readonly priceCache = new Map<
+    string,
+    { price: number; vol: number; spot: number; years: number }
+  >();
 
   constructor(readonly seed: number) {
     for (const spec of UNDERLYINGS) this.walks.set(spec.symbol, new DailyWalk(seed, spec));
@@ -408,6 +415,44 @@ export class SyntheticMarket {
     return this.computation(spec, contract, spot, years, vol);
   }
 
+  /** The model's inputs for a contract, without the volatility. */
+  private modelInputs(
+    spec: UnderlyingSpec,
+    contract: OptionContract,
+    spot: number,
+    years: number,
+  ): Omit<ModelInputs, "vol"> {
+    return {
+      right: contract.right,
+      spot,
+      strike: contract.strike,
+      years,
+      rate: RISK_FREE_RATE,
+      dividendYield: spec.dividendYield,
+      exercise: spec.options?.exercise ?? "american",
+    };
+  }
+
+  /** The model price alone (the mid of closes, day ranges and bars), cached by contract and minute. */
+  private modelPrice(
+    contract: OptionContract,
+    instant: Date,
+  ): { price: number; vol: number; spot: number; years: number } {
+    const at = floorMinute(instant);
+    const key = `${contract.conId}|${at.getTime()}`;
+    const cached = this.priceCache.get(key);
+    if (cached) return cached;
+    const spec = this.spec(contract.symbol);
+    const spot = this.spot(contract.symbol, at);
+    const years = this.years(contract, at);
+    const vol = this.volFor(spec, contract, spot, years, toEt(at).date);
+    const price = fix(optionPrice({ ...this.modelInputs(spec, contract, spot, years), vol }), 6);
+    const value = { price, vol, spot, years };
+    if (this.priceCache.size > 200_000) this.priceCache.clear();
+    this.priceCache.set(key, value);
+    return value;
+  }
+
   private computation(
     spec: UnderlyingSpec,
     contract: OptionContract,
@@ -415,15 +460,7 @@ export class SyntheticMarket {
     years: number,
     vol: number,
   ): OptionComputation {
-    const greeks = bsGreeks({
-      right: contract.right,
-      spot,
-      strike: contract.strike,
-      years,
-      vol,
-      rate: RISK_FREE_RATE,
-      dividendYield: spec.dividendYield,
-    });
+    const greeks = optionGreeks({ ...this.modelInputs(spec, contract, spot, years), vol });
     return {
       impliedVol: fix(vol, 6),
       delta: fix(greeks.delta, 6),
@@ -513,6 +550,16 @@ export class SyntheticMarket {
 
   /** Everything IB sends for an option at instant (the server decides what is visible for the data type). */
   optionQuote(contract: OptionContract, instant: Date): OptionQuote {
+    const key = `${contract.conId}|${floorMinute(instant).getTime()}`;
+    const cached = this.quoteCache.get(key);
+    if (cached) return cached;
+    const quote = this.computeOptionQuote(contract, instant);
+    if (this.quoteCache.size > 50_000) this.quoteCache.clear();
+    this.quoteCache.set(key, quote);
+    return quote;
+  }
+
+  private computeOptionQuote(contract: OptionContract, instant: Date): OptionQuote {
     const spec = this.spec(contract.symbol);
     const at = floorMinute(instant);
     const { date } = toEt(at);
@@ -549,24 +596,25 @@ export class SyntheticMarket {
       openInterest: this.openInterest(contract, date),
       model,
     };
-    const inputs = {
-      right: contract.right,
-      spot,
-      strike: contract.strike,
-      years,
-      rate: RISK_FREE_RATE,
-      dividendYield: spec.dividendYield,
-    };
-    const at_ = (price: number) => {
-      const iv = price > 0 && years > 0 ? impliedVol(price, inputs, vol) : undefined;
+    const inputs = this.modelInputs(spec, contract, spot, years);
+    // IB's bid, ask and last computations: the volatility of that price, with the model's greeks (recomputing
+    // the greeks at each volatility would triple the cost of a quote for values the collector does not read).
+    const at_ = (price: number): OptionComputation | undefined => {
+      const near = { vol, price: model.optionPrice, vega: model.vega };
+      const iv = price > 0 && years > 0 ? impliedVolNear(price, inputs, near) : undefined;
       if (iv === undefined) return undefined;
-      return { ...this.computation(spec, contract, spot, years, iv), optionPrice: price };
+      return { ...model, impliedVol: fix(iv, 6), optionPrice: price };
     };
     quote.bidComputation = at_(bid);
     quote.askComputation = at_(ask);
     quote.lastComputation = at_(last);
     if (walk.dayAt(index) === date && this.sessionFraction(date, at) >= 0) {
-      const range = this.optionRange(contract, date, at);
+      const range = this.optionRange(contract, date, at, {
+        price: model.optionPrice,
+        vol,
+        spot,
+        years,
+      });
       quote.open = range.open;
       quote.high = range.high;
       quote.low = range.low;
@@ -576,25 +624,40 @@ export class SyntheticMarket {
 
   private closingMid(contract: OptionContract, day: IsoDate): number {
     const close = etInstant(day, sessionOf(day, "equity")?.closeEt ?? EQUITY_CLOSE_ET);
-    return this.modelComputation(contract, new Date(close.getTime() - MINUTE_MS)).optionPrice;
+    return this.modelPrice(contract, new Date(close.getTime() - MINUTE_MS)).price;
   }
 
+  /**
+   * The day's open/high/low, sampled hourly. Each sample is the European price plus the early-exercise premium
+   * of the quote's own minute, floored at the exercise value: the premium moves little within a day, and an
+   * American valuation per sample would cost more than the rest of the quote.
+   */
   private optionRange(
     contract: OptionContract,
     date: IsoDate,
     at: Date,
+    current: { price: number; vol: number; spot: number; years: number },
   ): { open: number; high: number; low: number } {
+    const spec = this.spec(contract.symbol);
+    const european = (spot: number, years: number, vol: number) =>
+      optionPrice({ ...this.modelInputs(spec, contract, spot, years), exercise: "european", vol });
+    const premium = current.price - european(current.spot, current.years, current.vol);
+    const sign = contract.right === "C" ? 1 : -1;
     const open = etInstant(date, sessionOf(date, "equity")?.openEt ?? "09:30").getTime();
     let high = -Infinity;
     let low = Infinity;
     let first = 0;
     for (let t = open; t <= at.getTime(); t += 60 * MINUTE_MS) {
-      const price = this.modelComputation(contract, new Date(t)).optionPrice;
+      const instant = new Date(t);
+      const spot = this.spot(contract.symbol, instant);
+      const years = this.years(contract, instant);
+      const vol = this.volFor(spec, contract, spot, years, date);
+      const price = Math.max(sign * (spot - contract.strike), european(spot, years, vol) + premium);
       if (t === open) first = price;
       high = Math.max(high, price);
       low = Math.min(low, price);
     }
-    const now = this.modelComputation(contract, at).optionPrice;
+    const now = current.price;
     return {
       open: fix(roundTo(first, 0.01), 2),
       high: fix(roundTo(Math.max(high, now), 0.01), 2),
@@ -638,16 +701,9 @@ export class SyntheticMarket {
     for (let t = open; t < close + 30 * MINUTE_MS; t += 30 * MINUTE_MS) {
       const instant = new Date(Math.min(t, close));
       if (target.contract) {
-        const spot = this.spot(target.symbol, instant);
-        const model = this.modelComputation(target.contract, instant);
-        const { bid, ask } = this.bidAsk(
-          target.contract,
-          model.optionPrice,
-          spot,
-          model.impliedVol,
-          this.years(target.contract, instant),
-        );
-        samples.push({ mid: model.optionPrice, bid, ask, iv: model.impliedVol });
+        const model = this.modelPrice(target.contract, instant);
+        const { bid, ask } = this.bidAsk(target.contract, model.price, model.spot, model.vol, model.years);
+        samples.push({ mid: model.price, bid, ask, iv: fix(model.vol, 6) });
       } else {
         const q = this.underlyingQuote(target.symbol, instant);
         samples.push({

@@ -1,3 +1,5 @@
+import type { ExerciseStyle } from "../../pricing/option-model.ts";
+
 /** The underlyings the simulated gateway knows, with the parameters of their synthetic market. */
 
 export type UnderlyingSecType = "STK" | "IND";
@@ -32,6 +34,8 @@ export interface UnderlyingSpec {
 
 export interface OptionListingSpec {
   tradingClass: string;
+  /** Equity and ETF options are American: priced by the American model, never quoted below exercise value. */
+  exercise: ExerciseStyle;
   /** Expiries on every trading day, listed this many calendar days ahead (SPY). 0 = none. */
   dailyLeadDays: number;
   /** Friday (Thursday before a holiday) expiries listed this many calendar days ahead. */
@@ -97,6 +101,7 @@ export const UNDERLYINGS: readonly UnderlyingSpec[] = [
     dailyVolume: 60_000_000,
     options: {
       tradingClass: "SPY",
+      exercise: "american",
       dailyLeadDays: 8,
       weeklyLeadDays: 28,
       fineIncrement: () => 1,
@@ -123,6 +128,7 @@ export const UNDERLYINGS: readonly UnderlyingSpec[] = [
     dailyVolume: 70_000_000,
     options: {
       tradingClass: "PLTR",
+      exercise: "american",
       dailyLeadDays: 0,
       weeklyLeadDays: 28,
       fineIncrement: equityFineIncrement,
@@ -149,6 +155,7 @@ export const UNDERLYINGS: readonly UnderlyingSpec[] = [
     dailyVolume: 90_000_000,
     options: {
       tradingClass: "TSLA",
+      exercise: "american",
       dailyLeadDays: 0,
       weeklyLeadDays: 28,
       fineIncrement: equityFineIncrement,

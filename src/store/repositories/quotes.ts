@@ -1,3 +1,4 @@
+import type { GreeksSource, IvFlag } from "../../pricing/option-model.ts";
 import type { Database, Queryable } from "../database.ts";
 import { copyIdempotent } from "./bulk-insert.ts";
 import type { ColumnSpec } from "./bulk-insert.ts";
@@ -20,7 +21,9 @@ export interface QuoteRow extends TickFields {
   vega?: number | null;
   rho?: number | null;
   underlyingPrice?: number | null;
-  greeksSource?: "ib" | "model" | null;
+  greeksSource?: GreeksSource | null;
+  /** Why no IV was solved from the mid (migration 063). */
+  ivFlag?: IvFlag | null;
 }
 
 /** market_data_ticks as COPY loads it: names, declared types (values are fitted to them) and getters. */
@@ -36,6 +39,7 @@ export const QUOTE_COLUMNS: readonly ColumnSpec<QuoteRow>[] = [
   { name: "underlying_price", type: PRICE, get: (r) => r.underlyingPrice },
   MARKET_DATA_TYPE_COLUMN,
   { name: "greeks_source", type: { kind: "text", maxLength: 5 }, get: (r) => r.greeksSource },
+  { name: "iv_flag", type: { kind: "text", maxLength: 16 }, get: (r) => r.ivFlag },
 ];
 
 /** Column names in COPY order, for tools (bench/) that load the same rows by other means. */
