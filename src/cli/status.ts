@@ -66,7 +66,7 @@ export function register(program: Command): void {
           process.stdout.write(formatRows(date, rows));
         }
       },
-      { migrate: true },
+      { migrate: true, readOnly: true },
     );
   });
 }

@@ -20,7 +20,12 @@ function cstringEnd(message: Buffer, from: number): number {
 }
 
 /** The message with the statement name at [start, end) replaced by prefix + name (unnamed stays unnamed). */
-function withName(message: Buffer, start: number, end: number, prefix: string): { message: Buffer; name: string } {
+function withName(
+  message: Buffer,
+  start: number,
+  end: number,
+  prefix: string,
+): { message: Buffer; name: string } {
   const name = message.toString("utf8", start, end);
   if (name === "") return { message, name };
   const renamed = Buffer.from(prefix + name, "utf8");

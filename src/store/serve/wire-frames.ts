@@ -47,7 +47,8 @@ export class FrameReader {
     this.#started = true;
     const parameters: Record<string, string> = {};
     const fields = frame.toString("utf8", 8).split("\0");
-    for (let i = 0; i + 1 < fields.length && fields[i] !== ""; i += 2) parameters[fields[i]!] = fields[i + 1]!;
+    for (let i = 0; i + 1 < fields.length && fields[i] !== ""; i += 2)
+      parameters[fields[i]!] = fields[i + 1]!;
     return { kind: "startup", parameters };
   }
 

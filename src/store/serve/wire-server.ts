@@ -5,7 +5,13 @@ import { BackendScanner } from "./backend-scanner.ts";
 import { SharedSession } from "./shared-session.ts";
 import type { SessionLease, SessionSettings, SharedPglite } from "./shared-session.ts";
 import { prefixStatementName } from "./statement-names.ts";
-import { authenticationOk, errorResponse, FrameReader, parameterStatus, readyForQuery } from "./wire-frames.ts";
+import {
+  authenticationOk,
+  errorResponse,
+  FrameReader,
+  parameterStatus,
+  readyForQuery,
+} from "./wire-frames.ts";
 
 /**
  * The embedded database over the PostgreSQL wire protocol, on 127.0.0.1 only, without TLS (a
@@ -129,7 +135,10 @@ class ServedClient {
           this.close();
           return false;
         case "unsupported":
-          this.#fatal("0A000", `unsupported frontend protocol ${frame.version >>> 16}.${frame.version & 0xffff}`);
+          this.#fatal(
+            "0A000",
+            `unsupported frontend protocol ${frame.version >>> 16}.${frame.version & 0xffff}`,
+          );
           return false;
         case "startup": {
           const parameters = frame.parameters;
@@ -254,7 +263,8 @@ class ServedClient {
         this.#lease = null;
         try {
           await lease.abandon();
-          for (const name of this.#statements) await lease.internal(`DEALLOCATE "${name.replaceAll('"', '""')}"`);
+          for (const name of this.#statements)
+            await lease.internal(`DEALLOCATE "${name.replaceAll('"', '""')}"`);
         } finally {
           await lease.exit();
         }
