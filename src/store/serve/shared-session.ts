@@ -137,10 +137,26 @@ async function readSessionSettings(lease: SessionLease): Promise<SessionSettings
 
 /** Hands out leases on one PGlite instance, one at a time, in the order they were asked for. */
 export class SharedSession {
+  #waiting = 0;
+
   constructor(private readonly pglite: SharedPglite) {}
 
+  /** Leases asked for and not yet granted. */
+  get waiting(): number {
+    return this.#waiting;
+  }
+
   /** Waits for the session, then holds it until the lease's `exit()`. */
-  acquire(): Promise<SessionLease> {
+  async acquire(): Promise<SessionLease> {
+    this.#waiting += 1;
+    try {
+      return await this.#acquire();
+    } finally {
+      this.#waiting -= 1;
+    }
+  }
+
+  #acquire(): Promise<SessionLease> {
     return new Promise((resolve, reject) => {
       void this.pglite
         ._runExclusiveTransaction(

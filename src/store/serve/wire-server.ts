@@ -60,6 +60,8 @@ export interface WireServer {
   readonly port: number;
   /** Clients connected now. */
   readonly connections: number;
+  /** Clients waiting for the session (behind another client's transaction or the process's own work). */
+  readonly waiting: number;
   close(): Promise<void>;
 }
 
@@ -306,6 +308,9 @@ export async function startWireServer(options: WireServerOptions): Promise<WireS
     port,
     get connections() {
       return clients.size;
+    },
+    get waiting() {
+      return session.waiting;
     },
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
