@@ -7,6 +7,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runDaemon } from "../../src/cli/daemon.ts";
 import { runDbServe } from "../../src/cli/db.ts";
+import { openVault } from "../../src/api/vault.ts";
 import type { ServedDatabase } from "../../src/store/serve/serve-embedded.ts";
 import { readServeRecord, servedUrl } from "../../src/store/serve/serve-record.ts";
 import { startSimulator } from "../../src/sim/server.ts";
@@ -107,6 +108,17 @@ describe("chainvault db serve, and reading while the daemon holds the embedded d
           ["PLTR", "completed", quotes],
         ]);
 
+        // The library API finds the directory in use and reads through the same server.
+        const vault = await openVault({ dataDir });
+        try {
+          expect([vault.engine, vault.servedBy]).toEqual(["pglite", { pid: process.pid, url: served.url }]);
+          const chain = await vault.chain({ symbol: "PLTR", date: "2025-01-15", type: "eod" });
+          expect(chain.rows).toHaveLength(quotes);
+          expect(chain.expiries.flatMap((expiry) => expiry.strikes).length * 2).toBe(quotes);
+        } finally {
+          await vault.close();
+        }
+
         const info = await runInProcess(["db", "info", "--json", "--config", configFile]);
         expect(info.code).toBe(0);
         const parsed = JSON.parse(info.stdout) as {
@@ -126,6 +138,13 @@ describe("chainvault db serve, and reading while the daemon holds the embedded d
         await runServe;
       }
       expect(readServeRecord(dataDir)).toBeNull();
+      const direct = await openVault({ dataDir });
+      try {
+        expect(direct.servedBy).toBeNull();
+        expect((await direct.chain({ symbol: "PLTR", date: "2025-01-15" })).rows.length).toBeGreaterThan(0);
+      } finally {
+        await direct.close();
+      }
       // Stopped: the directory is free again and db info opens it directly, naming the URL db serve would use.
       const after = await runInProcess(["db", "info", "--json", "--config", configFile]);
       expect(JSON.parse(after.stdout).connection).toEqual({
