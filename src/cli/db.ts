@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { Command } from "commander";
 import type { Config } from "../config/schema.ts";
-import { CommandFailure, UsageError, errorMessage } from "../core/errors.ts";
+import { CommandFailure, ResourceBusy, UsageError, errorMessage } from "../core/errors.ts";
 import { createLogger } from "../logger.ts";
 import { redactUrl } from "../logger.ts";
 import { databaseInfo } from "../store/info.ts";
@@ -10,7 +10,7 @@ import { migrate } from "../store/migrate.ts";
 import { openEmbedded } from "../store/open.ts";
 import { serveEmbedded } from "../store/serve/serve-embedded.ts";
 import type { ServedDatabase } from "../store/serve/serve-embedded.ts";
-import { servedUrl } from "../store/serve/serve-record.ts";
+import { readServeRecord, servedUrl } from "../store/serve/serve-record.ts";
 import type { ServeRecord } from "../store/serve/serve-record.ts";
 import { EMBEDDED_DATABASE } from "../store/serve/wire-server.ts";
 import { addDatabaseOptions, loadCommandConfig, openConfiguredDatabase, withDatabase } from "./context.ts";
@@ -175,6 +175,13 @@ export async function runDbServe(
   }
   const logger = createLogger({ level: config.log.level });
   const dataDir = config.database.data_dir;
+  const serving = readServeRecord(path.resolve(dataDir));
+  if (serving !== null) {
+    throw new ResourceBusy(
+      `${path.resolve(dataDir)} is already served by process ${serving.pid} (the daemon, or another db serve) ` +
+        `at ${servedUrl(serving)}: connect there`,
+    );
+  }
   const { db, pglite } = await openConfiguredDatabase(config, logger, (open) =>
     openEmbedded(open.dataDir, open.logger),
   );

@@ -108,6 +108,11 @@ describe("chainvault db serve, and reading while the daemon holds the embedded d
           ["PLTR", "completed", quotes],
         ]);
 
+        // A second db serve of the same directory points at the first.
+        await expect(runDbServe({ config: configFile, port: "0" }, stopRequested)).rejects.toThrow(
+          `is already served by process ${process.pid} (the daemon, or another db serve) at ${served.url}: connect there`,
+        );
+
         // The library API finds the directory in use and reads through the same server.
         const vault = await openVault({ dataDir });
         try {
