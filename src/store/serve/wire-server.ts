@@ -235,6 +235,7 @@ class ServedClient {
       return;
     }
     // In a transaction, mid extended-protocol sequence, or in COPY: the session stays with this client.
+    if (this.#closed) return;
     this.#idleTimer = setTimeout(() => {
       this.#fatal(
         "25P03",
@@ -265,8 +266,10 @@ class ServedClient {
         this.#lease = null;
         try {
           await lease.abandon();
-          for (const name of this.#statements)
-            await lease.internal(`DEALLOCATE "${name.replaceAll('"', '""')}"`);
+          for (const name of this.#statements) {
+            // The client may have deallocated it with SQL (DEALLOCATE, DISCARD ALL) already.
+            await lease.internal(`DEALLOCATE "${name.replaceAll('"', '""')}"`).catch(() => undefined);
+          }
         } finally {
           await lease.exit();
         }
@@ -278,7 +281,8 @@ class ServedClient {
         );
       })
       .finally(() => this.#resolveDone());
-    if (!this.socket.destroyed) this.socket.destroy();
+    // After what is queued (a FATAL error) has gone out; a client that never closes its side is not waited for.
+    if (!this.socket.destroyed) this.socket.end(() => this.socket.destroy());
   }
 }
 
