@@ -9,3 +9,18 @@ export type { CollectionSummary } from "./collect/summary.ts";
 export type { CollectionRequest, CollectionType } from "./core/collection.ts";
 export { startSimulator } from "./sim/server.ts";
 export type { SimOptions, Simulator } from "./sim/server.ts";
+export { openVault } from "./api/vault.ts";
+export type {
+  ChainExpiry,
+  ChainQuote,
+  ChainSnapshot,
+  CollectionInfo,
+  ContractHistory,
+  ContractQuote,
+  ExpirySummary,
+  OpenVaultOptions,
+  QuoteValues,
+  StrikePair,
+  UnderlyingTick,
+  Vault,
+} from "./api/vault.ts";

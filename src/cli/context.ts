@@ -5,7 +5,8 @@ import type { Config } from "../config/schema.ts";
 import type { Database } from "../store/database.ts";
 import { DataDirLockedError } from "../store/data-dir-lock.ts";
 import { migrate } from "../store/migrate.ts";
-import { openDatabase } from "../store/open.ts";
+import { openDatabase, openForReading } from "../store/open.ts";
+import type { ServeRecord } from "../store/serve/serve-record.ts";
 import type { OpenDatabaseOptions } from "../store/open.ts";
 import { createLogger } from "../logger.ts";
 import type { Logger } from "../logger.ts";
@@ -56,6 +57,18 @@ export interface CommandContext {
   configFile: string | null;
   db: Database;
   logger: Logger;
+  /** Set when the embedded data directory is in use and the command reads through its holder's server. */
+  servedBy: ServeRecord | null;
+}
+
+interface ContextSettings {
+  migrate?: boolean;
+  logger?: Logger;
+  /**
+   * The command only reads: an embedded data directory in use by a process that serves it (the daemon,
+   * `db serve`) is read through that server. No migration then: the server migrated when it started.
+   */
+  readOnly?: boolean;
 }
 
 /**
@@ -88,12 +101,14 @@ export async function openConfiguredDatabase<T = Database>(
  */
 export async function openCommandContext(
   options: DatabaseOptions,
-  settings: { migrate?: boolean; logger?: Logger } = {},
+  settings: ContextSettings = {},
 ): Promise<CommandContext> {
   const { config, file } = loadCommandConfig(options);
   const logger = settings.logger ?? createLogger({ level: config.log.level });
-  const db = await openConfiguredDatabase(config, logger);
-  if (settings.migrate) {
+  const { db, servedBy } = settings.readOnly
+    ? await openConfiguredDatabase(config, logger, openForReading)
+    : { db: await openConfiguredDatabase(config, logger), servedBy: null };
+  if (settings.migrate && servedBy === null) {
     try {
       await migrate(db, { logger });
     } catch (error) {
@@ -101,14 +116,14 @@ export async function openCommandContext(
       throw error;
     }
   }
-  return { config, configFile: file, db, logger };
+  return { config, configFile: file, db, logger, servedBy };
 }
 
 /** Runs `work` with an open database and always closes it. */
 export async function withDatabase<T>(
   options: DatabaseOptions,
   work: (context: CommandContext) => Promise<T>,
-  settings: { migrate?: boolean; logger?: Logger } = {},
+  settings: ContextSettings = {},
 ): Promise<T> {
   const context = await openCommandContext(options, settings);
   try {

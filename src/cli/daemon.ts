@@ -16,6 +16,8 @@ import { historicalWithGateway } from "../daemon/historical-with-gateway.ts";
 import { loadEnvFile } from "../config/env-file.ts";
 import { createLogger, logDestination } from "../logger.ts";
 import { migrate } from "../store/migrate.ts";
+import { serveEmbedded } from "../store/serve/serve-embedded.ts";
+import type { ServedDatabase } from "../store/serve/serve-embedded.ts";
 import { patientDatabase } from "../store/outage.ts";
 import { attachAlerter } from "../alerts/attach.ts";
 import type { AttachedAlerter } from "../alerts/attach.ts";
@@ -151,10 +153,33 @@ export async function runDaemon(
   const events = new EventBus(logger);
   let monitor: DaemonMonitor | null = null;
   let alerts: AttachedAlerter | null = null;
+  let served: ServedDatabase | null = null;
   let finished = true;
   let failed: PassSlot[] = [];
   try {
     await migrate(handle.db, { logger });
+    const servePort = config.database.serve_port;
+    if (handle.pglite !== undefined && servePort !== null) {
+      // Readers (status, db info, the library API, psql) go through this while the daemon holds the directory.
+      try {
+        served = await serveEmbedded({
+          pglite: handle.pglite,
+          db: handle.db,
+          dataDir: config.database.data_dir,
+          port: servePort,
+          idleInTransactionSeconds: config.database.serve_idle_in_transaction_seconds,
+          logger,
+        });
+        // Readers go first when asked to stop: a client's open transaction would hold the database the last writes need.
+        void stopRequested.then(() => served?.close());
+      } catch (error) {
+        logger.error(
+          { err: errorMessage(error), port: servePort },
+          "could not serve the embedded database on 127.0.0.1 (port in use? set database.serve_port, or null not to serve); " +
+            "collecting anyway, but status and db info cannot read while the daemon runs",
+        );
+      }
+    }
     alerts = attachAlerter(events, patientDatabase(handle.db, outage), config, logger, {
       clock,
       resend: true,
@@ -235,6 +260,7 @@ export async function runDaemon(
       finished = await daemon.stop(graceMs, signal);
     }
   } finally {
+    await served?.close();
     // What the last runs raised is sent before the database closes (bounded; the rest goes on the next start).
     if (finished) await alerts?.flush();
     await monitor?.close();

@@ -54,7 +54,7 @@ export function register(program: Command): void {
         process.stdout.write(options.json ? `${JSON.stringify(reportJson(report))}\n` : formatReport(report));
         if (report.failed) process.exitCode = EXIT_FAILURES_FOUND;
       },
-      { migrate: true },
+      { migrate: true, readOnly: true },
     );
   });
 }

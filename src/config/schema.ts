@@ -23,6 +23,14 @@ const database = z
     /** Where the embedded engine keeps its files. */
     data_dir: z.string().min(1).default("./data"),
     pool_size: z.number().int().min(1).max(100).default(5),
+    /**
+     * `db serve` and the daemon serve the embedded database read-only over the PostgreSQL protocol on
+     * 127.0.0.1 at this port (0: any free port); null: the daemon does not. Commands that find the data
+     * directory in use read through it.
+     */
+    serve_port: z.number().int().min(0).max(65535).nullable().default(5433),
+    /** A client of the served database idle inside a transaction this long is disconnected: it holds the database meanwhile. */
+    serve_idle_in_transaction_seconds: z.number().int().min(1).max(3600).default(10),
   })
   .strict();
 

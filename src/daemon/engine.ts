@@ -1,3 +1,4 @@
+import type { PGlite } from "@electric-sql/pglite";
 import type { PGliteLike } from "pg-boss";
 import type { Database } from "../store/database.ts";
 import { openDatabase, openEmbedded } from "../store/open.ts";
@@ -9,6 +10,8 @@ export interface DaemonDatabase {
   db: Database;
   /** How the job queue reaches the same database. */
   queue: QueueConnection;
+  /** The embedded engine's instance (to serve it to readers); undefined on a server. */
+  pglite?: PGlite;
 }
 
 /**
@@ -33,7 +36,7 @@ export async function openDaemonDatabase(options: {
     return { db, queue: { url: options.url } };
   }
   const { db, pglite } = await openEmbedded(options.dataDir, options.logger);
-  return { db, queue: { pglite: pglite as unknown as PGliteLike } };
+  return { db, queue: { pglite: pglite as unknown as PGliteLike }, pglite };
 }
 
 /** collect.max_db_outage_seconds' default, for a daemon started without a configuration (tests). */

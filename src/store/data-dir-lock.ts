@@ -24,10 +24,13 @@ export class DataDirLockedError extends Error {
     readonly dataDir: string,
     readonly holderPid: number,
     readonly holderHost: string,
+    /** What to do instead, when the caller knows better than "stop that process". */
+    advice?: string,
   ) {
     super(
       `the data directory ${dataDir} is in use by process ${holderPid} on ${holderHost}; ` +
-        `stop that process (or point --data-dir elsewhere). If no such process exists, delete ${path.join(dataDir, LOCK_FILE)}.`,
+        (advice ??
+          `stop that process (or point --data-dir elsewhere). If no such process exists, delete ${path.join(dataDir, LOCK_FILE)}.`),
     );
   }
 }

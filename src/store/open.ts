@@ -1,7 +1,12 @@
 import path from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 import type { Database } from "./database.ts";
-import { lockDataDir } from "./data-dir-lock.ts";
+import fs from "node:fs";
+import { DataDirLockedError, lockDataDir } from "./data-dir-lock.ts";
+import { databaseIdentity } from "./info.ts";
+import { readServeRecord, servedUrl } from "./serve/serve-record.ts";
+import type { ServeRecord } from "./serve/serve-record.ts";
+import { SERVE_RECORD_FILE } from "./serve/serve-record.ts";
 import { restrictDataDir } from "./data-dir-permissions.ts";
 import { walStartParams, wrapPglite } from "./pglite.ts";
 import type { PgliteLike } from "./pglite.ts";
@@ -58,5 +63,55 @@ export async function openEmbedded(
   } catch (error) {
     release();
     throw error;
+  }
+}
+
+/** Whether an embedded database has been created in `dataDir` (opening one that has not creates it). */
+export function embeddedDatabaseExists(dataDir: string): boolean {
+  return dataDir.startsWith("memory://") || fs.existsSync(path.join(path.resolve(dataDir), "PG_VERSION"));
+}
+
+export interface ReadingDatabase {
+  db: Database;
+  /** Set when the data directory was in use and the database is read through its holder's server. */
+  servedBy: ServeRecord | null;
+}
+
+/**
+ * For commands that only read: like openDatabase, but an embedded data directory held by another process
+ * that serves it (`db serve`, the daemon; see serve/serve-record.ts) is read through that server, read-only.
+ */
+export async function openForReading(options: OpenDatabaseOptions): Promise<ReadingDatabase> {
+  try {
+    return { db: await openDatabase(options), servedBy: null };
+  } catch (error) {
+    if (!(error instanceof DataDirLockedError)) throw error;
+    const record = readServeRecord(error.dataDir);
+    if (record === null || record.pid !== error.holderPid) {
+      throw new DataDirLockedError(
+        error.dataDir,
+        error.holderPid,
+        error.holderHost,
+        "it does not serve the database for reading (a `collect` run, or database.serve_port is null): " +
+          "wait for it to finish, or let the daemon serve it (database.serve_port).",
+      );
+    }
+    const url = servedUrl(record);
+    const db = await openPostgres({ url, poolSize: 2, logger: options.logger, engine: "pglite" });
+    try {
+      const identity = await databaseIdentity(db);
+      if (identity !== record.identity) {
+        throw new Error(
+          `${url} (named by ${path.join(error.dataDir, SERVE_RECORD_FILE)}) serves another database ` +
+            `(${identity}, expected ${record.identity}): is another server using port ${record.port}?`,
+          { cause: error },
+        );
+      }
+    } catch (failure) {
+      await db.close();
+      throw failure;
+    }
+    options.logger?.debug({ url, pid: record.pid }, "data directory in use: reading through its server");
+    return { db, servedBy: record };
   }
 }

@@ -2,7 +2,7 @@ import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
-import type { Database, DedicatedSession, Queryable, QueryResult } from "./database.ts";
+import type { Database, DedicatedSession, Engine, Queryable, QueryResult } from "./database.ts";
 import { copyTarget, copyTextChunks, EncodedRows } from "./copy-text.ts";
 import type { CopySource } from "./copy-text.ts";
 import { RESULT_PARSERS } from "./type-parsers.ts";
@@ -114,6 +114,8 @@ async function openDedicated(options: PostgresOptions, pool: pg.Pool): Promise<D
 
 export interface PostgresOptions {
   url: string;
+  /** What `engine` reports: "pglite" for an embedded database reached through `db serve`. */
+  engine?: Engine;
   poolSize?: number;
   logger?: Logger;
 }
@@ -147,7 +149,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
   const outer = session(pool, pool);
   let timescale = false;
   const db: Database = {
-    engine: "postgres",
+    engine: options.engine ?? "postgres",
     get timescale() {
       return timescale;
     },

@@ -46,6 +46,7 @@ describe("chainvault db migrate / db info --json", () => {
     expect(info.code, info.stderr).toBe(0);
     const parsed = JSON.parse(info.stdout) as Record<string, unknown>;
     expect(Object.keys(parsed).sort()).toEqual([
+      "connection",
       "engine",
       "hypertables",
       "migration",
@@ -53,6 +54,16 @@ describe("chainvault db migrate / db info --json", () => {
       "timescaledb",
     ]);
     expect(parsed).toMatchObject({ engine, timescaledb: null, hypertables: [] });
+    // Where psql connects: the server itself, or the embedded database once `db serve` (or the daemon) serves it.
+    expect(parsed.connection).toMatchObject(
+      engine === "pglite"
+        ? { url: "postgres://postgres@127.0.0.1:5433/postgres", served_by_pid: null, needs_db_serve: true }
+        : {
+            url: expect.stringMatching(/^postgres:\/\/.*127\.0\.0\.1:5432\//),
+            served_by_pid: null,
+            needs_db_serve: false,
+          },
+    );
     expect(parsed.migration).toBeGreaterThanOrEqual(2);
     const tables = parsed.tables as Record<string, number>;
     for (const table of TABLES) expect(tables[table]).toBe(0);

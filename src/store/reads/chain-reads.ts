@@ -1,0 +1,189 @@
+import type { Queryable } from "../database.ts";
+
+/**
+ * Reads for the library API (src/api/vault.ts): the chain at one snapshot, the expiries of a day, one
+ * contract's history, the underlying's ticks. Read only; market_data_ticks is written by
+ * repositories/quotes.ts, underlying_ticks by repositories/underlying-ticks.ts.
+ */
+
+/** The prices, sizes and greeks of one option quote; null where the snapshot had no value. */
+export interface QuoteValues {
+  time: Date;
+  bid: number | null;
+  ask: number | null;
+  last: number | null;
+  close: number | null;
+  bidSize: number | null;
+  askSize: number | null;
+  volume: number | null;
+  openInterest: number | null;
+  impliedVolatility: number | null;
+  delta: number | null;
+  gamma: number | null;
+  theta: number | null;
+  vega: number | null;
+  rho: number | null;
+  /** The underlying's price the greeks were taken against. */
+  underlyingPrice: number | null;
+  /** IB market data type: 1 live, 2 frozen, 3 delayed, 4 delayed frozen. */
+  marketDataType: number | null;
+  /** "ib" when IB computed the greeks, "model" when chainvault's Black-Scholes did. */
+  greeksSource: "ib" | "model" | null;
+}
+
+/** One contract's quote in a chain snapshot. */
+export interface ChainQuote extends QuoteValues {
+  /** OCC symbol, e.g. "SPY   261218C00600000". */
+  contractSymbol: string;
+  /** "YYYY-MM-DD". */
+  expiry: string;
+  strike: number;
+  right: "C" | "P";
+  tradingClass: string | null;
+  multiplier: number;
+  conId: number | null;
+}
+
+const QUOTE_VALUES = `t.time, t.bid_price AS bid, t.ask_price AS ask, t.last_price AS last, t.close_price AS close,
+  t.bid_size AS "bidSize", t.ask_size AS "askSize", t.volume, t.open_interest AS "openInterest",
+  t.implied_volatility AS "impliedVolatility", t.delta, t.gamma, t.theta, t.vega, t.rho,
+  t.underlying_price AS "underlyingPrice", t.market_data_type AS "marketDataType", t.greeks_source AS "greeksSource"`;
+
+const CONTRACT = `c.contract_symbol AS "contractSymbol", c.expiration_date AS expiry, c.strike_price AS strike,
+  c.option_type AS "right", c.trading_class AS "tradingClass", c.multiplier, c.ib_con_id AS "conId"`;
+
+/**
+ * Every contract of `symbol` quoted by the (date, type) collection, by expiry, strike, then call before put.
+ * A contract quoted twice in it (a forced re-run adds a snapshot) appears once, with its latest quote.
+ */
+export async function chainQuotes(
+  db: Queryable,
+  symbol: string,
+  date: string,
+  type: string,
+): Promise<ChainQuote[]> {
+  const result = await db.query<ChainQuote>(
+    `SELECT * FROM (
+       SELECT DISTINCT ON (t.contract_id) ${CONTRACT}, ${QUOTE_VALUES}
+         FROM market_data_ticks t
+         JOIN option_chains c ON c.id = t.contract_id
+         JOIN underlying_securities u ON u.id = c.underlying_id
+        WHERE u.symbol = $1 AND t.collection_date = $2 AND t.collection_type = $3
+        ORDER BY t.contract_id, t.time DESC
+     ) AS snapshot
+     ORDER BY expiry, strike, "right"`,
+    [symbol, date, type],
+  );
+  return result.rows;
+}
+
+export interface UnderlyingTick {
+  /** "YYYY-MM-DD" trading day. */
+  date: string;
+  type: string;
+  time: Date;
+  bid: number | null;
+  ask: number | null;
+  last: number | null;
+  close: number | null;
+  bidSize: number | null;
+  askSize: number | null;
+  volume: number | null;
+  impliedVolatility: number | null;
+  historicalVolatility: number | null;
+  marketDataType: number | null;
+}
+
+const UNDERLYING_TICK = `t.collection_date AS date, t.collection_type AS type, t.time, t.bid_price AS bid,
+  t.ask_price AS ask, t.last_price AS last, t.close_price AS close, t.bid_size AS "bidSize",
+  t.ask_size AS "askSize", t.volume, t.implied_volatility AS "impliedVolatility",
+  t.historical_volatility AS "historicalVolatility", t.market_data_type AS "marketDataType"`;
+
+/** The underlying's ticks between two dates (inclusive), oldest first; `type` narrows to one collection type. */
+export async function underlyingTicks(
+  db: Queryable,
+  symbol: string,
+  from: string,
+  to: string,
+  type?: string,
+): Promise<UnderlyingTick[]> {
+  const result = await db.query<UnderlyingTick>(
+    `SELECT ${UNDERLYING_TICK}
+       FROM underlying_ticks t JOIN underlying_securities u ON u.id = t.underlying_id
+      WHERE u.symbol = $1 AND t.collection_date BETWEEN $2 AND $3 AND ($4::text IS NULL OR t.collection_type = $4)
+      ORDER BY t.time, t.collection_type`,
+    [symbol, from, to, type ?? null],
+  );
+  return result.rows;
+}
+
+export interface ExpirySummary {
+  expiry: string;
+  /** Contracts of this expiry quoted that day, calls and puts. */
+  contracts: number;
+  strikes: number;
+  /** The collection types that quoted it that day, e.g. ["analytics", "eod"]. */
+  types: string[];
+}
+
+/** The expiries of `symbol` quoted on `date`, nearest first. */
+export async function quotedExpiries(db: Queryable, symbol: string, date: string): Promise<ExpirySummary[]> {
+  const result = await db.query<{ expiry: string; contracts: number; strikes: number; types: string }>(
+    `SELECT c.expiration_date AS expiry, count(DISTINCT c.id) AS contracts,
+            count(DISTINCT c.strike_price) AS strikes,
+            string_agg(DISTINCT t.collection_type, ',' ORDER BY t.collection_type) AS types
+       FROM market_data_ticks t
+       JOIN option_chains c ON c.id = t.contract_id
+       JOIN underlying_securities u ON u.id = c.underlying_id
+      WHERE u.symbol = $1 AND t.collection_date = $2
+      GROUP BY c.expiration_date
+      ORDER BY c.expiration_date`,
+    [symbol, date],
+  );
+  return result.rows.map((row) => ({ ...row, types: row.types.split(",") }));
+}
+
+export interface ContractQuote extends QuoteValues {
+  date: string;
+  type: string;
+}
+
+export interface ContractHistory {
+  contractSymbol: string;
+  symbol: string;
+  expiry: string;
+  strike: number;
+  right: "C" | "P";
+  tradingClass: string | null;
+  multiplier: number;
+  conId: number | null;
+  /** Every stored quote of the contract, oldest first. */
+  quotes: ContractQuote[];
+}
+
+/** One contract and all its stored quotes, or null when the OCC symbol is unknown. */
+export async function contractQuotes(db: Queryable, contractSymbol: string): Promise<ContractHistory | null> {
+  const contract = await db.query<Omit<ContractHistory, "quotes"> & { id: number }>(
+    `SELECT c.id, u.symbol, ${CONTRACT}
+       FROM option_chains c JOIN underlying_securities u ON u.id = c.underlying_id
+      WHERE c.contract_symbol = $1`,
+    [contractSymbol],
+  );
+  const row = contract.rows[0];
+  if (row === undefined) return null;
+  const quotes = await db.query<ContractQuote>(
+    `SELECT t.collection_date AS date, t.collection_type AS type, ${QUOTE_VALUES}
+       FROM market_data_ticks t WHERE t.contract_id = $1 ORDER BY t.time, t.collection_type`,
+    [row.id],
+  );
+  const { id: _id, ...info } = row;
+  return { ...info, quotes: quotes.rows };
+}
+
+/** The symbols chainvault knows, for error messages that list them. */
+export async function knownSymbols(db: Queryable): Promise<string[]> {
+  const result = await db.query<{ symbol: string }>(
+    "SELECT symbol FROM underlying_securities ORDER BY symbol",
+  );
+  return result.rows.map((row) => row.symbol);
+}
