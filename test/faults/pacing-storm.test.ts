@@ -6,9 +6,9 @@ import { silent, startHarness } from "../collect/harness.ts";
 import type { Harness } from "../collect/harness.ts";
 import { openTestDatabase } from "../helpers/db.ts";
 import { startSimulatorThread } from "../helpers/sim-thread.ts";
-import { deadLetterCount, statusRows, storedQuotes } from "./gateway-checks.ts";
+import { deadLetterCount, statusRows, storedQuotes } from "./checks.ts";
+import { DATE } from "./fixture.ts";
 
-const DATE = "2025-01-15";
 const START = { date: DATE, timeEt: "16:45" } as const;
 /** PLTR's 170 contracts; a request the gateway drops for pacing costs a 2 s timeout, not 5. */
 const SMALL = {
@@ -47,9 +47,9 @@ describe("a gateway slower than configured costs time, not coverage", () => {
       );
       const seconds = (Date.now() - started) / 1000;
       expect(summary.symbols[0]).toMatchObject({ status: "completed", coverage: 1, contracts_selected: 170 });
-      const stored = await storedQuotes(db, DATE);
+      const stored = await storedQuotes(db);
       expect(stored.rows).toBe(170);
-      expect(stored.distinctKeys).toBe(stored.rows);
+      expect(stored.distinctContracts).toBe(stored.rows);
       expect(await statusRows(db, DATE)).toEqual([
         { symbol: "PLTR", status: "completed", records_collected: 170, error_message: null },
       ]);
@@ -82,9 +82,9 @@ describe("a gateway slower than configured costs time, not coverage", () => {
     });
     const summary = await h.collect({ symbols: ["PLTR"], date: DATE });
     expect(summary.symbols[0]).toMatchObject({ status: "completed", coverage: 1, contracts_selected: 170 });
-    const stored = await storedQuotes(h.db, DATE);
+    const stored = await storedQuotes(h.db);
     expect(stored.rows).toBe(170);
-    expect(stored.distinctKeys).toBe(stored.rows);
+    expect(stored.distinctContracts).toBe(stored.rows);
     expect(h.ib.errorCounts.get(101)).toBeGreaterThanOrEqual(1);
     expect(h.ib.pacingAdjustments.lineShrinks).toBeGreaterThanOrEqual(1);
     expect(h.ib.marketDataLines).toBeLessThanOrEqual(8);

@@ -10,7 +10,8 @@ import type { CollectionType } from "../../src/core/collection.ts";
 import { TEST_ENGINES, testUrlFor } from "../helpers/db.ts";
 import { startHarness } from "../collect/harness.ts";
 import type { Harness } from "../collect/harness.ts";
-import { DATE, collectionRows, deadPid, runOwnerOf, statusOf } from "./run-fixture.ts";
+import { runOwnerOf, statusOf, storedQuotes } from "./checks.ts";
+import { DATE, deadPid } from "./fixture.ts";
 
 /**
  * The run-owner check: a key whose owner is gone (its pid dead on this host, or its heartbeat
@@ -46,7 +47,7 @@ describe.each(TEST_ENGINES)("run owners (%s)", (engine) => {
   }
 
   async function expectOneCompleteSnapshot(symbol: string, selected: number, type: CollectionType = "eod") {
-    const stored = await collectionRows(h.db, symbol, DATE, type);
+    const stored = await storedQuotes(h.db, { symbol: symbol, date: DATE, type: type });
     expect(stored.rows).toBe(selected);
     expect(stored.rows).toBeGreaterThan(10);
     expect(stored.distinctKeys).toBe(stored.rows);
@@ -85,7 +86,7 @@ describe.each(TEST_ENGINES)("run owners (%s)", (engine) => {
     expect(refused.symbols[0]!.error).toMatch(
       /^TSLA eod 2025-01-15 is being collected by another run \(process 4242 on collector-2\.example, started .*, last heartbeat \d+ s ago\); nothing was written\./,
     );
-    expect((await collectionRows(h.db, "TSLA")).rows).toBe(0);
+    expect((await storedQuotes(h.db, { symbol: "TSLA" })).rows).toBe(0);
     expect(await statusOf(h.db, "TSLA")).toMatchObject({ status: "running" });
     expect(await runOwnerOf(h.db, "TSLA")).toMatchObject({ owner_pid: 4242, released: false });
 
@@ -154,7 +155,7 @@ describe.each(TEST_ENGINES)("run owners (%s)", (engine) => {
         );
         const refused = await h.collect({ symbols: ["SPY"], date: DATE });
         expect(refused.symbols[0]).toMatchObject({ status: "busy", quotes_stored: 0 });
-        expect((await collectionRows(h.db, "SPY")).rows).toBe(0);
+        expect((await storedQuotes(h.db, { symbol: "SPY" })).rows).toBe(0);
       } finally {
         await locks.close();
         await other.close();
