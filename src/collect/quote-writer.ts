@@ -4,8 +4,10 @@ import type { PricingParameters } from "../pricing/parameters.ts";
 import { timeToExpiryYears } from "../pricing/year-fraction.ts";
 import type { Logger } from "../logger.ts";
 import type { Database } from "../store/database.ts";
+import { errorMessage } from "../core/errors.ts";
 import { DatabaseOutageError } from "../store/outage.ts";
 import type { DatabaseOutage } from "../store/outage.ts";
+import { isDiskFull } from "../store/unavailable.ts";
 import { insertQuotes } from "../store/repositories/quotes.ts";
 import type { QuoteRow } from "../store/repositories/quotes.ts";
 import { insertUnderlyingTicks } from "../store/repositories/underlying-ticks.ts";
@@ -72,6 +74,8 @@ export interface Spooling {
   /** The database without waiting: a write that fails because it is away goes to the spool instead. */
   direct: Database;
   logger: Logger;
+  /** Stops the whole run taking contracts (no disk space left), with the reason its symbols record. */
+  stopRun: (reason: string) => void;
 }
 
 /**
@@ -80,7 +84,9 @@ export interface Spooling {
  * batches after it, without holding up the snapshots; once the database answers, the spool is stored through
  * the same COPY (idempotent, so a batch stored twice is kept once). An outage longer than the limit makes
  * the writer give up: `onGiveUp` is told (the run stops taking contracts), the rest is kept in the spool's
- * file, and `flush` throws the DatabaseOutageError.
+ * file, and `flush` throws the DatabaseOutageError. A database whose disk is full (53100) stops the run
+ * too: it would refuse every later batch, so the batch it refused and those still arriving go to the
+ * spool (its file, when that is on another disk), and `unstored` counts them.
  */
 export class QuoteWriter {
   private buffer: QuoteRow[] = [];
@@ -90,6 +96,8 @@ export class QuoteWriter {
   /** While true the database is away: batches go to the spool. */
   private away = false;
   private gaveUp: DatabaseOutageError | null = null;
+  /** Set when the database's disk is full: batches go to the spool, never to the database again. */
+  private full: unknown = undefined;
   stored = 0;
   readonly storedIds: number[] = [];
   constructor(
@@ -106,12 +114,12 @@ export class QuoteWriter {
   /** Starts a write when a batch is full; waits only if the previous write is still running (backpressure). */
   async maybeFlush(): Promise<void> {
     if (this.buffer.length < this.batchRows) return;
-    if (this.spooling && (this.away || this.gaveUp)) return this.spooling.spool.add(this.buffer.splice(0));
+    if (this.spooling && this.spoolingOnly()) return this.spooling.spool.add(this.buffer.splice(0));
     await this.writing;
     this.throwIfFailed();
     if (this.buffer.length < this.batchRows) return;
     const rows = this.buffer.splice(0);
-    if (this.spooling && (this.away || this.gaveUp)) return this.spooling.spool.add(rows);
+    if (this.spooling && this.spoolingOnly()) return this.spooling.spool.add(rows);
     this.writing = this.write(rows).catch((error: unknown) => {
       this.failure = error;
     });
@@ -126,18 +134,33 @@ export class QuoteWriter {
     this.throwIfFailed();
     const rows = this.buffer.splice(0);
     if (rows.length > 0) {
-      if (this.spooling && (this.away || this.gaveUp)) await this.spooling.spool.add(rows);
+      if (this.spooling && this.spoolingOnly()) await this.spooling.spool.add(rows);
       else await this.write(rows);
+    }
+    if (this.spooling && this.full !== undefined) {
+      // Kept for the next run where the spool's disk has room; counted in `unstored` either way.
+      await this.spooling.spool.persist().catch(() => undefined);
+      return;
     }
     if (this.spooling) {
       await this.recovering;
       if (!this.gaveUp && this.spooling.spool.size > 0) await (this.recovering ??= this.recover());
       this.throwIfFailed();
       if (this.gaveUp) {
-        await this.spooling.spool.persist();
+        // What the file cannot take (disk full) stays counted in spool.inMemory for the caller to report.
+        await this.spooling.spool.persist().catch(() => undefined);
         throw this.gaveUp;
       }
     }
+  }
+
+  /** Quotes of this run that are held in the spool rather than stored (see flush). */
+  get unstored(): number {
+    return this.spooling?.spool.size ?? 0;
+  }
+
+  private spoolingOnly(): boolean {
+    return this.away || this.gaveUp !== null || this.full !== undefined;
   }
 
   private throwIfFailed(): void {
@@ -148,6 +171,13 @@ export class QuoteWriter {
     try {
       await this.store(rows);
     } catch (error) {
+      if (this.spooling && isDiskFull(error)) {
+        if (this.full === undefined)
+          this.spooling.stopRun(`a full disk (the database cannot store quotes: ${errorMessage(error)})`);
+        this.full = error;
+        await this.spooling.spool.add(rows);
+        return;
+      }
       if (!this.spooling?.outage.noteFailure(error)) throw error;
       this.away = true;
       await this.spooling.spool.add(rows);

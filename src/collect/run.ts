@@ -59,12 +59,25 @@ export async function runCollection(
   const db = patientDatabase(deps.db, outage);
   const spoolDir = spoolDirOf(config);
   const database = await databaseIdentity(db);
+  // No disk space for the quotes: the run stops taking contracts as on SIGTERM, and says why.
+  const full = new AbortController();
+  const stopRun = (reason: string): void => {
+    if (full.signal.aborted) return;
+    logger.error({ reason }, `stopping the run: ${reason}`);
+    full.abort(reason);
+  };
   const spool = new QuoteSpool({
     dir: spoolDir,
     memoryRows: config.collect.spool_memory_rows,
     database,
     logger,
+    onFull: (error) =>
+      stopRun(
+        `a full disk (the quote spool in ${spoolDir} cannot be written: ${errorMessage(error)}) ` +
+          "while the database is away",
+      ),
   });
+  const signal = control.signal ? AbortSignal.any([control.signal, full.signal]) : full.signal;
   try {
     await replayLeftSpools({
       dir: spoolDir,
@@ -73,11 +86,13 @@ export async function runCollection(
       batchRows: config.collect.write_batch_rows,
       logger,
     });
-    return await collect(
+    const summary = await collect(
       request,
-      { ...deps, db, outage, spooling: { spool, outage, direct: deps.db, logger } },
-      control,
+      { ...deps, db, outage, spooling: { spool, outage, direct: deps.db, logger, stopRun } },
+      { signal },
     );
+    if (full.signal.aborted) summary.stopped = String(full.signal.reason);
+    return summary;
   } finally {
     await closeSpool(spool, logger);
     if (!deps.outage) await outage.close();

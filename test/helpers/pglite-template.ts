@@ -56,3 +56,12 @@ export async function copyMigratedDataDir(target: string): Promise<string> {
   fs.chmodSync(target, 0o700);
   return target;
 }
+
+/** Bytes the files of a copied directory take: what a filesystem must hold for copyMigratedDataDir. */
+export async function migratedDataDirBytes(): Promise<number> {
+  const dir = await template();
+  let bytes = 0;
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true }))
+    if (entry.isFile()) bytes += fs.statSync(path.join(entry.parentPath, entry.name)).size;
+  return bytes;
+}
