@@ -22,6 +22,7 @@ import type { CollectionSummary, SymbolSummary } from "./summary.ts";
 import { collectSymbol } from "./collect-symbol.ts";
 import { gatewayTimeAfter, prepareSymbol } from "./prepare-symbol.ts";
 import type { CollectionDeps, Preparation } from "./prepare-symbol.ts";
+import { settleAbandonedRuns } from "./settle-abandoned.ts";
 import { QuoteSpool, replayLeftSpools, spoolDirOf } from "./spool.ts";
 
 /** How the caller can stop a run early (SIGTERM, a lost job claim). */
@@ -120,6 +121,7 @@ async function collect(
   const locks = await CollectionLocks.open(deps.db, { logger: deps.logger, outage: deps.outage });
   const symbols: SymbolSummary[] = [];
   try {
+    await settleAbandonedRuns(deps, locks);
     if (deps.config.collect.include_vix && !signal?.aborted)
       await collectVix(deps, locks, { date, type: request.type, force }, engine);
 

@@ -251,6 +251,12 @@ describe("database outages during a collection (throwaway PostgreSQL)", () => {
       expect((await statusRows(db)).SPY?.status).toBe("running");
 
       const second = await collect(db, config, log);
+      // Before collecting, the next run settles the row the first one could not: partial, with what is stored.
+      const settled = log.matching(/^settled a collection its run left running: interrupted: its run/);
+      expect(settled.map((line) => [line.symbol, line.stored])).toContainEqual([
+        "SPY",
+        between.rows + spooled,
+      ]);
       const replay = log.matching(/stored the quotes an earlier run spooled/);
       expect(replay).toHaveLength(1);
       expect(replay[0]).toMatchObject({ rows: spooled, stored: spooled, alreadyStored: 0 });

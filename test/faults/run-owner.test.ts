@@ -3,14 +3,14 @@ import os from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CollectionLocks, CollectionTakenOverError } from "../../src/store/collection-lock.ts";
 import { openDatabase } from "../../src/store/open.ts";
-import { takeCollectionRun } from "../../src/store/repositories/collection-runs.ts";
+import { getCollectionRun, takeCollectionRun } from "../../src/store/repositories/collection-runs.ts";
 import { startCollection } from "../../src/store/repositories/collection-status.ts";
 import type { CollectionKey } from "../../src/store/repositories/collection-status.ts";
 import type { CollectionType } from "../../src/core/collection.ts";
 import { TEST_ENGINES, testUrlFor } from "../helpers/db.ts";
 import { startHarness } from "../collect/harness.ts";
 import type { Harness } from "../collect/harness.ts";
-import { runOwnerOf, statusOf, storedQuotes } from "./checks.ts";
+import { runOwnerOf, statusOf, statusRows, storedQuotes } from "./checks.ts";
 import { DATE, deadPid } from "./fixture.ts";
 
 /**
@@ -137,6 +137,49 @@ describe.each(TEST_ENGINES)("run owners (%s)", (engine) => {
     } finally {
       await locks.close();
     }
+  });
+
+  it("settles, at the start of any run, a key whose run is gone without recording its outcome; a live one is left alone", async () => {
+    // A completed collection, then a run of it (forced) that was killed after its status said running.
+    const stored = (await h.collect({ symbols: ["PLTR"], date: DATE, type: "pre_market" })).symbols[0]!;
+    expect(stored.status).toBe("completed");
+    const killedPid = deadPid();
+    const previous = await getCollectionRun(h.db, key("PLTR", "pre_market"));
+    expect(
+      await takeCollectionRun(
+        h.db,
+        key("PLTR", "pre_market"),
+        { runId: randomUUID(), pid: killedPid, host: os.hostname() },
+        previous!.runId,
+      ),
+    ).not.toBeNull();
+    await startCollection(h.db, key("PLTR", "pre_market"), { force: true });
+    await abandonedBy({ pid: 4444, host: "collector-4.example" }, key("TSLA", "pre_market"));
+    expect(await statusOf(h.db, "PLTR", DATE, "pre_market")).toMatchObject({ status: "running" });
+
+    // Any run, of another key: it settles the abandoned one first.
+    const other = await h.collect({ symbols: ["PLTR"], date: DATE, type: "settlement" });
+    expect(other.symbols[0]?.status).not.toBe("busy");
+    const settled = await statusRows(h.db, DATE, "pre_market");
+    expect(settled.find((row) => row.symbol === "PLTR")).toMatchObject({
+      status: "partial",
+      records_collected: stored.quotes_stored,
+    });
+    expect(settled.find((row) => row.symbol === "PLTR")!.error_message).toMatch(
+      new RegExp(
+        `^interrupted: its run \\(process ${killedPid} on ${os.hostname()}, started .*\\) ended without recording an outcome .*; the next run resumes$`,
+      ),
+    );
+    expect(await runOwnerOf(h.db, "PLTR", DATE, "pre_market")).toMatchObject({ released: true });
+    // A run that is alive elsewhere is not touched.
+    expect(await statusOf(h.db, "TSLA", DATE, "pre_market")).toMatchObject({ status: "running" });
+    expect(await runOwnerOf(h.db, "TSLA", DATE, "pre_market")).toMatchObject({
+      owner_pid: 4444,
+      released: false,
+    });
+    // The next run of the key resumes it: nothing to request, completed with the same rows.
+    const resumed = await h.collect({ symbols: ["PLTR"], date: DATE, type: "pre_market" });
+    expect(resumed.symbols[0]).toMatchObject({ status: "completed", quotes_stored: stored.quotes_stored });
   });
 
   it.runIf(engine === "postgres")(
