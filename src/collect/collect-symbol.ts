@@ -17,7 +17,7 @@ import { UnknownSymbolError } from "./discovery.ts";
 import type { ChainDiscovery, DiscoveredContract, UnderlyingInfo } from "./discovery.ts";
 import { statusKey } from "./prepare-symbol.ts";
 import type { CollectionDeps, Preparation, PrepareOutcome, SymbolTarget } from "./prepare-symbol.ts";
-import { QuoteWriter, toQuoteRow, writeUnderlyingTick } from "./quote-writer.ts";
+import { QuoteWriter, SpoolOwnerLost, toQuoteRow, writeUnderlyingTick } from "./quote-writer.ts";
 import type { QuoteSpool } from "./spool.ts";
 import { selectContracts } from "./selection.ts";
 import type { ContractActivity } from "./selection.ts";
@@ -259,7 +259,15 @@ async function snapshotOptions(
   const { symbol, date, type } = run.target;
   // An outage longer than allowed stops the run taking contracts; those in flight still finish.
   const stop = new AbortController();
-  const writer = new QuoteWriter(db, config.collect.write_batch_rows, run.deps.spooling, () => stop.abort());
+  const { spooling } = run.deps;
+  const lease = run.lease;
+  const writer = new QuoteWriter(
+    db,
+    config.collect.write_batch_rows,
+    spooling,
+    () => stop.abort(),
+    lease && spooling ? () => lease.stillHeld(spooling.direct) : undefined,
+  );
   const pricing = pricingParametersFor(config.pricing, symbol);
   const failures: ContractFailure[] = [];
   const total = plan.toRequest.length;
@@ -475,6 +483,7 @@ function failureLogText(error: unknown): string {
     error instanceof UnknownSymbolError ||
     error instanceof IbRequestError ||
     error instanceof DatabaseOutageError ||
+    error instanceof SpoolOwnerLost ||
     error instanceof SpooledOutage
   )
     return error.message;

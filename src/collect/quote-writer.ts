@@ -104,7 +104,9 @@ export class QuoteWriter {
     private readonly db: Database,
     private readonly batchRows: number,
     private readonly spooling?: Spooling,
-    private readonly onGiveUp?: (error: DatabaseOutageError) => void,
+    private readonly onGiveUp?: () => void,
+    /** Asked before spooled quotes are stored: false when another run took the key over meanwhile. */
+    private readonly stillOwned?: () => Promise<boolean>,
   ) {}
 
   add(row: QuoteRow): void {
@@ -114,6 +116,8 @@ export class QuoteWriter {
   /** Starts a write when a batch is full; waits only if the previous write is still running (backpressure). */
   async maybeFlush(): Promise<void> {
     if (this.buffer.length < this.batchRows) return;
+    // Taken over: these quotes belong to the new owner's collection, which requests them itself.
+    if (this.failure instanceof SpoolOwnerLost) return void this.buffer.splice(0);
     if (this.spooling && this.spoolingOnly()) return this.spooling.spool.add(this.buffer.splice(0));
     await this.writing;
     this.throwIfFailed();
@@ -199,7 +203,12 @@ export class QuoteWriter {
       let rows = 0;
       let stored = 0;
       do {
-        const drained = await outage.retry(() => spool.drain(this.store, this.batchRows));
+        const drained = await outage.retry(async () => {
+          // After an outage long enough for another run to judge this one gone, its quotes must not
+          // join the new owner's: that run collects those contracts itself.
+          if (this.stillOwned && !(await this.stillOwned())) throw new SpoolOwnerLost();
+          return spool.drain(this.store, this.batchRows);
+        });
         rows += drained.rows;
         stored += drained.stored;
       } while (spool.size > 0);
@@ -209,11 +218,31 @@ export class QuoteWriter {
     } catch (error) {
       if (error instanceof DatabaseOutageError) {
         this.gaveUp = error;
-        this.onGiveUp?.(error);
+        this.onGiveUp?.();
+      } else if (error instanceof SpoolOwnerLost) {
+        const discarded = await spool.discard();
+        logger.warn(
+          { quotes: discarded },
+          "another run took this collection over while the database was away: the quotes spooled meanwhile " +
+            "are discarded (that run collects those contracts)",
+        );
+        this.failure = error;
+        this.onGiveUp?.();
       } else this.failure = error;
     } finally {
       this.recovering = null;
     }
+  }
+}
+
+/** The key was taken over while this run waited out an outage (see QuoteWriter.recover). */
+export class SpoolOwnerLost extends Error {
+  override name = "SpoolOwnerLost";
+  constructor() {
+    super(
+      "another run took this collection over while the database was away (this run's heartbeat went stale); " +
+        "the quotes this run spooled meanwhile were discarded and its result is not recorded",
+    );
   }
 }
 

@@ -4,7 +4,7 @@ import type { CollectionRequest, CollectionType } from "../core/collection.ts";
 import { errorMessage } from "../core/errors.ts";
 import { guardOf } from "../ib/gateway-guard.ts";
 import type { Logger } from "../logger.ts";
-import { CollectionLocks } from "../store/collection-lock.ts";
+import { CollectionLocks, staleAfterMsFor } from "../store/collection-lock.ts";
 import { databaseIdentity } from "../store/info.ts";
 import { DatabaseOutage, patientDatabase, pingDatabase } from "../store/outage.ts";
 import { insertQuotes } from "../store/repositories/quotes.ts";
@@ -118,7 +118,11 @@ async function collect(
     logger: deps.logger,
   };
   const force = request.force ?? false;
-  const locks = await CollectionLocks.open(deps.db, { logger: deps.logger, outage: deps.outage });
+  const locks = await CollectionLocks.open(deps.db, {
+    logger: deps.logger,
+    outage: deps.outage,
+    staleAfterMs: staleAfterMsFor(deps.config.collect.max_db_outage_seconds * 1000),
+  });
   const symbols: SymbolSummary[] = [];
   try {
     await settleAbandonedRuns(deps, locks);

@@ -315,6 +315,16 @@ export class QuoteSpool {
     });
   }
 
+  /** Forgets every row held and removes the file: for quotes another run now collects. Returns how many. */
+  discard(): Promise<number> {
+    return this.#serially(async () => {
+      const rows = this.#memory.length + this.#onDisk;
+      this.#memory = [];
+      await this.#removeFile();
+      return rows;
+    });
+  }
+
   async #removeFile(): Promise<void> {
     if (this.#handle === null) return;
     await this.#handle.close();

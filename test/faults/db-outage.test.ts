@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -19,6 +20,8 @@ import type { CapturedLog } from "../helpers/captured-log.ts";
 import { startThrowawayCluster } from "../helpers/pg-cluster.ts";
 import type { ThrowawayCluster } from "../helpers/pg-cluster.ts";
 import { waitUntil } from "../helpers/wait.ts";
+import { getCollectionRun, takeCollectionRun } from "../../src/store/repositories/collection-runs.ts";
+import { startProcess, waitFor, writeConfig } from "./fixture.ts";
 
 /**
  * Item 3 of issue 9: a database outage costs time, not data. The collector runs against the simulated
@@ -283,6 +286,69 @@ describe("database outages during a collection (throwaway PostgreSQL)", () => {
     } finally {
       if (!cluster.running) await cluster.start();
       await db.close();
+    }
+  });
+
+  it("(c) a run whose key is taken over while it waits out an outage writes none of its spool once the database is back", async () => {
+    const url = await cluster.createDatabase("outage_c");
+    const spoolDir = path.join(spoolRoot, "outage_c");
+    const config = writeConfig(spoolRoot, sim, {
+      ib: { max_messages_per_second: 300, max_market_data_lines: 20 },
+      selection: { max_days_to_expiry: 3 },
+      collect: { write_batch_rows: 25, spool_dir: spoolDir, max_db_outage_seconds: 120 },
+    });
+    const setupDb = await openDatabase({ url, dataDir: "unused" });
+    await migrate(setupDb);
+    await setupDb.close();
+    const run = startProcess(["collect", "--symbols", "SPY", "--date", DATE, "--json", "--config", config], {
+      env: { DATABASE_URL: url },
+    });
+    try {
+      await waitFor("100 stored quotes", async () => (await storedRows(url)).rows >= 100, { process: run });
+      const before = await storedKeys(url);
+      await cluster.stop("fast");
+      await run.waitForStderr(/database unreachable since/);
+      // Quotes go on arriving and are spooled; then the run is frozen, as a process is that the OS does
+      // not schedule, while another run judges it gone and takes the key over.
+      const sent = sim.stats().messagesReceived;
+      await waitFor(
+        "quotes taken while the database is away",
+        () => sim.stats().messagesReceived >= sent + 100,
+        {
+          process: run,
+        },
+      );
+      run.child.kill("SIGSTOP");
+      await cluster.start();
+      const db = await openDatabase({ url, dataDir: "unused" });
+      try {
+        const key = { collectionDate: DATE, symbol: "SPY", collectionType: "eod" };
+        const owner = await getCollectionRun(db, key);
+        const usurper = { runId: randomUUID(), pid: 4545, host: "collector-5.example" };
+        expect(await takeCollectionRun(db, key, usurper, owner!.runId)).not.toBeNull();
+        const taken = await storedKeys(url);
+        run.child.kill("SIGCONT");
+        const exit = await run.exited;
+
+        expect(exit.code, run.stderr()).toBe(1);
+        expect(run.stderr()).toMatch(/another run took this collection over while the database was away/);
+        // Not one quote of the frozen run reached the table after the takeover, and nothing before it was lost.
+        const after = await storedKeys(url);
+        expect([...after].filter((key) => !taken.has(key))).toEqual([]);
+        expect([...before].filter((key) => !after.has(key))).toEqual([]);
+        const rows = await storedRows(url);
+        expect(rows.distinctContracts).toBe(rows.rows);
+        // The key is the new owner's: the frozen run neither released it nor recorded its status.
+        expect(await getCollectionRun(db, key)).toMatchObject({ runId: usurper.runId, releasedAt: null });
+        expect(await statusRows(db)).toMatchObject({ SPY: { status: "running" } });
+        expect(spoolFiles(spoolDir)).toEqual([]);
+      } finally {
+        await db.close();
+      }
+    } finally {
+      run.child.kill("SIGCONT");
+      run.child.kill("SIGKILL");
+      if (!cluster.running) await cluster.start();
     }
   });
 });

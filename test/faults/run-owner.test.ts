@@ -1,7 +1,11 @@
 import { randomUUID } from "node:crypto";
 import os from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CollectionLocks, CollectionTakenOverError } from "../../src/store/collection-lock.ts";
+import {
+  CollectionLocks,
+  CollectionTakenOverError,
+  staleAfterMsFor,
+} from "../../src/store/collection-lock.ts";
 import { openDatabase } from "../../src/store/open.ts";
 import { getCollectionRun, takeCollectionRun } from "../../src/store/repositories/collection-runs.ts";
 import { startCollection } from "../../src/store/repositories/collection-status.ts";
@@ -90,10 +94,17 @@ describe.each(TEST_ENGINES)("run owners (%s)", (engine) => {
     expect(await statusOf(h.db, "TSLA")).toMatchObject({ status: "running" });
     expect(await runOwnerOf(h.db, "TSLA")).toMatchObject({ owner_pid: 4242, released: false });
 
-    // Two minutes without a heartbeat: the owner is gone.
-    await h.db.query(
-      "UPDATE collection_runs SET heartbeat_at = now() - interval '121 seconds' WHERE symbol = 'TSLA'",
-    );
+    // Silent for 200 s: past the old 120 s limit, but a run may be riding out a database outage of up to
+    // collect.max_db_outage_seconds (300) without a heartbeat: it is not taken over.
+    const silentFor = (seconds: number) =>
+      h.db.query(
+        `UPDATE collection_runs SET heartbeat_at = now() - interval '${seconds} seconds' WHERE symbol = 'TSLA'`,
+      );
+    await silentFor(200);
+    expect((await h.collect({ symbols: ["TSLA"], date: DATE })).symbols[0]).toMatchObject({ status: "busy" });
+    expect(staleAfterMsFor(h.config.collect.max_db_outage_seconds * 1000)).toBe(330_000);
+    // Longer than that outage limit plus two heartbeats: the owner is gone.
+    await silentFor(331);
     const summary = await h.collect({ symbols: ["TSLA"], date: DATE });
     expect(summary.symbols[0]).toMatchObject({ status: "completed", coverage: 1 });
     await expectOneCompleteSnapshot("TSLA", summary.symbols[0]!.contracts_selected);
