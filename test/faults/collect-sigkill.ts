@@ -3,10 +3,16 @@ import type { Database } from "../../src/store/database.ts";
 import { openDatabase } from "../../src/store/open.ts";
 import { statusRows, storedQuotes } from "./checks.ts";
 import type { StatusRow, StoredQuotes } from "./checks.ts";
-import { startFaultSetup, startProcess, summaryOf, waitFor } from "./fixture.ts";
+import { startFaultSetup, startProcess, summaryOf, waitFor, writeConfig } from "./fixture.ts";
 import type { FaultSetup } from "./fixture.ts";
 
 const DATE = "2026-03-09";
+const CONFIG = {
+  // A few lines at once and a slow gateway make the run last long enough to be cut in the middle.
+  ib: { max_market_data_lines: 4 },
+  selection: { max_days_to_expiry: 4 },
+  collect: { connect_attempts: 2, write_batch_rows: 10 },
+};
 
 function bySymbol(rows: StatusRow[]): Map<string, StatusRow> {
   return new Map(rows.map((row) => [row.symbol, row]));
@@ -49,12 +55,7 @@ export function describeSigkill(engine: "postgres" | "pglite"): void {
         engine: engine === "postgres" ? "postgres" : "embedded",
         date: DATE,
         sim: { snapshotLatencyMs: 50 },
-        config: {
-          // A few lines at once and a slow gateway make the run last long enough to be cut in the middle.
-          ib: { max_market_data_lines: 4 },
-          selection: { max_days_to_expiry: 4 },
-          collect: { connect_attempts: 2, write_batch_rows: 10 },
-        },
+        config: CONFIG,
       });
     });
     afterAll(async () => {
@@ -107,6 +108,12 @@ export function describeSigkill(engine: "postgres" | "pglite"): void {
         expect(killed.quotes.distinctContracts).toBe(killed.quotes.rows);
         const spyBefore = killed.quotes.bySymbol.get("SPY") ?? 0;
 
+        // The rerun need not be slow: more lines and larger batches (what it resumes is the same).
+        writeConfig(setup.dir, setup.sim, {
+          ...CONFIG,
+          ib: { max_market_data_lines: 50 },
+          collect: { ...CONFIG.collect, write_batch_rows: 100 },
+        });
         const rerun = startProcess(args, { env: setup.env, cwd: setup.dir });
         expect((await rerun.exited).code, rerun.stderr()).toBe(0);
         const summary = summaryOf(rerun);
