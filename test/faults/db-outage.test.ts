@@ -10,7 +10,6 @@ import type { CollectionProgress, CollectionSummary } from "../../src/collect/su
 import { configSchema } from "../../src/config/schema.ts";
 import type { Config } from "../../src/config/schema.ts";
 import { IbClient } from "../../src/ib/client.ts";
-import { startSimulator } from "../../src/sim/server.ts";
 import type { Simulator } from "../../src/sim/server.ts";
 import type { Database } from "../../src/store/database.ts";
 import { migrate } from "../../src/store/migrate.ts";
@@ -21,7 +20,8 @@ import { startThrowawayCluster } from "../helpers/pg-cluster.ts";
 import type { ThrowawayCluster } from "../helpers/pg-cluster.ts";
 import { waitUntil } from "../helpers/wait.ts";
 import { getCollectionRun, takeCollectionRun } from "../../src/store/repositories/collection-runs.ts";
-import { startProcess, waitFor, writeConfig } from "./fixture.ts";
+import { startFaultSetup, startProcess, waitFor, writeConfig } from "./fixture.ts";
+import type { FaultSetup } from "./fixture.ts";
 
 /**
  * Item 3 of issue 9: a database outage costs time, not data. The collector runs against the simulated
@@ -92,20 +92,19 @@ function spooledRows(file: string): number {
 
 describe("database outages during a collection (throwaway PostgreSQL)", () => {
   let cluster: ThrowawayCluster;
+  let setup: FaultSetup;
   let sim: Simulator;
   let ib: IbClient;
   const spoolRoot = fs.mkdtempSync(path.join(os.tmpdir(), "chainvault-spool-"));
 
   beforeAll(async () => {
     cluster = await startThrowawayCluster();
-    sim = await startSimulator({
-      port: 0,
-      start: { date: DATE, timeEt: "16:45" },
-      rate: Infinity,
-      lines: Infinity,
-      snapshotLatencyMs: 0,
-      frozenClock: true,
+    setup = await startFaultSetup({
+      engine: "none",
+      date: DATE,
+      sim: { snapshotLatencyMs: 0, frozenClock: true },
     });
+    ({ sim } = setup);
     // Paced so the snapshots of a symbol take a few seconds: long enough to stop the database inside them.
     ib = await IbClient.connect({
       host: sim.host,
@@ -120,7 +119,7 @@ describe("database outages during a collection (throwaway PostgreSQL)", () => {
   });
   afterAll(async () => {
     await ib?.close();
-    await sim?.close();
+    await setup?.close();
     await cluster?.destroy();
     fs.rmSync(spoolRoot, { recursive: true, force: true });
   });
