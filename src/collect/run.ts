@@ -22,6 +22,7 @@ import type { CollectionSummary, SymbolSummary } from "./summary.ts";
 import { collectSymbol } from "./collect-symbol.ts";
 import { gatewayTimeAfter, prepareSymbol } from "./prepare-symbol.ts";
 import type { CollectionDeps, Preparation } from "./prepare-symbol.ts";
+import { rememberPacing, resumeRememberedPacing } from "./pacing-memory.ts";
 import { settleAbandonedRuns } from "./settle-abandoned.ts";
 import { QuoteSpool, replayLeftSpools, spoolDirOf } from "./spool.ts";
 
@@ -108,6 +109,8 @@ async function collect(
   const { signal } = control;
   const started = Date.now();
   const messagesBefore = deps.ib.messagesSent;
+  const slowDownsBefore = deps.ib.pacingAdjustments.slowDowns;
+  await resumeRememberedPacing(deps);
   const lineMsBefore = deps.ib.gatewayLineMilliseconds;
   await refreshClock(deps);
   const date = request.date ?? defaultCollectionDate(deps.ib.now());
@@ -147,6 +150,7 @@ async function collect(
   }
   // The last cancels are part of the run: its message count and lower bound include them.
   await deps.ib.idle();
+  await rememberPacing(deps, slowDownsBefore);
   const messages = deps.ib.messagesSent - messagesBefore;
   return {
     date,
