@@ -3,8 +3,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { isAlive } from "../../src/store/data-dir-lock.ts";
 import { migrate } from "../../src/store/migrate.ts";
 import { openDatabase } from "../../src/store/open.ts";
+import { waitUntil } from "./wait.ts";
 
 /**
  * A migrated embedded data directory, copied from a template built once per PGlite version and set of
@@ -32,6 +34,39 @@ function templateKey(): string {
 
 async function template(): Promise<string> {
   const dir = path.join(os.tmpdir(), `chainvault-pglite-template-${templateKey()}`);
+  if (fs.existsSync(path.join(dir, "PG_VERSION"))) return dir;
+  // One test file builds it while the others wait (the suite runs files in parallel); a builder that died
+  // leaves its lock behind, which the next file takes over.
+  const lock = `${dir}.lock`;
+  for (;;) {
+    try {
+      fs.writeFileSync(lock, String(process.pid), { flag: "wx" });
+      break;
+    } catch {
+      let holder: number;
+      try {
+        holder = Number(fs.readFileSync(lock, "utf8"));
+      } catch {
+        continue; // released meanwhile
+      }
+      if (holder > 0 && holder !== process.pid && !isAlive(holder)) fs.rmSync(lock, { force: true });
+      else
+        await waitUntil(() => fs.existsSync(path.join(dir, "PG_VERSION")) || !fs.existsSync(lock), {
+          what: "another test file to build the PGlite template",
+          timeoutMs: 300_000,
+          intervalMs: 200,
+        });
+      if (fs.existsSync(path.join(dir, "PG_VERSION"))) return dir;
+    }
+  }
+  try {
+    return await build(dir);
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
+}
+
+async function build(dir: string): Promise<string> {
   if (fs.existsSync(path.join(dir, "PG_VERSION"))) return dir;
   // Built beside it and renamed into place, so a concurrent test file never copies half a template.
   const building = `${dir}.${process.pid}.${Date.now()}`;
