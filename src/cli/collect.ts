@@ -165,6 +165,13 @@ async function collect(options: CollectOptions, stop: StopSignals): Promise<void
         }
         if (summary.symbols.some((entry) => entry.status === "failed")) process.exitCode = EXIT_FAILURE;
         else if (summary.symbols.some((entry) => entry.status === "busy")) process.exitCode = EXIT_BUSY;
+        if (summary.stopped !== undefined) {
+          process.stderr.write(
+            `chainvault: the run stopped taking contracts: ${summary.stopped}. The stored rows are kept - ` +
+              "free disk space, then run the same command again to resume\n",
+          );
+          process.exitCode = EXIT_FAILURE;
+        }
         reportInterruption(stop.received, symbols, summary);
       } finally {
         progress.stop();

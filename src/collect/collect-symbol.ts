@@ -8,6 +8,7 @@ import type { Queryable } from "../store/database.ts";
 import { completeCollection, failCollection } from "../store/repositories/collection-status.ts";
 import type { ContractCounts } from "../store/repositories/collection-status.ts";
 import { DatabaseOutageError } from "../store/outage.ts";
+import { isDiskFull } from "../store/unavailable.ts";
 import { recentActivity } from "../store/repositories/quote-history.ts";
 import { contractsWithQuotes, deleteQuotesBefore } from "../store/repositories/quotes.ts";
 import { deleteUnderlyingTicksBefore, hasUnderlyingTick } from "../store/repositories/underlying-ticks.ts";
@@ -20,7 +21,8 @@ import { UnknownSymbolError } from "./discovery.ts";
 import type { ChainDiscovery, DiscoveredContract, UnderlyingInfo } from "./discovery.ts";
 import { statusKey } from "./prepare-symbol.ts";
 import type { CollectionDeps, Preparation, PrepareOutcome, SymbolTarget } from "./prepare-symbol.ts";
-import { QuoteWriter, toQuoteRow, writeUnderlyingTick } from "./quote-writer.ts";
+import { QuoteWriter, SpoolOwnerLost, toQuoteRow, writeUnderlyingTick } from "./quote-writer.ts";
+import type { QuoteSpool } from "./spool.ts";
 import { selectContracts } from "./selection.ts";
 import type { ContractActivity } from "./selection.ts";
 import { collectSnapshots, quoteUnderlying, underlyingPriceOf } from "./snapshots.ts";
@@ -67,6 +69,8 @@ interface SnapshotResults {
   end: SnapshotsEnd;
   /** Set when the database stayed away longer than allowed: the run stopped, the rest is in the spool. */
   outage: SpooledOutage | null;
+  /** Quotes taken but not stored (the database's disk is full): what became of them, for the status row. */
+  unstored: string | null;
 }
 
 /**
@@ -80,11 +84,25 @@ export class NoContractsError extends Error {
 /** A database outage that outlasted collect.max_db_outage_seconds, and where the quotes it kept wait. */
 class SpooledOutage extends Error {
   override name = "SpooledOutage";
-  constructor(outage: DatabaseOutageError, spooled: number, file: string) {
-    super(
-      `${outage.message}; ${spooled} quotes taken meanwhile are kept in ${file} and stored by the next run`,
-    );
+  constructor(outage: DatabaseOutageError, spool: QuoteSpool) {
+    super(`${outage.message}; ${spoolText(spool, "taken meanwhile")}`);
   }
+}
+
+/** Where a spool's rows wait: its file for the next run, or nowhere when its disk is full. */
+function spoolText(spool: QuoteSpool, which: string): string {
+  const kept =
+    spool.onDisk > 0
+      ? [`${spool.onDisk} quotes ${which} are kept in ${spool.file} and stored by the next run`]
+      : [];
+  const lost =
+    spool.inMemory > 0
+      ? [
+          `${spool.inMemory} quotes ${which} could not be kept (the spool cannot be written: ` +
+            `${errorMessage(spool.writeError)}); the next run requests those contracts again`,
+        ]
+      : [];
+  return [...kept, ...lost].join("; ");
 }
 
 /**
@@ -158,9 +176,11 @@ export async function collectSymbol(
     const snapshots = await snapshotOptions(run, plan, underlyingPrice);
     stored = snapshots.stored;
     if (snapshots.outage) throw snapshots.outage;
-    await recordDeadLetters(run, snapshots.failures);
+    await unlessDiskFull(run, "its dead letters", () => recordDeadLetters(run, snapshots.failures));
     if (FINAL_SNAPSHOT_TYPES.has(run.target.type))
-      await markExpiringCollected(run, plan, snapshots.storedIds);
+      await unlessDiskFull(run, "which contracts' expiry was collected", () =>
+        markExpiringCollected(run, plan, snapshots.storedIds),
+      );
 
     summary.quotes_stored = plan.alreadyStored.size + stored;
     // A stop request leaves contracts neither stored nor failed, as a gateway outage does.
@@ -333,7 +353,15 @@ async function snapshotOptions(
   const { symbol, date, type } = run.target;
   // An outage longer than allowed stops the run taking contracts; those in flight still finish.
   const stop = new AbortController();
-  const writer = new QuoteWriter(db, config.collect.write_batch_rows, run.deps.spooling, () => stop.abort());
+  const { spooling } = run.deps;
+  const lease = run.lease;
+  const writer = new QuoteWriter(
+    db,
+    config.collect.write_batch_rows,
+    spooling,
+    () => stop.abort(),
+    lease && spooling ? () => lease.stillHeld(spooling.direct) : undefined,
+  );
   const pricing = pricingParametersFor(config.pricing, symbol);
   const failures: ContractFailure[] = [];
   const total = plan.toRequest.length;
@@ -361,14 +389,15 @@ async function snapshotOptions(
     },
   );
   let outage: SpooledOutage | null = null;
+  const spool = run.deps.spooling?.spool;
   try {
     await writer.flush();
   } catch (error) {
-    const spool = run.deps.spooling?.spool;
     if (!(error instanceof DatabaseOutageError) || !spool) throw error;
-    outage = new SpooledOutage(error, spool.size, spool.file);
+    outage = new SpooledOutage(error, spool);
   }
-  return { stored: writer.stored, storedIds: writer.storedIds, failures, done, end, outage };
+  const unstored = spool && outage === null && writer.unstored > 0 ? spoolText(spool, "not stored") : null;
+  return { stored: writer.stored, storedIds: writer.storedIds, failures, done, end, outage, unstored };
 }
 
 /** Stopped after discovery, before any request: the row says so, with what earlier attempts stored. */
@@ -400,6 +429,22 @@ function interruptionText(run: SymbolRun, progress: string): string {
         ? reason.message
         : "a stop request";
   return `interrupted by ${cause} ${progress}; the next run resumes`;
+}
+
+/**
+ * Bookkeeping the next run redoes (it requests failed contracts again and marks expiries from all stored
+ * rows) is skipped when the database's disk is full, so the status row can still say what happened.
+ */
+async function unlessDiskFull(run: SymbolRun, what: string, write: () => Promise<void>): Promise<void> {
+  try {
+    await write();
+  } catch (error) {
+    if (!isDiskFull(error)) throw error;
+    run.deps.logger.warn(
+      { symbol: run.target.symbol, err: errorMessage(error) },
+      `could not record ${what}: the database's disk is full; the next run records it`,
+    );
+  }
 }
 
 async function recordDeadLetters(run: SymbolRun, failures: readonly ContractFailure[]): Promise<void> {
@@ -449,6 +494,7 @@ function problemsOf(
     `${end.notCollected} contracts not collected: ${end.gatewayUnavailable?.message ?? "the run stopped taking contracts"}; a rerun resumes them`;
   return [
     ...(end.notCollected > 0 ? [notCollected] : []),
+    ...(snapshots.unstored !== null ? [snapshots.unstored] : []),
     ...(failures.length > 0 ? [`${failures.length} contracts failed (see collection_dead_letters)`] : []),
     ...(discovery.failedExpiries.length > 0
       ? [`expiries not listed: ${discovery.failedExpiries.join(", ")}`]
@@ -539,6 +585,7 @@ function failureLogText(error: unknown): string {
     error instanceof UnknownSymbolError ||
     error instanceof IbRequestError ||
     error instanceof DatabaseOutageError ||
+    error instanceof SpoolOwnerLost ||
     error instanceof SpooledOutage ||
     error instanceof NoContractsError
   )

@@ -4,8 +4,10 @@ import type { PricingParameters } from "../pricing/parameters.ts";
 import { timeToExpiryYears } from "../pricing/year-fraction.ts";
 import type { Logger } from "../logger.ts";
 import type { Database } from "../store/database.ts";
+import { errorMessage } from "../core/errors.ts";
 import { DatabaseOutageError } from "../store/outage.ts";
 import type { DatabaseOutage } from "../store/outage.ts";
+import { isDiskFull } from "../store/unavailable.ts";
 import { insertQuotes } from "../store/repositories/quotes.ts";
 import type { QuoteRow } from "../store/repositories/quotes.ts";
 import { insertUnderlyingTicks } from "../store/repositories/underlying-ticks.ts";
@@ -75,6 +77,8 @@ export interface Spooling {
   /** The database without waiting: a write that fails because it is away goes to the spool instead. */
   direct: Database;
   logger: Logger;
+  /** Stops the whole run taking contracts (no disk space left), with the reason its symbols record. */
+  stopRun: (reason: string) => void;
 }
 
 /**
@@ -83,7 +87,9 @@ export interface Spooling {
  * batches after it, without holding up the snapshots; once the database answers, the spool is stored through
  * the same COPY (idempotent, so a batch stored twice is kept once). An outage longer than the limit makes
  * the writer give up: `onGiveUp` is told (the run stops taking contracts), the rest is kept in the spool's
- * file, and `flush` throws the DatabaseOutageError.
+ * file, and `flush` throws the DatabaseOutageError. A database whose disk is full (53100) stops the run
+ * too: it would refuse every later batch, so the batch it refused and those still arriving go to the
+ * spool (its file, when that is on another disk), and `unstored` counts them.
  */
 export class QuoteWriter {
   private buffer: QuoteRow[] = [];
@@ -93,13 +99,17 @@ export class QuoteWriter {
   /** While true the database is away: batches go to the spool. */
   private away = false;
   private gaveUp: DatabaseOutageError | null = null;
+  /** Set when the database's disk is full: batches go to the spool, never to the database again. */
+  private full: unknown = undefined;
   stored = 0;
   readonly storedIds: number[] = [];
   constructor(
     private readonly db: Database,
     private readonly batchRows: number,
     private readonly spooling?: Spooling,
-    private readonly onGiveUp?: (error: DatabaseOutageError) => void,
+    private readonly onGiveUp?: () => void,
+    /** Asked before spooled quotes are stored: false when another run took the key over meanwhile. */
+    private readonly stillOwned?: () => Promise<boolean>,
   ) {}
 
   add(row: QuoteRow): void {
@@ -109,12 +119,14 @@ export class QuoteWriter {
   /** Starts a write when a batch is full; waits only if the previous write is still running (backpressure). */
   async maybeFlush(): Promise<void> {
     if (this.buffer.length < this.batchRows) return;
-    if (this.spooling && (this.away || this.gaveUp)) return this.spooling.spool.add(this.buffer.splice(0));
+    // Taken over: these quotes belong to the new owner's collection, which requests them itself.
+    if (this.failure instanceof SpoolOwnerLost) return void this.buffer.splice(0);
+    if (this.spooling && this.spoolingOnly()) return this.spooling.spool.add(this.buffer.splice(0));
     await this.writing;
     this.throwIfFailed();
     if (this.buffer.length < this.batchRows) return;
     const rows = this.buffer.splice(0);
-    if (this.spooling && (this.away || this.gaveUp)) return this.spooling.spool.add(rows);
+    if (this.spooling && this.spoolingOnly()) return this.spooling.spool.add(rows);
     this.writing = this.write(rows).catch((error: unknown) => {
       this.failure = error;
     });
@@ -129,18 +141,33 @@ export class QuoteWriter {
     this.throwIfFailed();
     const rows = this.buffer.splice(0);
     if (rows.length > 0) {
-      if (this.spooling && (this.away || this.gaveUp)) await this.spooling.spool.add(rows);
+      if (this.spooling && this.spoolingOnly()) await this.spooling.spool.add(rows);
       else await this.write(rows);
+    }
+    if (this.spooling && this.full !== undefined) {
+      // Kept for the next run where the spool's disk has room; counted in `unstored` either way.
+      await this.spooling.spool.persist().catch(() => undefined);
+      return;
     }
     if (this.spooling) {
       await this.recovering;
       if (!this.gaveUp && this.spooling.spool.size > 0) await (this.recovering ??= this.recover());
       this.throwIfFailed();
       if (this.gaveUp) {
-        await this.spooling.spool.persist();
+        // What the file cannot take (disk full) stays counted in spool.inMemory for the caller to report.
+        await this.spooling.spool.persist().catch(() => undefined);
         throw this.gaveUp;
       }
     }
+  }
+
+  /** Quotes of this run that are held in the spool rather than stored (see flush). */
+  get unstored(): number {
+    return this.spooling?.spool.size ?? 0;
+  }
+
+  private spoolingOnly(): boolean {
+    return this.away || this.gaveUp !== null || this.full !== undefined;
   }
 
   private throwIfFailed(): void {
@@ -151,6 +178,13 @@ export class QuoteWriter {
     try {
       await this.store(rows);
     } catch (error) {
+      if (this.spooling && isDiskFull(error)) {
+        if (this.full === undefined)
+          this.spooling.stopRun(`a full disk (the database cannot store quotes: ${errorMessage(error)})`);
+        this.full = error;
+        await this.spooling.spool.add(rows);
+        return;
+      }
       if (!this.spooling?.outage.noteFailure(error)) throw error;
       this.away = true;
       await this.spooling.spool.add(rows);
@@ -172,7 +206,12 @@ export class QuoteWriter {
       let rows = 0;
       let stored = 0;
       do {
-        const drained = await outage.retry(() => spool.drain(this.store, this.batchRows));
+        const drained = await outage.retry(async () => {
+          // After an outage long enough for another run to judge this one gone, its quotes must not
+          // join the new owner's: that run collects those contracts itself.
+          if (this.stillOwned && !(await this.stillOwned())) throw new SpoolOwnerLost();
+          return spool.drain(this.store, this.batchRows);
+        });
         rows += drained.rows;
         stored += drained.stored;
       } while (spool.size > 0);
@@ -182,11 +221,31 @@ export class QuoteWriter {
     } catch (error) {
       if (error instanceof DatabaseOutageError) {
         this.gaveUp = error;
-        this.onGiveUp?.(error);
+        this.onGiveUp?.();
+      } else if (error instanceof SpoolOwnerLost) {
+        const discarded = await spool.discard();
+        logger.warn(
+          { quotes: discarded },
+          "another run took this collection over while the database was away: the quotes spooled meanwhile " +
+            "are discarded (that run collects those contracts)",
+        );
+        this.failure = error;
+        this.onGiveUp?.();
       } else this.failure = error;
     } finally {
       this.recovering = null;
     }
+  }
+}
+
+/** The key was taken over while this run waited out an outage (see QuoteWriter.recover). */
+export class SpoolOwnerLost extends Error {
+  override name = "SpoolOwnerLost";
+  constructor() {
+    super(
+      "another run took this collection over while the database was away (this run's heartbeat went stale); " +
+        "the quotes this run spooled meanwhile were discarded and its result is not recorded",
+    );
   }
 }
 

@@ -7,7 +7,7 @@ import type { ChainvaultEvent } from "../core/events.ts";
 import { newRunId } from "../core/run-id.ts";
 import { guardOf } from "../ib/gateway-guard.ts";
 import type { Logger } from "../logger.ts";
-import { CollectionLocks } from "../store/collection-lock.ts";
+import { CollectionLocks, staleAfterMsFor } from "../store/collection-lock.ts";
 import { databaseIdentity } from "../store/info.ts";
 import { DatabaseOutage, patientDatabase, pingDatabase } from "../store/outage.ts";
 import { recordInstall } from "../store/repositories/install.ts";
@@ -26,6 +26,8 @@ import type { CollectionSummary, SymbolSummary } from "./summary.ts";
 import { collectSymbol } from "./collect-symbol.ts";
 import { gatewayTimeAfter, prepareSymbol } from "./prepare-symbol.ts";
 import type { CollectionDeps, Preparation } from "./prepare-symbol.ts";
+import { rememberPacing, resumeRememberedPacing } from "./pacing-memory.ts";
+import { settleAbandonedRuns } from "./settle-abandoned.ts";
 import { QuoteSpool, replayLeftSpools, spoolDirOf } from "./spool.ts";
 
 /** How the caller can stop a run early (SIGTERM, a lost job claim), and the id the run goes by. */
@@ -71,12 +73,25 @@ export async function runCollection(
   const db = patientDatabase(deps.db, outage);
   const spoolDir = spoolDirOf(config);
   const database = await databaseIdentity(db);
+  // No disk space for the quotes: the run stops taking contracts as on SIGTERM, and says why.
+  const full = new AbortController();
+  const stopRun = (reason: string): void => {
+    if (full.signal.aborted) return;
+    logger.error({ reason }, `stopping the run: ${reason}`);
+    full.abort(reason);
+  };
   const spool = new QuoteSpool({
     dir: spoolDir,
     memoryRows: config.collect.spool_memory_rows,
     database,
     logger,
+    onFull: (error) =>
+      stopRun(
+        `a full disk (the quote spool in ${spoolDir} cannot be written: ${errorMessage(error)}) ` +
+          "while the database is away",
+      ),
   });
+  const signal = control.signal ? AbortSignal.any([control.signal, full.signal]) : full.signal;
   try {
     await replayLeftSpools({
       dir: spoolDir,
@@ -85,11 +100,13 @@ export async function runCollection(
       batchRows: config.collect.write_batch_rows,
       logger,
     });
-    return await collect(
+    const summary = await collect(
       request,
-      { ...deps, db, outage, spooling: { spool, outage, direct: deps.db, logger } },
-      { ...control, runId },
+      { ...deps, db, outage, spooling: { spool, outage, direct: deps.db, logger, stopRun } },
+      { ...control, signal, runId },
     );
+    if (full.signal.aborted) summary.stopped = String(full.signal.reason);
+    return summary;
   } finally {
     await closeSpool(spool, logger);
     if (!deps.outage) await outage.close();
@@ -105,6 +122,8 @@ async function collect(
   const events = deps.events ?? discardEvents;
   const started = Date.now();
   const messagesBefore = deps.ib.messagesSent;
+  const slowDownsBefore = deps.ib.pacingAdjustments.slowDowns;
+  await resumeRememberedPacing(deps);
   const lineMsBefore = deps.ib.gatewayLineMilliseconds;
   await refreshClock(deps);
   // The first collection on a database marks chainvault's start there, by the gateway's clock (see install.ts).
@@ -117,9 +136,15 @@ async function collect(
     logger: deps.logger,
   };
   const force = request.force ?? false;
-  const locks = await CollectionLocks.open(deps.db, { logger: deps.logger, outage: deps.outage, runId });
+  const locks = await CollectionLocks.open(deps.db, {
+    logger: deps.logger,
+    outage: deps.outage,
+    runId,
+    staleAfterMs: staleAfterMsFor(deps.config.collect.max_db_outage_seconds * 1000),
+  });
   const symbols: SymbolSummary[] = [];
   try {
+    await settleAbandonedRuns(deps, locks);
     if (deps.config.collect.include_vix && !signal?.aborted)
       await collectVix(deps, locks, { date, type: request.type, force }, engine);
 
@@ -143,6 +168,7 @@ async function collect(
   }
   // The last cancels are part of the run: its message count and lower bound include them.
   await deps.ib.idle();
+  await rememberPacing(deps, slowDownsBefore);
   const messages = deps.ib.messagesSent - messagesBefore;
   return {
     run_id: runId,

@@ -39,6 +39,11 @@ export interface QuoteSpoolOptions {
   /** databaseIdentity() of the run's database: the spool is only ever replayed into it. */
   database: string;
   logger?: Logger;
+  /**
+   * Told once when memory is past its bound and the file cannot take the rows (disk full): the run must
+   * stop taking contracts, or memory would grow without bound. Rows still arriving are kept in memory.
+   */
+  onFull?: (error: unknown) => void;
 }
 
 /** How many rows a spool file gave back, and how many lines of it could not be read. */
@@ -172,7 +177,9 @@ export class QuoteSpool {
   #handle: FileHandle | null = null;
   /** Bytes of the file known to be written in full. */
   #bytes = 0;
-  #spillFailed = false;
+  #writeError: unknown = undefined;
+  /** Set once memory was past its bound with the file refusing rows: `onFull` has been told. */
+  #full = false;
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: QuoteSpoolOptions) {
@@ -194,6 +201,11 @@ export class QuoteSpool {
     return this.#memory.length;
   }
 
+  /** Why the file could not be written (disk full), if it could not; cleared when a later write succeeds. */
+  get writeError(): unknown {
+    return this.#writeError;
+  }
+
   #serially<T>(work: () => Promise<T>): Promise<T> {
     const result = this.#queue.then(work);
     this.#queue = result.catch(() => undefined);
@@ -202,7 +214,8 @@ export class QuoteSpool {
 
   /**
    * Keeps rows; once memory holds more than its bound, all of it goes to the file (fsynced). When the
-   * file cannot be written (disk full), the rows stay in memory beyond the bound rather than be lost.
+   * file cannot be written (disk full), `onFull` stops the run and the rows stay in memory: past the
+   * bound only by what was in flight when the run stopped.
    */
   add(rows: readonly QuoteRow[]): Promise<void> {
     this.#arriving += rows.length;
@@ -213,12 +226,14 @@ export class QuoteSpool {
       try {
         await this.#spill();
       } catch (error) {
-        if (!this.#spillFailed)
-          this.#options.logger?.warn(
+        if (!this.#full) {
+          this.#full = true;
+          this.#options.logger?.error(
             { file: this.file, err: errorMessage(error), inMemory: this.#memory.length },
-            "cannot write the quote spool; holding its rows in memory",
+            "cannot write the quote spool and its memory is full: the run stops taking contracts",
           );
-        this.#spillFailed = true;
+          this.#options.onFull?.(error);
+        }
       }
     });
   }
@@ -229,6 +244,16 @@ export class QuoteSpool {
   }
 
   async #spill(): Promise<void> {
+    try {
+      await this.#write();
+      this.#writeError = undefined;
+    } catch (error) {
+      this.#writeError = error;
+      throw error;
+    }
+  }
+
+  async #write(): Promise<void> {
     if (this.#memory.length === 0) return;
     let text = this.#memory.map(toLine).join("");
     if (this.#handle === null) {
@@ -287,6 +312,16 @@ export class QuoteSpool {
       this.#memory = [];
       await this.#removeFile();
       return { rows, stored };
+    });
+  }
+
+  /** Forgets every row held and removes the file: for quotes another run now collects. Returns how many. */
+  discard(): Promise<number> {
+    return this.#serially(async () => {
+      const rows = this.#memory.length + this.#onDisk;
+      this.#memory = [];
+      await this.#removeFile();
+      return rows;
     });
   }
 

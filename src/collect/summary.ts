@@ -37,6 +37,8 @@ export interface CollectionSummary {
   /** The least time IB's limits allow for what the run sent (see pacingLowerBoundSeconds). */
   pacing_lower_bound_s: number;
   messages_sent: number;
+  /** Why the run stopped taking contracts by itself (no disk space left), if it did. */
+  stopped?: string;
 }
 
 /** A symbol's summary before anything is known: a failure unless a step says otherwise. */

@@ -77,6 +77,11 @@ export function collectWithGateway(
         throw new Error(
           `${unavailable.message}; the slot runs again later and resumes with the contracts not yet stored`,
         );
+      // No disk space: pg-boss retries with backoff, so the slot resumes once space is freed.
+      if (summary.stopped !== undefined)
+        throw new Error(
+          `the run stopped taking contracts: ${summary.stopped}; the slot runs again later and resumes`,
+        );
       return summary;
     } finally {
       await ib.close();

@@ -434,6 +434,21 @@ export class IbClient extends EventEmitter {
     return this.pacer.messagesPerSecond;
   }
 
+  /** The ceiling the pacer climbs back to: ib.max_messages_per_second. */
+  get maxMessagesPerSecond(): number {
+    return this.pacer.maxMessagesPerSecond;
+  }
+
+  /** The rate the last error 100 halved the pacer to, if one did: a rate this gateway accepted. */
+  get rateAfterSlowDown(): number | undefined {
+    return this.pacer.rateAfterSlowDown;
+  }
+
+  /** Starts pacing at `rate` (a rate this gateway allowed before), climbing back to the ceiling from there. */
+  resumePacingAt(rate: number): void {
+    this.pacer.resumeAt(rate);
+  }
+
   /** How often error 100 halved the rate and error 101 shrank the line budget on this client. */
   get pacingAdjustments(): { slowDowns: number; lineShrinks: number } {
     return { slowDowns: this.pacer.slowDowns, lineShrinks: this.pacer.lineShrinks };

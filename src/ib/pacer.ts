@@ -74,6 +74,8 @@ export class RequestPacer {
   /** How often the rate was halved (error 100) and the line budget shrunk (error 101). */
   slowDowns = 0;
   lineShrinks = 0;
+  /** The rate the last slow-down set: one the gateway accepted. */
+  rateAfterSlowDown: number | undefined;
 
   constructor(options: PacerOptions) {
     if (!(options.messagesPerSecond > 0)) throw new Error("messagesPerSecond must be positive");
@@ -127,8 +129,19 @@ export class RequestPacer {
     this.rateBase = Math.max(this.minRate, this.rateAt(now) / 2);
     this.rateSince = now;
     this.lastDecreaseAt = now;
+    this.rateAfterSlowDown = this.rateBase;
     this.slowDowns++;
     return this.rateBase;
+  }
+
+  /**
+   * Starts from `rate` (what this gateway allowed last time) instead of the ceiling, climbing back to it as
+   * after error 100. A rate at or above the ceiling changes nothing.
+   */
+  resumeAt(rate: number): void {
+    const now = this.now();
+    this.rateBase = Math.min(this.rateAt(now), Math.max(this.minRate, rate));
+    this.rateSince = now;
   }
 
   /**

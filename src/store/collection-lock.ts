@@ -32,6 +32,16 @@ import type { CollectionKey } from "./repositories/collection-status.ts";
 export const DEFAULT_HEARTBEAT_MS = 15_000;
 export const DEFAULT_STALE_AFTER_MS = 120_000;
 
+/**
+ * How old a heartbeat must be before its run counts as gone, for runs that wait out database outages of up
+ * to `maxDbOutageMs`: longer than that wait plus two heartbeats. A run riding out an outage cannot beat
+ * (its lock session is gone too); once the database is back it beats again within one interval, or it
+ * has given up and writes no more quotes. So a live run is never taken over for an outage it survives.
+ */
+export function staleAfterMsFor(maxDbOutageMs: number): number {
+  return Math.max(DEFAULT_STALE_AFTER_MS, maxDbOutageMs + 2 * DEFAULT_HEARTBEAT_MS);
+}
+
 /** Keys held by this process's runs, per database: the embedded engine's one session holds every advisory lock. */
 const heldInProcess = new WeakMap<Database, Map<string, string>>();
 
@@ -108,6 +118,15 @@ export class CollectionLease {
 
   get runId(): string {
     return this.locks.identity.runId;
+  }
+
+  /**
+   * Whether this run still owns the key by its owner row, asked of `db` (the database without waiting, after
+   * an outage): false once another run took it over.
+   */
+  async stillHeld(db: Queryable = this.locks.db): Promise<boolean> {
+    const row = await getCollectionRun(db, this.key);
+    return row !== null && row.runId === this.runId && row.releasedAt === null;
   }
 
   /** Records that rows from `before` on replace the older ones; must precede the first new row. */

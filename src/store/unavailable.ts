@@ -60,3 +60,18 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
     return true;
   return isDatabaseUnavailable(nested.cause, depth + 1);
 }
+
+/** No room left where data is written: the filesystem's (errno) or the database server's (SQLSTATE 53100). */
+const DISK_FULL_CODES = new Set(["53100", "ENOSPC", "EDQUOT", "EFBIG"]);
+
+/**
+ * True when a write failed for want of disk space: a full database disk (53100 disk_full, which PGlite
+ * and PostgreSQL answer while staying usable) or a full filesystem under a file of ours (ENOSPC, a
+ * quota, a file-size limit). Waiting does not help until someone frees space, so it is not an outage.
+ */
+export function isDiskFull(error: unknown, depth = 0): boolean {
+  if (typeof error !== "object" || error === null || depth > 4) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string" && DISK_FULL_CODES.has(code)) return true;
+  return isDiskFull((error as { cause?: unknown }).cause, depth + 1);
+}

@@ -110,20 +110,26 @@ describe("QuoteSpool", () => {
     expect(linesOf(kept.file)).toHaveLength(6);
   });
 
-  it("keeps rows in memory beyond its bound when its file cannot be written, and says so once", async () => {
+  it("tells the run to stop once when memory is full and its file cannot be written; keeps what arrives", async () => {
     const notADirectory = path.join(dir, "occupied");
     fs.writeFileSync(notADirectory, "");
     const log = capturedLog();
+    const full: unknown[] = [];
     const spool = new QuoteSpool({
       dir: notADirectory,
       memoryRows: 2,
       database: DATABASE,
       logger: log.logger,
+      onFull: (error) => full.push(error),
     });
     await spool.add(rows(1, 3));
     await spool.add(rows(4, 3));
+    // What was in flight when the run was told to stop is kept, not dropped.
     expect([spool.inMemory, spool.onDisk]).toEqual([6, 0]);
-    expect(log.matching(/cannot write the quote spool; holding its rows in memory/)).toHaveLength(1);
+    expect(full).toHaveLength(1);
+    expect((full[0] as NodeJS.ErrnoException).code).toBe("EEXIST");
+    expect((spool.writeError as NodeJS.ErrnoException).code).toBe("EEXIST");
+    expect(log.matching(/cannot write the quote spool and its memory is full/)).toHaveLength(1);
     const offered: number[] = [];
     await spool.drain(async (batch) => offered.push(...batch.map((row) => row.contractId)), 100);
     expect(offered).toEqual([1, 2, 3, 4, 5, 6]);

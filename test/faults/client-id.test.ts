@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { IbClient, IbRequestError } from "../../src/ib/client.ts";
 import { startSimulator } from "../../src/sim/server.ts";
 import type { Simulator } from "../../src/sim/server.ts";
-import { capturingLogger } from "./gateway-checks.ts";
+import { capturingLogger } from "./fixture.ts";
 
 describe("client id in use (326)", () => {
   let sim: Simulator | undefined;

@@ -1,17 +1,22 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulator } from "../../src/sim/server.ts";
-import type { Simulator } from "../../src/sim/server.ts";
 import type { Database } from "../../src/store/database.ts";
-import { migrate } from "../../src/store/migrate.ts";
 import { openDatabase } from "../../src/store/open.ts";
-import { createServerDatabase } from "../helpers/db.ts";
-import { startProcess, statusRows, storedQuotes, summaryOf, waitFor, writeConfig } from "./processes.ts";
-import type { StatusRow, StoredQuotes } from "./processes.ts";
+import { statusRows, storedQuotes } from "./checks.ts";
+import type { StatusRow, StoredQuotes } from "./checks.ts";
+import { startFaultSetup, startProcess, summaryOf, waitFor, writeConfig } from "./fixture.ts";
+import type { FaultSetup } from "./fixture.ts";
 
 const DATE = "2026-03-09";
+const CONFIG = {
+  // A few lines at once and a slow gateway make the run last long enough to be cut in the middle.
+  ib: { max_market_data_lines: 4 },
+  selection: { max_days_to_expiry: 4 },
+  collect: { connect_attempts: 2, write_batch_rows: 10 },
+};
+
+function bySymbol(rows: StatusRow[]): Map<string, StatusRow> {
+  return new Map(rows.map((row) => [row.symbol, row]));
+}
 
 /** The `collecting` log line of a symbol: how many of its contracts were already stored. */
 function alreadyStored(stderr: string, symbol: string): number | undefined {
@@ -32,18 +37,12 @@ function alreadyStored(stderr: string, symbol: string): number | undefined {
  */
 export function describeSigkill(engine: "postgres" | "pglite"): void {
   describe(`SIGKILL of \`collect\` on ${engine}`, () => {
-    let sim: Simulator;
-    let server: Awaited<ReturnType<typeof createServerDatabase>> | undefined;
-    let dir: string;
-    let env: Record<string, string>;
-    const dataDir = () => path.join(dir, "data");
+    let setup: FaultSetup;
 
     /** The database as the test sees it between runs (the embedded one only while no collector holds it). */
     async function inspect<T>(work: (db: Database) => Promise<T>): Promise<T> {
-      const db =
-        engine === "postgres"
-          ? await openDatabase({ url: server!.url, dataDir: "unused" })
-          : await openDatabase({ dataDir: dataDir() });
+      if (setup.db) return work(setup.db);
+      const db = await openDatabase({ dataDir: setup.dataDir! });
       try {
         return await work(db);
       } finally {
@@ -52,27 +51,15 @@ export function describeSigkill(engine: "postgres" | "pglite"): void {
     }
 
     beforeAll(async () => {
-      sim = await startSimulator({
-        port: 0,
-        start: { date: DATE, timeEt: "16:45" },
-        rate: Infinity,
-        lines: Infinity,
-        snapshotLatencyMs: 50,
+      setup = await startFaultSetup({
+        engine: engine === "postgres" ? "postgres" : "embedded",
+        date: DATE,
+        sim: { snapshotLatencyMs: 50 },
+        config: CONFIG,
       });
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), `chainvault-sigkill-${engine}-`));
-      writeConfig(dir, sim.port, ["selection:", "  max_days_to_expiry: 4"]);
-      if (engine === "postgres") {
-        server = await createServerDatabase();
-        await inspect((db) => migrate(db));
-        env = { DATABASE_URL: server.url };
-      } else {
-        env = { CHAINVAULT_DATA_DIR: dataDir() };
-      }
     });
     afterAll(async () => {
-      await server?.drop();
-      await sim?.close();
-      if (dir) fs.rmSync(dir, { recursive: true, force: true });
+      await setup?.close();
     });
 
     it(
@@ -89,38 +76,45 @@ export function describeSigkill(engine: "postgres" | "pglite"): void {
           "--config",
           "chainvault.yaml",
         ];
-        const first = startProcess(args, { env, cwd: dir });
+        const first = startProcess(args, { env: setup.env, cwd: setup.dir });
         await first.waitForStderr(/"symbol":"PLTR","status":"completed".*"msg":"collected"/, 120_000);
         await first.waitForStderr(/"symbol":"SPY".*"msg":"collecting"/, 60_000);
         if (engine === "postgres") {
           await waitFor(
-            async () => (await inspect((db) => storedQuotes(db, DATE))).rows.get("SPY")! >= 20,
             "SPY rows",
-            60_000,
-            first,
+            async () => ((await storedQuotes(setup.db!, { date: DATE })).bySymbol.get("SPY") ?? 0) >= 20,
+            { process: first },
           );
         } else {
           // The embedded directory cannot be read while the collector holds it: the gateway's count of requests
           // shows SPY's snapshots under way instead (two messages per contract).
-          const before = sim.stats().messagesReceived;
-          await waitFor(() => sim.stats().messagesReceived - before >= 120, "SPY's snapshots", 60_000, first);
+          const before = setup.sim.stats().messagesReceived;
+          await waitFor("SPY's snapshots", () => setup.sim.stats().messagesReceived - before >= 120, {
+            process: first,
+          });
         }
         first.child.kill("SIGKILL");
         expect((await first.exited).signal).toBe("SIGKILL");
 
         const killed = await inspect(
           async (db): Promise<{ quotes: StoredQuotes; status: Map<string, StatusRow> }> => ({
-            quotes: await storedQuotes(db, DATE),
-            status: await statusRows(db, DATE),
+            quotes: await storedQuotes(db, { date: DATE }),
+            status: bySymbol(await statusRows(db, DATE)),
           }),
         );
         expect(killed.status.get("PLTR")?.status).toBe("completed");
         expect(killed.status.get("SPY")?.status).toBe("running");
-        expect(killed.quotes.rows.get("PLTR")).toBe(killed.status.get("PLTR")?.records);
-        expect(killed.quotes.distinctContracts).toBe(killed.quotes.total);
-        const spyBefore = killed.quotes.rows.get("SPY") ?? 0;
+        expect(killed.quotes.bySymbol.get("PLTR")).toBe(killed.status.get("PLTR")?.records_collected);
+        expect(killed.quotes.distinctContracts).toBe(killed.quotes.rows);
+        const spyBefore = killed.quotes.bySymbol.get("SPY") ?? 0;
 
-        const rerun = startProcess(args, { env, cwd: dir });
+        // The rerun need not be slow: more lines and larger batches (what it resumes is the same).
+        writeConfig(setup.dir, setup.sim, {
+          ...CONFIG,
+          ib: { max_market_data_lines: 50 },
+          collect: { ...CONFIG.collect, write_batch_rows: 100 },
+        });
+        const rerun = startProcess(args, { env: setup.env, cwd: setup.dir });
         expect((await rerun.exited).code, rerun.stderr()).toBe(0);
         const summary = summaryOf(rerun);
         expect(summary.symbols.map((entry) => [entry.symbol, entry.status])).toEqual([
@@ -131,19 +125,21 @@ export function describeSigkill(engine: "postgres" | "pglite"): void {
         expect(alreadyStored(rerun.stderr(), "SPY")).toBe(spyBefore);
 
         const after = await inspect(async (db) => ({
-          quotes: await storedQuotes(db, DATE),
-          status: await statusRows(db, DATE),
+          quotes: await storedQuotes(db, { date: DATE }),
+          status: bySymbol(await statusRows(db, DATE)),
         }));
         for (const entry of summary.symbols) {
-          expect(after.quotes.rows.get(entry.symbol), entry.symbol).toBe(entry.contracts_selected);
+          expect(after.quotes.bySymbol.get(entry.symbol), entry.symbol).toBe(entry.contracts_selected);
           expect(after.status.get(entry.symbol)?.status, entry.symbol).toBe("completed");
-          expect(after.status.get(entry.symbol)?.records, entry.symbol).toBe(entry.contracts_selected);
+          expect(after.status.get(entry.symbol)?.records_collected, entry.symbol).toBe(
+            entry.contracts_selected,
+          );
         }
-        expect(after.quotes.distinctContracts).toBe(after.quotes.total);
+        expect(after.quotes.distinctContracts).toBe(after.quotes.rows);
         expect([...killed.quotes.keys].filter((key) => !after.quotes.keys.has(key))).toEqual([]);
         console.log(
-          `${engine}: killed with PLTR ${killed.quotes.rows.get("PLTR")} + SPY ${spyBefore} rows stored; ` +
-            `rerun requested ${summary.symbols[1]!.contracts_selected - spyBefore} more, total ${after.quotes.total}`,
+          `${engine}: killed with PLTR ${killed.quotes.bySymbol.get("PLTR")} + SPY ${spyBefore} rows stored; ` +
+            `rerun requested ${summary.symbols[1]!.contracts_selected - spyBefore} more, total ${after.quotes.rows}`,
         );
       },
     );

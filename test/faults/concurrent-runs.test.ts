@@ -1,16 +1,9 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import os, { tmpdir } from "node:os";
-import path from "node:path";
+import os from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulator } from "../../src/sim/server.ts";
-import type { Simulator } from "../../src/sim/server.ts";
 import type { Database } from "../../src/store/database.ts";
-import { migrate } from "../../src/store/migrate.ts";
-import { openDatabase } from "../../src/store/open.ts";
-import { startCli } from "../helpers/cli.ts";
-import type { CliRun } from "../helpers/cli.ts";
-import { createServerDatabase } from "../helpers/db.ts";
-import { DATE, collectionRows, runOwnerOf, statusOf, waitUntil, writeCollectConfig } from "./run-fixture.ts";
+import { runOwnerOf, statusOf, storedQuotes } from "./checks.ts";
+import { DATE, startFaultSetup, startProcess, summaryOf, waitFor } from "./fixture.ts";
+import type { FaultSetup, RunningProcess, runProcess } from "./fixture.ts";
 
 /**
  * Two `chainvault collect` processes at once, one gateway, one PostgreSQL database: exactly one
@@ -19,62 +12,52 @@ import { DATE, collectionRows, runOwnerOf, statusOf, waitUntil, writeCollectConf
  * key, so the overlap is certain rather than a matter of timing.
  */
 
-interface Summary {
-  symbols: { symbol: string; status: string; contracts_selected: number; quotes_stored: number }[];
-}
+type Finished = Awaited<ReturnType<typeof runProcess>>;
 
-function summaryOf(run: CliRun): Summary {
-  return JSON.parse(run.stdout) as Summary;
+/** How a started process ended, with what it printed. */
+async function finished(run: RunningProcess): Promise<Finished> {
+  const { code, signal } = await run.exited;
+  return { code, signal, stdout: run.stdout(), stderr: run.stderr() };
 }
 
 describe("two runs of one (date, symbol, type) at once", () => {
-  let sim: Simulator;
-  let dir: string;
-  let config: string;
-  let server: Awaited<ReturnType<typeof createServerDatabase>>;
+  let setup: FaultSetup;
   let db: Database;
 
   beforeAll(async () => {
-    sim = await startSimulator({
-      port: 0,
-      start: { date: DATE, timeEt: "16:45" },
-      rate: Infinity,
-      lines: Infinity,
+    setup = await startFaultSetup({
+      engine: "postgres",
+      config: { selection: { max_days_to_expiry: 2 }, collect: { snapshot_timeout_ms: 60_000 } },
     });
-    dir = await mkdtemp(path.join(tmpdir(), "chainvault-concurrent-"));
-    config = await writeCollectConfig(dir, sim);
-    server = await createServerDatabase();
-    db = await openDatabase({ url: server.url, dataDir: "unused" });
-    await migrate(db);
+    db = setup.db!;
   });
   afterAll(async () => {
-    await db?.close();
-    await server?.drop();
-    await sim?.close();
-    await rm(dir, { recursive: true, force: true });
+    await setup?.close();
   });
 
-  const collect = (clientId: number, env: Record<string, string> = {}) =>
-    startCli(["collect", "--symbols", "PLTR", "--date", DATE, "--json", "--config", config], {
-      IB_CLIENT_ID: String(clientId),
-      ...env,
-    });
+  const collect = (clientId: number, extra: string[] = [], symbol = "PLTR") =>
+    startProcess(
+      ["collect", "--symbols", symbol, "--date", DATE, "--json", "--config", setup.config, ...extra],
+      {
+        env: { ...setup.env, IB_CLIENT_ID: String(clientId) },
+      },
+    );
 
   it(
     "PostgreSQL: the second run refuses with exit 75 naming the first; rows = contracts",
     { timeout: 120_000 },
     async () => {
-      const first = collect(11, { DATABASE_URL: server.url });
+      const first = collect(11);
       const firstPid = first.child.pid!;
       try {
-        await waitUntil("the first run to hold PLTR", async () => {
+        await waitFor("the first run to hold PLTR", async () => {
           const owner = await runOwnerOf(db, "PLTR");
           return owner?.owner_pid === firstPid && !owner.released;
         });
         first.child.kill("SIGSTOP");
-        const rowsBefore = (await collectionRows(db, "PLTR")).rows;
+        const rowsBefore = (await storedQuotes(db, { symbol: "PLTR" })).rows;
 
-        const second = await collect(12, { DATABASE_URL: server.url }).done;
+        const second = await finished(collect(12));
         expect(second.code, second.stderr).toBe(75);
         expect(summaryOf(second).symbols).toMatchObject([
           { symbol: "PLTR", status: "busy", quotes_stored: 0 },
@@ -84,17 +67,17 @@ describe("two runs of one (date, symbol, type) at once", () => {
         );
         expect(second.stderr).toMatch(/Wait for it to finish/);
         // The refused run wrote nothing: the frozen first run cannot have.
-        expect((await collectionRows(db, "PLTR")).rows).toBe(rowsBefore);
+        expect((await storedQuotes(db, { symbol: "PLTR" })).rows).toBe(rowsBefore);
         expect((await runOwnerOf(db, "PLTR"))?.owner_pid).toBe(firstPid);
       } finally {
         first.child.kill("SIGCONT");
       }
-      const done = await first.done;
+      const done = await finished(first);
       expect(done.code, done.stderr).toBe(0);
       const [pltr] = summaryOf(done).symbols;
       expect(pltr).toMatchObject({ symbol: "PLTR", status: "completed" });
 
-      const stored = await collectionRows(db, "PLTR");
+      const stored = await storedQuotes(db, { symbol: "PLTR" });
       expect(stored.rows).toBe(pltr!.contracts_selected);
       expect(stored.distinctKeys).toBe(stored.rows);
       expect(stored.distinctContracts).toBe(stored.rows);
@@ -112,31 +95,20 @@ describe("two runs of one (date, symbol, type) at once", () => {
     { timeout: 120_000 },
     async () => {
       const together = (extra: string[], clientIds: [number, number]) =>
-        Promise.all(
-          clientIds.map(
-            (clientId) =>
-              startCli(
-                ["collect", "--symbols", "TSLA", "--date", DATE, "--json", "--config", config, ...extra],
-                {
-                  IB_CLIENT_ID: String(clientId),
-                  DATABASE_URL: server.url,
-                },
-              ).done,
-          ),
-        );
-      const statusesOf = (runs: CliRun[]) =>
+        Promise.all(clientIds.map((clientId) => finished(collect(clientId, extra, "TSLA"))));
+      const statusesOf = (runs: Finished[]) =>
         runs
           .map((run) => summaryOf(run).symbols[0]!.status)
           .sort()
           .join(",");
-      const exitCodeFor = (run: CliRun) => (summaryOf(run).symbols[0]!.status === "busy" ? 75 : 0);
+      const exitCodeFor = (run: Finished) => (summaryOf(run).symbols[0]!.status === "busy" ? 75 : 0);
 
       // A fresh key: whoever claims second finds it held (busy, exit 75) or, if the first has already
       // finished, completed (skipped).
       const plain = await together([], [13, 15]);
       expect(["busy,completed", "completed,skipped"]).toContain(statusesOf(plain));
       for (const run of plain) expect(run.code, run.stderr).toBe(exitCodeFor(run));
-      const first = await collectionRows(db, "TSLA");
+      const first = await storedQuotes(db, { symbol: "TSLA" });
       const selected = Math.max(...plain.map((run) => summaryOf(run).symbols[0]!.contracts_selected));
       expect(first.rows).toBe(selected);
       expect(first.distinctKeys).toBe(first.rows);
@@ -148,7 +120,7 @@ describe("two runs of one (date, symbol, type) at once", () => {
       const forced = await together(["--force"], [13, 15]);
       expect(["busy,completed", "completed,completed"]).toContain(statusesOf(forced));
       for (const run of forced) expect(run.code, run.stderr).toBe(exitCodeFor(run));
-      const after = await collectionRows(db, "TSLA");
+      const after = await storedQuotes(db, { symbol: "TSLA" });
       expect(after.distinctKeys).toBe(after.rows);
       expect(after.distinctContracts).toBe(after.rows);
       expect(forced.map((run) => summaryOf(run).symbols[0]!.contracts_selected)).toContain(after.rows);

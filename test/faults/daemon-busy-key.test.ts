@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/core/clock.ts";
 import { CollectionLocks } from "../../src/store/collection-lock.ts";
 import { CollectorProbe, startDaemon, testConfig, testPlan, useEmbeddedDaemon } from "../daemon/harness.ts";
-import { collectionRows, statusOf, waitUntil } from "./run-fixture.ts";
+import { statusOf, storedQuotes } from "./checks.ts";
+import { waitFor } from "./fixture.ts";
 
 /**
  * The daemon's slot comes due while another run (a manual `collect`) holds its key: the attempt
@@ -41,10 +42,10 @@ describe("a daemon slot whose key another run holds", () => {
           db.query<{ outcome: string | null; detail: string | null }>(
             "SELECT outcome, detail FROM daemon_slot_runs WHERE slot_key = 'eod:SPY:2026-03-09' ORDER BY id",
           );
-        await waitUntil("the slot's first attempt to fail", async () =>
+        await waitFor("the slot's first attempt to fail", async () =>
           (await attempts()).rows.some((row) => row.outcome === "failed"),
         );
-        expect((await collectionRows(db, "SPY", DAY)).rows).toBe(0);
+        expect((await storedQuotes(db, { symbol: "SPY", date: DAY })).rows).toBe(0);
         await other.close(); // the other run finishes
         await due;
 
@@ -57,7 +58,7 @@ describe("a daemon slot whose key another run holds", () => {
         );
         expect(outcomes.at(-1)).toMatchObject({ outcome: "completed", detail: "completed" });
         expect(outcomes.filter((row) => row.outcome === "completed")).toHaveLength(1);
-        const stored = await collectionRows(db, "SPY", DAY);
+        const stored = await storedQuotes(db, { symbol: "SPY", date: DAY });
         expect(stored.rows).toBe(probe.quotes.get(`eod:SPY:${DAY}`));
         expect(stored.rows).toBeGreaterThan(0);
         expect(stored.distinctKeys).toBe(stored.rows);

@@ -2,34 +2,28 @@ import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema.ts";
 import { collectWithGateway } from "../../src/daemon/collect-with-gateway.ts";
-import { startSimulator } from "../../src/sim/server.ts";
 import type { Simulator } from "../../src/sim/server.ts";
 import type { Database } from "../../src/store/database.ts";
-import { openTestDatabase } from "../helpers/db.ts";
-import { statusRows, storedQuotes } from "./gateway-checks.ts";
+import { statusRows, storedQuotes } from "./checks.ts";
+import { DATE, startFaultSetup } from "./fixture.ts";
+import type { FaultSetup } from "./fixture.ts";
 
-const DATE = "2025-01-15";
 const silent = pino({ level: "silent" });
 
 /** The daemon's collection of one slot (collectWithGateway) while the gateway goes away and stays away. */
 describe("a daemon slot through a gateway outage", () => {
+  let setup: FaultSetup;
   let sim: Simulator;
   let db: Database;
-  let drop: () => Promise<void>;
   let timer: NodeJS.Timeout | undefined;
   beforeEach(async () => {
-    sim = await startSimulator({
-      port: 0,
-      start: { date: DATE, timeEt: "16:45" },
-      rate: Infinity,
-      lines: Infinity,
-    });
-    ({ db, drop } = await openTestDatabase("postgres"));
+    setup = await startFaultSetup({ engine: "postgres" });
+    ({ sim } = setup);
+    db = setup.db!;
   });
   afterEach(async () => {
     clearInterval(timer);
-    await sim.close();
-    await drop();
+    await setup.close();
   });
 
   function config(maxOutageSeconds: number) {
@@ -73,9 +67,9 @@ describe("a daemon slot through a gateway outage", () => {
     expect(Date.now() - wentAway()).toBeLessThan(15_000);
     expect(outcome).toBeInstanceOf(Error);
     expect((outcome as Error).message).toMatch(/unreachable since .*the slot runs again later and resumes/);
-    const stored = await storedQuotes(db, DATE);
+    const stored = await storedQuotes(db);
     expect(stored.rows).toBeGreaterThan(0);
-    expect(stored.distinctKeys).toBe(stored.rows);
+    expect(stored.distinctContracts).toBe(stored.rows);
     expect(await statusRows(db, DATE)).toEqual([
       expect.objectContaining({ symbol: "PLTR", status: "partial", records_collected: stored.rows }),
     ]);
@@ -89,11 +83,11 @@ describe("a daemon slot through a gateway outage", () => {
     expect(wentAway()).toBeGreaterThan(0);
     expect(Date.now()).toBeGreaterThanOrEqual(deadline.getTime() - 50);
     expect(Date.now() - deadline.getTime()).toBeLessThan(5000);
-    const stored = await storedQuotes(db, DATE);
+    const stored = await storedQuotes(db);
     expect(summary.symbols).toEqual([
       expect.objectContaining({ symbol: "PLTR", status: "partial", quotes_stored: stored.rows }),
     ]);
-    expect(stored.distinctKeys).toBe(stored.rows);
+    expect(stored.distinctContracts).toBe(stored.rows);
     const [status] = await statusRows(db, DATE);
     expect(status).toMatchObject({ status: "partial", records_collected: stored.rows });
     expect(status!.error_message).toMatch(/deadline has passed/);

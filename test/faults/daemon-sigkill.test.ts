@@ -1,18 +1,11 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { etInstant } from "../../src/calendar/index.ts";
 import { jobIdFor } from "../../src/daemon/queue.ts";
-import { startSimulator } from "../../src/sim/server.ts";
-import type { Simulator } from "../../src/sim/server.ts";
 import type { Database } from "../../src/store/database.ts";
-import { migrate } from "../../src/store/migrate.ts";
-import { openDatabase } from "../../src/store/open.ts";
-import { createServerDatabase } from "../helpers/db.ts";
-import { startProcess, statusRows, storedQuotes, waitFor } from "./processes.ts";
-import type { RunningProcess } from "./processes.ts";
+import { statusOf, storedQuotes } from "./checks.ts";
+import { startFaultSetup, startProcess, waitFor } from "./fixture.ts";
+import type { FaultSetup, RunningProcess } from "./fixture.ts";
 
 const DATE = "2026-03-09";
 const SLOT = `eod:SPY:${DATE}`;
@@ -57,61 +50,39 @@ async function jobState(db: Database): Promise<string | null> {
  * CHAINVAULT_FAULT_RETRY_DELAY_SECONDS=60 (see docs/daemon.md).
  */
 describe("SIGKILL of the daemon mid-slot", () => {
-  let sim: Simulator;
-  let server: Awaited<ReturnType<typeof createServerDatabase>>;
+  let setup: FaultSetup;
   let db: Database;
-  let dir: string;
   const daemons: RunningProcess[] = [];
 
   beforeAll(async () => {
-    sim = await startSimulator({
-      port: 0,
-      start: { date: DATE, timeEt: "16:45" },
-      rate: Infinity,
-      lines: Infinity,
-      snapshotLatencyMs: 50,
-    });
-    server = await createServerDatabase();
-    db = await openDatabase({ url: server.url, dataDir: "unused" });
-    await migrate(db);
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "chainvault-daemon-kill-"));
-    fs.writeFileSync(
-      path.join(dir, "chainvault.yaml"),
-      [
-        "symbols: [SPY]",
-        "ib:",
-        `  port: ${sim.port}`,
-        "  max_messages_per_second: 1000",
-        "  max_market_data_lines: 2",
-        "collect:",
-        "  include_vix: false",
-        "  write_batch_rows: 10",
-        "  connect_attempts: 2",
-        "selection:",
-        "  max_days_to_expiry: 1",
-        "schedule:",
-        "  timezone: Asia/Jerusalem",
-        "daemon:",
-        `  heartbeat_seconds: ${HEARTBEAT_SECONDS}`,
-        `  retry_delay_seconds: ${RETRY_DELAY_SECONDS}`,
-        `  retry_delay_max_seconds: ${2 * RETRY_DELAY_SECONDS}`,
-        "  tick_seconds: 1",
-        // The EOD slot, due at 16:45 ET, is a few seconds old when the first daemon starts.
-        "  first_start_lookback_hours: 0.05",
-        "  shutdown_grace_seconds: 10",
+    setup = await startFaultSetup({
+      engine: "postgres",
+      date: DATE,
+      sim: { snapshotLatencyMs: 50 },
+      config: {
+        symbols: ["SPY"],
+        ib: { max_market_data_lines: 2 },
+        collect: { write_batch_rows: 10, connect_attempts: 2 },
+        selection: { max_days_to_expiry: 1 },
+        schedule: { timezone: "Asia/Jerusalem" },
+        daemon: {
+          heartbeat_seconds: HEARTBEAT_SECONDS,
+          retry_delay_seconds: RETRY_DELAY_SECONDS,
+          retry_delay_max_seconds: 2 * RETRY_DELAY_SECONDS,
+          tick_seconds: 1,
+          // The EOD slot, due at 16:45 ET, is a few seconds old when the first daemon starts.
+          first_start_lookback_hours: 0.05,
+          shutdown_grace_seconds: 10,
+        },
         // Several daemons on one machine: each its own free port for the endpoints.
-        "http:",
-        "  port: 0",
-        "",
-      ].join("\n"),
-    );
+        http: { port: 0 },
+      },
+    });
+    db = setup.db!;
   });
   afterAll(async () => {
     for (const daemon of daemons) daemon.child.kill("SIGKILL");
-    await db?.close();
-    await server?.drop();
-    await sim?.close();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    await setup?.close();
   });
 
   it(
@@ -119,13 +90,13 @@ describe("SIGKILL of the daemon mid-slot", () => {
     { timeout: (HEARTBEAT_SECONDS * 3 + RETRY_DELAY_SECONDS * 3 + 180) * 1000 },
     async () => {
       const clockEnv = {
-        DATABASE_URL: server.url,
+        ...setup.env,
         CHAINVAULT_TEST_CLOCK_START: etInstant(DATE, "16:45").toISOString(),
         CHAINVAULT_TEST_CLOCK_BASE: String(Date.now() - 2_000),
       };
       const start = () => {
         // From the repository, where `--import tsx` resolves; the configuration is named by its full path.
-        const daemon = startProcess(["--config", path.join(dir, "chainvault.yaml")], {
+        const daemon = startProcess(["--config", setup.config], {
           env: clockEnv,
           cwd: ROOT,
           script: CHILD,
@@ -136,33 +107,31 @@ describe("SIGKILL of the daemon mid-slot", () => {
       };
       const first = start();
       await waitFor(
-        async () => (await storedQuotes(db, DATE)).total >= 20,
         "the slot's first rows",
-        120_000,
-        first,
+        async () => (await storedQuotes(db, { date: DATE })).rows >= 20,
+        {
+          timeoutMs: 120_000,
+          process: first,
+        },
       );
       first.child.kill("SIGKILL");
       const killedAt = Date.now();
       expect((await first.exited).signal).toBe("SIGKILL");
       const [killedRun] = await slotRuns(db);
-      const killed = await storedQuotes(db, DATE);
-      expect((await statusRows(db, DATE)).get("SPY")?.status).toBe("running");
+      const killed = await storedQuotes(db, { date: DATE });
+      expect((await statusOf(db, "SPY", DATE))?.status).toBe("running");
 
       // Restarted at once, as systemd or launchd would (after their restart delay).
       const second = start();
-      await waitFor(
-        async () => (await jobState(db)) === "retry",
-        "the job to be handed back",
-        (HEARTBEAT_SECONDS * 3 + 30) * 1000,
-        second,
-      );
+      await waitFor("the job to be handed back", async () => (await jobState(db)) === "retry", {
+        timeoutMs: (HEARTBEAT_SECONDS * 3 + 30) * 1000,
+        process: second,
+      });
       const handedBackSeconds = (Date.now() - killedAt) / 1000;
-      await waitFor(
-        async () => (await slotRuns(db)).length >= 2,
-        "the slot to run again",
-        (RETRY_DELAY_SECONDS * 3 + 30) * 1000,
-        second,
-      );
+      await waitFor("the slot to run again", async () => (await slotRuns(db)).length >= 2, {
+        timeoutMs: (RETRY_DELAY_SECONDS * 3 + 30) * 1000,
+        process: second,
+      });
       const recoverySeconds = (Date.now() - killedAt) / 1000;
       console.log(
         `job handed back ${handedBackSeconds.toFixed(1)} s and the slot re-run ${recoverySeconds.toFixed(1)} s ` +
@@ -177,21 +146,19 @@ describe("SIGKILL of the daemon mid-slot", () => {
       expect(recoverySeconds - handedBackSeconds).toBeGreaterThanOrEqual(RETRY_DELAY_SECONDS - 0.5);
       expect(recoverySeconds).toBeLessThan(HEARTBEAT_SECONDS * 1.5 + 2 * RETRY_DELAY_SECONDS + 2 + 10);
 
-      await waitFor(
-        async () => (await slotRuns(db))[1]?.outcome === "completed",
-        "the re-run to complete",
-        90_000,
-        second,
-      );
+      await waitFor("the re-run to complete", async () => (await slotRuns(db))[1]?.outcome === "completed", {
+        timeoutMs: 90_000,
+        process: second,
+      });
       const runs = await slotRuns(db);
       expect(runs).toHaveLength(2);
       expect(runs[0]).toEqual({ ...killedRun, outcome: null }); // the killed attempt never finished
       expect(runs[1]!.daemonId).not.toBe(killedRun!.daemonId);
       expect(runs[1]!.outcome).toBe("completed");
-      const done = await storedQuotes(db, DATE);
-      expect((await statusRows(db, DATE)).get("SPY")?.records).toBe(done.total);
-      expect(done.distinctContracts).toBe(done.total);
-      expect(done.total).toBeGreaterThan(killed.total);
+      const done = await storedQuotes(db, { date: DATE });
+      expect((await statusOf(db, "SPY", DATE))?.records_collected).toBe(done.rows);
+      expect(done.distinctContracts).toBe(done.rows);
+      expect(done.rows).toBeGreaterThan(killed.rows);
       expect([...killed.keys].filter((key) => !done.keys.has(key))).toEqual([]);
 
       second.child.kill("SIGTERM");

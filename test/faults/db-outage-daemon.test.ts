@@ -9,7 +9,6 @@ import { ManualClock } from "../../src/core/clock.ts";
 import { collectWithGateway } from "../../src/daemon/collect-with-gateway.ts";
 import { Daemon } from "../../src/daemon/daemon-process.ts";
 import { openDaemonDatabase, watchOutages } from "../../src/daemon/engine.ts";
-import { startSimulator } from "../../src/sim/server.ts";
 import type { Simulator } from "../../src/sim/server.ts";
 import { migrate } from "../../src/store/migrate.ts";
 import { capturedLog } from "../helpers/captured-log.ts";
@@ -17,6 +16,8 @@ import { startThrowawayCluster } from "../helpers/pg-cluster.ts";
 import type { ThrowawayCluster } from "../helpers/pg-cluster.ts";
 import { waitUntil } from "../helpers/wait.ts";
 import { testPlan } from "../daemon/harness.ts";
+import { startFaultSetup } from "./fixture.ts";
+import type { FaultSetup } from "./fixture.ts";
 
 /**
  * Item 3 of issue 9, the daemon's side: its database stops while a slot's collection is in flight.
@@ -43,22 +44,21 @@ async function storedRows(url: string): Promise<{ rows: number; keys: number }> 
 
 describe("the daemon during a database outage (throwaway PostgreSQL)", () => {
   let cluster: ThrowawayCluster;
+  let setup: FaultSetup;
   let sim: Simulator;
   const spoolDir = fs.mkdtempSync(path.join(os.tmpdir(), "chainvault-spool-"));
 
   beforeAll(async () => {
     cluster = await startThrowawayCluster();
-    sim = await startSimulator({
-      port: 0,
-      start: { date: DATE, timeEt: "16:45" },
-      rate: Infinity,
-      lines: Infinity,
-      snapshotLatencyMs: 0,
-      frozenClock: true,
+    setup = await startFaultSetup({
+      engine: "none",
+      date: DATE,
+      sim: { snapshotLatencyMs: 0, frozenClock: true },
     });
+    ({ sim } = setup);
   });
   afterAll(async () => {
-    await sim?.close();
+    await setup?.close();
     await cluster?.destroy();
     fs.rmSync(spoolDir, { recursive: true, force: true });
   });

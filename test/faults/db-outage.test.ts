@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -9,7 +10,6 @@ import type { CollectionProgress, CollectionSummary } from "../../src/collect/su
 import { configSchema } from "../../src/config/schema.ts";
 import type { Config } from "../../src/config/schema.ts";
 import { IbClient } from "../../src/ib/client.ts";
-import { startSimulator } from "../../src/sim/server.ts";
 import type { Simulator } from "../../src/sim/server.ts";
 import type { Database } from "../../src/store/database.ts";
 import { migrate } from "../../src/store/migrate.ts";
@@ -19,6 +19,9 @@ import type { CapturedLog } from "../helpers/captured-log.ts";
 import { startThrowawayCluster } from "../helpers/pg-cluster.ts";
 import type { ThrowawayCluster } from "../helpers/pg-cluster.ts";
 import { waitUntil } from "../helpers/wait.ts";
+import { getCollectionRun, takeCollectionRun } from "../../src/store/repositories/collection-runs.ts";
+import { startFaultSetup, startProcess, waitFor, writeConfig } from "./fixture.ts";
+import type { FaultSetup } from "./fixture.ts";
 
 /**
  * Item 3 of issue 9: a database outage costs time, not data. The collector runs against the simulated
@@ -89,20 +92,19 @@ function spooledRows(file: string): number {
 
 describe("database outages during a collection (throwaway PostgreSQL)", () => {
   let cluster: ThrowawayCluster;
+  let setup: FaultSetup;
   let sim: Simulator;
   let ib: IbClient;
   const spoolRoot = fs.mkdtempSync(path.join(os.tmpdir(), "chainvault-spool-"));
 
   beforeAll(async () => {
     cluster = await startThrowawayCluster();
-    sim = await startSimulator({
-      port: 0,
-      start: { date: DATE, timeEt: "16:45" },
-      rate: Infinity,
-      lines: Infinity,
-      snapshotLatencyMs: 0,
-      frozenClock: true,
+    setup = await startFaultSetup({
+      engine: "none",
+      date: DATE,
+      sim: { snapshotLatencyMs: 0, frozenClock: true },
     });
+    ({ sim } = setup);
     // Paced so the snapshots of a symbol take a few seconds: long enough to stop the database inside them.
     ib = await IbClient.connect({
       host: sim.host,
@@ -117,7 +119,7 @@ describe("database outages during a collection (throwaway PostgreSQL)", () => {
   });
   afterAll(async () => {
     await ib?.close();
-    await sim?.close();
+    await setup?.close();
     await cluster?.destroy();
     fs.rmSync(spoolRoot, { recursive: true, force: true });
   });
@@ -251,6 +253,12 @@ describe("database outages during a collection (throwaway PostgreSQL)", () => {
       expect((await statusRows(db)).SPY?.status).toBe("running");
 
       const second = await collect(db, config, log);
+      // Before collecting, the next run settles the row the first one could not: partial, with what is stored.
+      const settled = log.matching(/^settled a collection its run left running: interrupted: its run/);
+      expect(settled.map((line) => [line.symbol, line.stored])).toContainEqual([
+        "SPY",
+        between.rows + spooled,
+      ]);
       const replay = log.matching(/stored the quotes an earlier run spooled/);
       expect(replay).toHaveLength(1);
       expect(replay[0]).toMatchObject({ rows: spooled, stored: spooled, alreadyStored: 0 });
@@ -277,6 +285,69 @@ describe("database outages during a collection (throwaway PostgreSQL)", () => {
     } finally {
       if (!cluster.running) await cluster.start();
       await db.close();
+    }
+  });
+
+  it("(c) a run whose key is taken over while it waits out an outage writes none of its spool once the database is back", async () => {
+    const url = await cluster.createDatabase("outage_c");
+    const spoolDir = path.join(spoolRoot, "outage_c");
+    const config = writeConfig(spoolRoot, sim, {
+      ib: { max_messages_per_second: 300, max_market_data_lines: 20 },
+      selection: { max_days_to_expiry: 3 },
+      collect: { write_batch_rows: 25, spool_dir: spoolDir, max_db_outage_seconds: 120 },
+    });
+    const setupDb = await openDatabase({ url, dataDir: "unused" });
+    await migrate(setupDb);
+    await setupDb.close();
+    const run = startProcess(["collect", "--symbols", "SPY", "--date", DATE, "--json", "--config", config], {
+      env: { DATABASE_URL: url },
+    });
+    try {
+      await waitFor("100 stored quotes", async () => (await storedRows(url)).rows >= 100, { process: run });
+      const before = await storedKeys(url);
+      await cluster.stop("fast");
+      await run.waitForStderr(/database unreachable since/);
+      // Quotes go on arriving and are spooled; then the run is frozen, as a process is that the OS does
+      // not schedule, while another run judges it gone and takes the key over.
+      const sent = sim.stats().messagesReceived;
+      await waitFor(
+        "quotes taken while the database is away",
+        () => sim.stats().messagesReceived >= sent + 100,
+        {
+          process: run,
+        },
+      );
+      run.child.kill("SIGSTOP");
+      await cluster.start();
+      const db = await openDatabase({ url, dataDir: "unused" });
+      try {
+        const key = { collectionDate: DATE, symbol: "SPY", collectionType: "eod" };
+        const owner = await getCollectionRun(db, key);
+        const usurper = { runId: randomUUID(), pid: 4545, host: "collector-5.example" };
+        expect(await takeCollectionRun(db, key, usurper, owner!.runId)).not.toBeNull();
+        const taken = await storedKeys(url);
+        run.child.kill("SIGCONT");
+        const exit = await run.exited;
+
+        expect(exit.code, run.stderr()).toBe(1);
+        expect(run.stderr()).toMatch(/another run took this collection over while the database was away/);
+        // Not one quote of the frozen run reached the table after the takeover, and nothing before it was lost.
+        const after = await storedKeys(url);
+        expect([...after].filter((key) => !taken.has(key))).toEqual([]);
+        expect([...before].filter((key) => !after.has(key))).toEqual([]);
+        const rows = await storedRows(url);
+        expect(rows.distinctContracts).toBe(rows.rows);
+        // The key is the new owner's: the frozen run neither released it nor recorded its status.
+        expect(await getCollectionRun(db, key)).toMatchObject({ runId: usurper.runId, releasedAt: null });
+        expect(await statusRows(db)).toMatchObject({ SPY: { status: "running" } });
+        expect(spoolFiles(spoolDir)).toEqual([]);
+      } finally {
+        await db.close();
+      }
+    } finally {
+      run.child.kill("SIGCONT");
+      run.child.kill("SIGKILL");
+      if (!cluster.running) await cluster.start();
     }
   });
 });

@@ -2,14 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_ENGINES } from "../helpers/db.ts";
 import { startHarness } from "../collect/harness.ts";
 import type { Harness } from "../collect/harness.ts";
-import {
-  DATE,
-  collectionRows,
-  expectOnlyNewSnapshot,
-  runOwnerOf,
-  statusOf,
-  vixTicks,
-} from "./run-fixture.ts";
+import { expectOnlyNewSnapshot, runOwnerOf, statusOf, storedQuotes, vixTicks } from "./checks.ts";
+import { DATE } from "./fixture.ts";
 
 /**
  * Forced runs that end (test/faults/force-replace.test.ts kills one): a completed one leaves exactly
@@ -36,7 +30,7 @@ describe.each(TEST_ENGINES)("forced runs in process (%s)", (engine) => {
   });
 
   it("a forced run that completes leaves exactly one snapshot and a fresh VIX tick", async () => {
-    const old = await collectionRows(h.db, "PLTR");
+    const old = await storedQuotes(h.db, { symbol: "PLTR" });
     const oldVix = await vixTicks(h.db);
     expect(oldVix).toHaveLength(1);
     const forced = await h.collect({ symbols: ["PLTR"], date: DATE, force: true });
@@ -48,7 +42,7 @@ describe.each(TEST_ENGINES)("forced runs in process (%s)", (engine) => {
   });
 
   it("a forced run that fails keeps the old snapshot whole; the next run finishes the replacement", async () => {
-    const old = await collectionRows(h.db, "PLTR");
+    const old = await storedQuotes(h.db, { symbol: "PLTR" });
     const oldVix = await vixTicks(h.db);
     h.sim.faults.set({ competingSession: true }); // every market-data request fails with 10197
     try {
@@ -57,7 +51,7 @@ describe.each(TEST_ENGINES)("forced runs in process (%s)", (engine) => {
     } finally {
       h.sim.faults.set({ competingSession: undefined });
     }
-    expect((await collectionRows(h.db, "PLTR")).keys).toEqual(old.keys);
+    expect((await storedQuotes(h.db, { symbol: "PLTR" })).keys).toEqual(old.keys);
     expect(await vixTicks(h.db)).toEqual(oldVix);
     expect(await statusOf(h.db, "PLTR")).toMatchObject({ status: "failed" });
     const pending = await runOwnerOf(h.db, "PLTR");

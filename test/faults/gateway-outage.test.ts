@@ -5,10 +5,10 @@ import { GatewayUnavailableError, IbClient } from "../../src/ib/client.ts";
 import { startSimulator } from "../../src/sim/server.ts";
 import { silent, startHarness } from "../collect/harness.ts";
 import type { Harness } from "../collect/harness.ts";
-import { deadLetterCount, nextEvent, statusRows, storedQuotes } from "./gateway-checks.ts";
-import type { StoredQuotes } from "./gateway-checks.ts";
+import { deadLetterCount, statusRows, storedQuotes } from "./checks.ts";
+import type { StoredQuotes } from "./checks.ts";
+import { DATE, nextEvent } from "./fixture.ts";
 
-const DATE = "2025-01-15";
 const START = { date: DATE, timeEt: "16:45" } as const;
 /** PLTR 170 + SPY 454 contracts; rows committed every 25 so a restart finds some stored. */
 const SMALL = {
@@ -57,7 +57,7 @@ describe("gateway outages", () => {
     const trigger = atAThirdOfPltr(async () => {
       restartedAt = Date.now();
       harness.sim.faults.restart(restartMs);
-      before = await storedQuotes(harness.db, DATE);
+      before = await storedQuotes(harness.db);
     });
     const started = Date.now();
     const summary = await h.collect({ symbols: ["PLTR", "SPY"], date: DATE }, trigger.onProgress);
@@ -75,11 +75,11 @@ describe("gateway outages", () => {
       ["SPY", "completed", 1],
     ]);
     const selected = summary.symbols.reduce((sum, entry) => sum + entry.contracts_selected, 0);
-    const after = await storedQuotes(h.db, DATE);
+    const after = await storedQuotes(h.db);
     expect(before!.rows).toBeGreaterThan(0);
     expect(before!.rows).toBeLessThan(selected);
     expect(after.rows).toBe(selected);
-    expect(after.distinctKeys).toBe(after.rows);
+    expect(after.distinctContracts).toBe(after.rows);
     for (const id of before!.contractIds) expect(after.contractIds.has(id)).toBe(true);
     expect(await statusRows(h.db, DATE)).toEqual([
       { symbol: "PLTR", status: "completed", records_collected: 170, error_message: null },
@@ -118,12 +118,12 @@ describe("gateway outages", () => {
     expect(h.ib.unavailable).toBeInstanceOf(GatewayUnavailableError);
 
     const [pltr, spy] = summary.symbols;
-    const stored = await storedQuotes(h.db, DATE);
+    const stored = await storedQuotes(h.db);
     expect(pltr).toMatchObject({ symbol: "PLTR", status: "partial", contracts_selected: 170 });
     expect(pltr!.quotes_stored).toBe(stored.rows);
     expect(stored.rows).toBeGreaterThan(0);
     expect(stored.rows).toBeLessThan(170);
-    expect(stored.distinctKeys).toBe(stored.rows);
+    expect(stored.distinctContracts).toBe(stored.rows);
     expect(spy).toMatchObject({ symbol: "SPY", status: "failed", quotes_stored: 0 });
     expect(spy!.error).toMatch(/unreachable/);
     const statuses = await statusRows(h.db, DATE);
@@ -157,10 +157,10 @@ describe("gateway outages", () => {
         ["PLTR", "completed", 1],
         ["SPY", "completed", 1],
       ]);
-      const after = await storedQuotes(h.db, DATE);
+      const after = await storedQuotes(h.db);
       const selected = rerun.symbols.reduce((sum, entry) => sum + entry.contracts_selected, 0);
       expect(after.rows).toBe(selected);
-      expect(after.distinctKeys).toBe(after.rows);
+      expect(after.distinctContracts).toBe(after.rows);
       for (const id of stored.contractIds) expect(after.contractIds.has(id)).toBe(true);
       expect((await statusRows(h.db, DATE)).map((row) => row.status)).toEqual(["completed", "completed"]);
     } finally {

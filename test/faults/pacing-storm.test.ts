@@ -6,9 +6,10 @@ import { silent, startHarness } from "../collect/harness.ts";
 import type { Harness } from "../collect/harness.ts";
 import { openTestDatabase } from "../helpers/db.ts";
 import { startSimulatorThread } from "../helpers/sim-thread.ts";
-import { deadLetterCount, statusRows, storedQuotes } from "./gateway-checks.ts";
+import { deadLetterCount, statusRows, storedQuotes } from "./checks.ts";
+import { DATE, capturingLogger } from "./fixture.ts";
+import { getGatewayPacing } from "../../src/store/repositories/gateway-pacing.ts";
 
-const DATE = "2025-01-15";
 const START = { date: DATE, timeEt: "16:45" } as const;
 /** PLTR's 170 contracts; a request the gateway drops for pacing costs a 2 s timeout, not 5. */
 const SMALL = {
@@ -23,12 +24,12 @@ describe("a gateway slower than configured costs time, not coverage", () => {
     h = undefined;
   });
 
-  it("pacing storm: gateway at 20 msg/s, pacer at 45 → rate halved on error 100, 100 % coverage, at most one disconnect", async () => {
+  it("pacing storm: gateway at 20 msg/s, pacer at 45 → rate halved on error 100, 100 % coverage, at most one disconnect; the next run starts at the remembered rate", async () => {
     // The gateway on its own thread, as a real one is in its own process: its one-second window is not
     // distorted by the client's event loop.
     const sim = await startSimulatorThread({ port: 0, start: START, rate: 20, lines: 100 });
     const { db, drop } = await openTestDatabase("postgres");
-    const ib = await IbClient.connect({
+    const clientOptions = {
       host: sim.host,
       port: sim.port,
       clientId: 4,
@@ -36,7 +37,8 @@ describe("a gateway slower than configured costs time, not coverage", () => {
       maxMarketDataLines: 95,
       clockWarnThresholdMs: Number.POSITIVE_INFINITY,
       logger: silent,
-    });
+    };
+    const ib = await IbClient.connect(clientOptions);
     let disconnects = 0;
     ib.on("disconnected", () => disconnects++);
     try {
@@ -47,9 +49,9 @@ describe("a gateway slower than configured costs time, not coverage", () => {
       );
       const seconds = (Date.now() - started) / 1000;
       expect(summary.symbols[0]).toMatchObject({ status: "completed", coverage: 1, contracts_selected: 170 });
-      const stored = await storedQuotes(db, DATE);
+      const stored = await storedQuotes(db);
       expect(stored.rows).toBe(170);
-      expect(stored.distinctKeys).toBe(stored.rows);
+      expect(stored.distinctContracts).toBe(stored.rows);
       expect(await statusRows(db, DATE)).toEqual([
         { symbol: "PLTR", status: "completed", records_collected: 170, error_message: null },
       ]);
@@ -65,6 +67,42 @@ describe("a gateway slower than configured costs time, not coverage", () => {
         `pacing storm: ${seconds.toFixed(1)} s for ${summary.messages_sent} messages, ` +
           `${ib.errorCounts.get(100)} × error 100, ${ib.pacingAdjustments.slowDowns} slow-downs, ${disconnects} disconnects`,
       );
+
+      // The rate the gateway allowed is remembered: the next run (a new client, as the next `collect` or
+      // daemon slot has) starts there and sends its messages without a single error 100.
+      const remembered = await getGatewayPacing(db, ib.address);
+      expect(remembered?.messagesPerSecond).toBe(ib.rateAfterSlowDown);
+      expect(remembered!.messagesPerSecond).toBeLessThan(20);
+      const next = await IbClient.connect({ ...clientOptions, clientId: 14 });
+      try {
+        const { logger, messages } = capturingLogger();
+        const tier = { range: 0.05, min_strikes: 4 };
+        const again = await runCollection(
+          { symbols: ["PLTR"], date: DATE, type: "analytics" },
+          {
+            db,
+            ib: next,
+            logger,
+            config: configSchema.parse({
+              ...SMALL,
+              selection: { ...SMALL.selection, tiers: { low_iv: tier, normal_iv: tier, high_iv: tier } },
+            }),
+          },
+        );
+        expect(again.symbols[0]).toMatchObject({ status: "completed", coverage: 1 });
+        // Enough messages that the ceiling (45/s) would overrun a 20 msg/s gateway within a second.
+        expect(again.messages_sent).toBeGreaterThanOrEqual(40);
+        expect(next.errorCounts.get(100) ?? 0).toBe(0);
+        expect(next.pacingAdjustments.slowDowns).toBe(0);
+        expect(messages).toContain(
+          "starting at the message rate this gateway allowed last time (error 100); rising back to ib.max_messages_per_second",
+        );
+        console.log(
+          `next run: started at ${remembered!.messagesPerSecond.toFixed(1)} msg/s, ${again.messages_sent} messages, 0 × error 100`,
+        );
+      } finally {
+        await next.close();
+      }
     } finally {
       await ib.close();
       await sim.close();
@@ -82,9 +120,9 @@ describe("a gateway slower than configured costs time, not coverage", () => {
     });
     const summary = await h.collect({ symbols: ["PLTR"], date: DATE });
     expect(summary.symbols[0]).toMatchObject({ status: "completed", coverage: 1, contracts_selected: 170 });
-    const stored = await storedQuotes(h.db, DATE);
+    const stored = await storedQuotes(h.db);
     expect(stored.rows).toBe(170);
-    expect(stored.distinctKeys).toBe(stored.rows);
+    expect(stored.distinctContracts).toBe(stored.rows);
     expect(h.ib.errorCounts.get(101)).toBeGreaterThanOrEqual(1);
     expect(h.ib.pacingAdjustments.lineShrinks).toBeGreaterThanOrEqual(1);
     expect(h.ib.marketDataLines).toBeLessThanOrEqual(8);

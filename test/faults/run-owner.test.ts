@@ -1,16 +1,21 @@
 import { randomUUID } from "node:crypto";
 import os from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CollectionLocks, CollectionTakenOverError } from "../../src/store/collection-lock.ts";
+import {
+  CollectionLocks,
+  CollectionTakenOverError,
+  staleAfterMsFor,
+} from "../../src/store/collection-lock.ts";
 import { openDatabase } from "../../src/store/open.ts";
-import { takeCollectionRun } from "../../src/store/repositories/collection-runs.ts";
+import { getCollectionRun, takeCollectionRun } from "../../src/store/repositories/collection-runs.ts";
 import { startCollection } from "../../src/store/repositories/collection-status.ts";
 import type { CollectionKey } from "../../src/store/repositories/collection-status.ts";
 import type { CollectionType } from "../../src/core/collection.ts";
 import { TEST_ENGINES, testUrlFor } from "../helpers/db.ts";
 import { startHarness } from "../collect/harness.ts";
 import type { Harness } from "../collect/harness.ts";
-import { DATE, collectionRows, deadPid, runOwnerOf, statusOf } from "./run-fixture.ts";
+import { runOwnerOf, statusOf, statusRows, storedQuotes } from "./checks.ts";
+import { DATE, deadPid } from "./fixture.ts";
 
 /**
  * The run-owner check: a key whose owner is gone (its pid dead on this host, or its heartbeat
@@ -46,7 +51,7 @@ describe.each(TEST_ENGINES)("run owners (%s)", (engine) => {
   }
 
   async function expectOneCompleteSnapshot(symbol: string, selected: number, type: CollectionType = "eod") {
-    const stored = await collectionRows(h.db, symbol, DATE, type);
+    const stored = await storedQuotes(h.db, { symbol: symbol, date: DATE, type: type });
     expect(stored.rows).toBe(selected);
     expect(stored.rows).toBeGreaterThan(10);
     expect(stored.distinctKeys).toBe(stored.rows);
@@ -85,14 +90,21 @@ describe.each(TEST_ENGINES)("run owners (%s)", (engine) => {
     expect(refused.symbols[0]!.error).toMatch(
       /^TSLA eod 2025-01-15 is being collected by another run \(process 4242 on collector-2\.example, started .*, last heartbeat \d+ s ago\); nothing was written\./,
     );
-    expect((await collectionRows(h.db, "TSLA")).rows).toBe(0);
+    expect((await storedQuotes(h.db, { symbol: "TSLA" })).rows).toBe(0);
     expect(await statusOf(h.db, "TSLA")).toMatchObject({ status: "running" });
     expect(await runOwnerOf(h.db, "TSLA")).toMatchObject({ owner_pid: 4242, released: false });
 
-    // Two minutes without a heartbeat: the owner is gone.
-    await h.db.query(
-      "UPDATE collection_runs SET heartbeat_at = now() - interval '121 seconds' WHERE symbol = 'TSLA'",
-    );
+    // Silent for 200 s: past the old 120 s limit, but a run may be riding out a database outage of up to
+    // collect.max_db_outage_seconds (300) without a heartbeat: it is not taken over.
+    const silentFor = (seconds: number) =>
+      h.db.query(
+        `UPDATE collection_runs SET heartbeat_at = now() - interval '${seconds} seconds' WHERE symbol = 'TSLA'`,
+      );
+    await silentFor(200);
+    expect((await h.collect({ symbols: ["TSLA"], date: DATE })).symbols[0]).toMatchObject({ status: "busy" });
+    expect(staleAfterMsFor(h.config.collect.max_db_outage_seconds * 1000)).toBe(330_000);
+    // Longer than that outage limit plus two heartbeats: the owner is gone.
+    await silentFor(331);
     const summary = await h.collect({ symbols: ["TSLA"], date: DATE });
     expect(summary.symbols[0]).toMatchObject({ status: "completed", coverage: 1 });
     await expectOneCompleteSnapshot("TSLA", summary.symbols[0]!.contracts_selected);
@@ -138,6 +150,49 @@ describe.each(TEST_ENGINES)("run owners (%s)", (engine) => {
     }
   });
 
+  it("settles, at the start of any run, a key whose run is gone without recording its outcome; a live one is left alone", async () => {
+    // A completed collection, then a run of it (forced) that was killed after its status said running.
+    const stored = (await h.collect({ symbols: ["PLTR"], date: DATE, type: "pre_market" })).symbols[0]!;
+    expect(stored.status).toBe("completed");
+    const killedPid = deadPid();
+    const previous = await getCollectionRun(h.db, key("PLTR", "pre_market"));
+    expect(
+      await takeCollectionRun(
+        h.db,
+        key("PLTR", "pre_market"),
+        { runId: randomUUID(), pid: killedPid, host: os.hostname() },
+        previous!.runId,
+      ),
+    ).not.toBeNull();
+    await startCollection(h.db, key("PLTR", "pre_market"), { force: true });
+    await abandonedBy({ pid: 4444, host: "collector-4.example" }, key("TSLA", "pre_market"));
+    expect(await statusOf(h.db, "PLTR", DATE, "pre_market")).toMatchObject({ status: "running" });
+
+    // Any run, of another key: it settles the abandoned one first.
+    const other = await h.collect({ symbols: ["PLTR"], date: DATE, type: "settlement" });
+    expect(other.symbols[0]?.status).not.toBe("busy");
+    const settled = await statusRows(h.db, DATE, "pre_market");
+    expect(settled.find((row) => row.symbol === "PLTR")).toMatchObject({
+      status: "partial",
+      records_collected: stored.quotes_stored,
+    });
+    expect(settled.find((row) => row.symbol === "PLTR")!.error_message).toMatch(
+      new RegExp(
+        `^interrupted: its run \\(process ${killedPid} on ${os.hostname()}, started .*\\) ended without recording an outcome .*; the next run resumes$`,
+      ),
+    );
+    expect(await runOwnerOf(h.db, "PLTR", DATE, "pre_market")).toMatchObject({ released: true });
+    // A run that is alive elsewhere is not touched.
+    expect(await statusOf(h.db, "TSLA", DATE, "pre_market")).toMatchObject({ status: "running" });
+    expect(await runOwnerOf(h.db, "TSLA", DATE, "pre_market")).toMatchObject({
+      owner_pid: 4444,
+      released: false,
+    });
+    // The next run of the key resumes it: nothing to request, completed with the same rows.
+    const resumed = await h.collect({ symbols: ["PLTR"], date: DATE, type: "pre_market" });
+    expect(resumed.symbols[0]).toMatchObject({ status: "completed", quotes_stored: stored.quotes_stored });
+  });
+
   it.runIf(engine === "postgres")(
     "never takes over a holder still connected, even when its row looks stale (PostgreSQL advisory lock)",
     async () => {
@@ -154,7 +209,7 @@ describe.each(TEST_ENGINES)("run owners (%s)", (engine) => {
         );
         const refused = await h.collect({ symbols: ["SPY"], date: DATE });
         expect(refused.symbols[0]).toMatchObject({ status: "busy", quotes_stored: 0 });
-        expect((await collectionRows(h.db, "SPY")).rows).toBe(0);
+        expect((await storedQuotes(h.db, { symbol: "SPY" })).rows).toBe(0);
       } finally {
         await locks.close();
         await other.close();

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { silent, startHarness } from "../collect/harness.ts";
 import type { Harness } from "../collect/harness.ts";
-import { capturingLogger, deadLetterCount, statusRows, storedQuotes } from "./gateway-checks.ts";
+import { deadLetterCount, statusRows, storedQuotes } from "./checks.ts";
+import { DATE, capturingLogger } from "./fixture.ts";
 
-const DATE = "2025-01-15";
 const START = { date: DATE, timeEt: "16:45" } as const;
 /** PLTR 170 + SPY 454 contracts; an unanswered request gives up after 500 ms. */
 const SMALL = {
@@ -39,9 +39,9 @@ describe("a gateway that stops answering (circuit breaker and bulkheads)", () =>
     });
     expect(silencedAt).toBeGreaterThan(0);
     expect(summary.symbols[0]).toMatchObject({ status: "completed", coverage: 1, contracts_selected: 170 });
-    const stored = await storedQuotes(h.db, DATE);
+    const stored = await storedQuotes(h.db);
     expect(stored.rows).toBe(170);
-    expect(stored.distinctKeys).toBe(stored.rows);
+    expect(stored.distinctContracts).toBe(stored.rows);
     expect(await deadLetterCount(h.db, DATE)).toBe(0);
     expect(messages).toContain(
       "the gateway left 10 snapshots requests in a row unanswered: holding them back, probing with one at a time",
@@ -65,9 +65,9 @@ describe("a gateway that stops answering (circuit breaker and bulkheads)", () =>
     expect(pltr).toMatchObject({ symbol: "PLTR", status: "failed", quotes_stored: 0 });
     expect(pltr!.error).toMatch(/contracts not collected: .*left snapshots requests unanswered/);
     expect(spy).toMatchObject({ symbol: "SPY", status: "completed", coverage: 1 });
-    const stored = await storedQuotes(h.db, DATE);
+    const stored = await storedQuotes(h.db);
     expect(stored.rows).toBe(spy!.contracts_selected);
-    expect(stored.distinctKeys).toBe(stored.rows);
+    expect(stored.distinctContracts).toBe(stored.rows);
     const statuses = await statusRows(h.db, DATE);
     expect(statuses.map((row) => [row.symbol, row.status, row.records_collected])).toEqual([
       ["PLTR", "failed", 0],

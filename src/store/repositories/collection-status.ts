@@ -272,3 +272,25 @@ export async function countCollectionsByStatus(
     count: Number(row.n),
   }));
 }
+
+/**
+ * Keys whose status row says running and that a collector claimed (a collection_runs row exists): the
+ * candidates for a run that ended without recording its outcome. The daemon's bookkeeping rows, which
+ * have no owner row, are not among them.
+ */
+export async function listRunningCollectorKeys(db: Queryable): Promise<CollectionKey[]> {
+  const result = await db.query<{ collection_date: string; symbol: string; collection_type: string }>(
+    `SELECT s.collection_date::text AS collection_date, s.symbol, s.collection_type
+       FROM daily_collection_status s
+      WHERE s.status = 'running'
+        AND EXISTS (SELECT 1 FROM collection_runs r
+                     WHERE r.collection_date = s.collection_date AND r.symbol = s.symbol
+                       AND r.collection_type = s.collection_type)
+      ORDER BY s.collection_date, s.symbol, s.collection_type`,
+  );
+  return result.rows.map((row) => ({
+    collectionDate: row.collection_date,
+    symbol: row.symbol,
+    collectionType: row.collection_type,
+  }));
+}
