@@ -90,10 +90,15 @@ describe("never silent: two weeks of the daemon with a dead-lettered, a missed a
     const result = await cli("status", "--from", FROM, "--to", TO, "--json");
     return { code: result.code, report: JSON.parse(result.stdout) as StatusReport };
   };
-  const firing = (list: { kind: unknown; state: unknown; date: unknown; symbol: unknown }[]) =>
-    list.map(
-      (alert) => `${String(alert.kind)} ${String(alert.state)} ${String(alert.date)} ${String(alert.symbol)}`,
-    );
+  /** What the webhook received, one "kind state date symbol" per alert, sorted. */
+  const hookAlerts = () =>
+    webhook
+      .accepted()
+      .map(
+        (alert) =>
+          `${String(alert.kind)} ${String(alert.state)} ${String(alert.date)} ${String(alert.symbol)}`,
+      )
+      .sort();
   const mailSubjects = () => smtp.mails.map((mail) => mail.subject).sort();
 
   beforeAll(async () => {
@@ -317,7 +322,7 @@ describe("never silent: two weeks of the daemon with a dead-lettered, a missed a
         await waitUntil(() => webhook.requests.length >= 3 && smtp.mails.length >= 3, {
           what: "three alerts on each channel",
         });
-        expect(firing(webhook.accepted() as never[]).sort()).toEqual(expected);
+        expect(hookAlerts()).toEqual(expected);
         expect(webhook.requests.every((request) => request.path === "/hooks/chainvault-e2e")).toBe(true);
         expect(mailSubjects()).toEqual(
           [
@@ -385,9 +390,7 @@ describe("never silent: two weeks of the daemon with a dead-lettered, a missed a
         );
         expect(rerun.code, rerun.stderr).toBe(0);
         // The rerun's own process sends the resolution (its collect flushes alerts before it exits).
-        expect(firing(webhook.accepted() as never[]).sort()).toEqual(
-          [...expected, `coverage_low resolved ${DATES.partial} SPY`].sort(),
-        );
+        expect(hookAlerts()).toEqual([...expected, `coverage_low resolved ${DATES.partial} SPY`].sort());
         expect(mailSubjects()).toEqual(
           [
             `[chainvault] FIRING coverage_low SPY ${DATES.partial}`,
@@ -401,6 +404,8 @@ describe("never silent: two weeks of the daemon with a dead-lettered, a missed a
         const friday = after.report.slots.find((slot) => slot.date === DATES.partial)!;
         expect(friday).toMatchObject({ outcome: "completed", coverage: 1 });
         expect(friday.run_id).not.toBe(partial.run_id);
+        const resolved = webhook.accepted().find((body) => body.state === "resolved")!;
+        expect(resolved).toMatchObject({ kind: "coverage_low", run_id: friday.run_id, items: [] });
         expect(after.report.counts).toMatchObject({ completed: 8, missed: 1, dead_lettered: 1 });
         expect(after.report.counts.partial ?? 0).toBe(0);
       } finally {
