@@ -172,7 +172,8 @@ function changesOf(event: ChainvaultEvent, rules: AlertRules): AlertChange[] {
               : `quality check of ${label} found no errors now`,
         },
       ];
-      if (coverage.length > 0) {
+      // A failed run's coverage is its slot's failure: retried, and dead-lettered (slot_failed) if it stays so.
+      if (coverage.length > 0 && event.status !== "failed") {
         changes.push({
           ...key,
           kind: "coverage_low",

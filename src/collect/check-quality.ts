@@ -24,6 +24,8 @@ export interface QualityTarget {
   type: string;
   /** collection_runs.run_id of the run that stored it: each issue carries it. */
   runId: string;
+  /** The status the run recorded for the collection (carried by quality_checked). */
+  status?: "completed" | "partial" | "failed";
   /** A replacement under way: only rows from this gateway time on are the collection. */
   since: Date | null;
   listed: number;
@@ -98,6 +100,7 @@ export async function checkStoredCollection(
       date,
       symbol,
       type,
+      ...(target.status ? { status: target.status } : {}),
       issues: result.rules,
       score: result.score,
       contracts: result.contracts,

@@ -230,6 +230,9 @@ async function checkQuality(
       date,
       type,
       runId: outcome.lease.runId,
+      ...(summary.status === "completed" || summary.status === "partial" || summary.status === "failed"
+        ? { status: summary.status }
+        : {}),
       since: outcome.lease.replacingBefore,
       listed: outcome.discovery.contracts.length,
       selected: summary.contracts_selected,

@@ -61,6 +61,11 @@ export type ChainvaultEvent =
       date: IsoDate;
       symbol: string;
       type: string;
+      /**
+       * The status the checked run recorded. A failed run is retried, then dead-lettered: its thin coverage is
+       * that slot's failure (slot_failed), not a second alert.
+       */
+      status?: "completed" | "partial" | "failed";
       /** Every rule that ran, with how many issues it found (0 when clean) and the first one's message. */
       issues: readonly { rule: string; severity: IssueSeverity; count: number; message: string }[];
       /** The run's quality score, 0..1 (src/quality/score.ts), over `contracts` expected contracts. */

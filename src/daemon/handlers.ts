@@ -221,9 +221,10 @@ async function runCollectionSlot(slot: SlotJob, deps: HandlerDeps, runId: string
   // by when that run has finished and the retry finds the slot done.
   if (busy)
     throw new Error(`${busy.error ?? `collection ${slot.key} is held by another run`}; retried with backoff`);
-  throw new Error(
-    `collection ${slot.key} ended with status ${status ?? "none"}; it will be retried (the run resumes)`,
-  );
+  // The run is for this one symbol. Its cause goes with it: after the last retry this message is the dead
+  // letter's, which `status` shows.
+  const cause = summary.symbols.find((entry) => entry.error !== undefined)?.error;
+  throw new Error(`collection ${slot.key} ended with status ${status ?? "none"}${cause ? `: ${cause}` : ""}`);
 }
 
 function stopReason(signal: AbortSignal): string {

@@ -20,6 +20,11 @@ export interface FaultConfig {
    * (ticks 10–13 with IV −1 and greeks −2), as when IB has no model values: the collector's own model fills in.
    */
   greeklessOptionSymbols?: string[];
+  /**
+   * Options whose conId is a multiple of N hold a line but never get an answer, like silentOptionSymbols for a
+   * slice of the chain: with N = 5, about a fifth of the contracts a run selects (a partial, low-coverage run).
+   */
+  silentContractEvery?: number;
   /** Close each connection after it has been sent this many messages (a drop mid-stream). */
   dropAfterMessages?: number;
   /** Every Nth tick message sent is malformed (a field short: the client reports a decode error). */
@@ -62,6 +67,7 @@ const faultFileSchema = z
     unanswered_snapshot_symbols: z.array(z.string()).optional(),
     silent_option_symbols: z.array(z.string()).optional(),
     greekless_option_symbols: z.array(z.string()).optional(),
+    silent_contract_every: z.number().int().positive().optional(),
     drop_after_messages: z.number().int().positive().optional(),
     malformed_every: z.number().int().positive().optional(),
     crossed_quote_every: z.number().int().positive().optional(),
@@ -87,6 +93,7 @@ export function parseFaultConfig(text: string, source: string): FaultConfig {
     unansweredSnapshotSymbols: file.unanswered_snapshot_symbols?.map((symbol) => symbol.toUpperCase()),
     silentOptionSymbols: file.silent_option_symbols?.map((symbol) => symbol.toUpperCase()),
     greeklessOptionSymbols: file.greekless_option_symbols?.map((symbol) => symbol.toUpperCase()),
+    silentContractEvery: file.silent_contract_every,
     dropAfterMessages: file.drop_after_messages,
     malformedEvery: file.malformed_every,
     crossedQuoteEvery: file.crossed_quote_every,

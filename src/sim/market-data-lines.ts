@@ -125,6 +125,9 @@ export class MarketDataLines {
     this.lines.set(reqId, line);
     const silent = context.faults.silentOptionSymbols ?? [];
     if (target.kind === "option" && (silent.includes("*") || silent.includes(symbol))) return;
+    const silentEvery = context.faults.silentContractEvery;
+    if (target.kind === "option" && silentEvery !== undefined && target.contract.conId % silentEvery === 0)
+      return;
     const delivery = this.delivery(line);
     this.channel.send([OUT.MARKET_DATA_TYPE, 1, reqId, delivery.marketDataType]);
     this.channel.send([OUT.TICK_REQ_PARAMS, reqId, 0.01, "9c0001", 3]);

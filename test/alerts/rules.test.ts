@@ -129,6 +129,29 @@ describe("alertChanges", () => {
     expect(ranClean.flatMap((change) => added(change))).toEqual([]);
   });
 
+  it("leaves a failed run's coverage to slot_failed: it is retried, then dead-lettered", () => {
+    const checked = (status: "failed" | "partial") =>
+      alertChanges(
+        {
+          kind: "quality_checked",
+          score: 0,
+          contracts: 12,
+          ...run,
+          status,
+          issues: [
+            { rule: "coverage_low", severity: "error", count: 1, message: "0 of 12 selected contracts" },
+          ],
+        },
+        rules,
+      );
+    expect(checked("failed").flatMap((change) => (added(change).length > 0 ? [change.kind] : []))).toEqual(
+      [],
+    );
+    expect(checked("partial").flatMap((change) => (added(change).length > 0 ? [change.kind] : []))).toEqual([
+      "coverage_low",
+    ]);
+  });
+
   it("maps the gateway to one alert per day and the gap check's lost slots onto slot_failed", () => {
     expect(alertChanges({ kind: "gateway_unreachable", ...run, error: "ECONNREFUSED" }, rules)).toMatchObject(
       [{ kind: "gateway_unreachable", symbol: "*", add: ["gateway"] }],

@@ -182,7 +182,7 @@ describe("simulated gateway: faults on demand", () => {
 
   it("reads a faults file (YAML, snake_case)", () => {
     const config = parseFaultConfig(
-      "unsubscribed_symbols: [pltr]\nsnapshot_latency_ms: 2000\ncompeting_session: true\ncrossed_quote_every: 7\nrestart_window: { start_et: '23:45', end_et: '00:45' }\ngreekless_option_symbols: ['*']\n",
+      "unsubscribed_symbols: [pltr]\nsnapshot_latency_ms: 2000\ncompeting_session: true\ncrossed_quote_every: 7\nsilent_contract_every: 5\nrestart_window: { start_et: '23:45', end_et: '00:45' }\ngreekless_option_symbols: ['*']\n",
       "faults.yaml",
     );
     expect(config).toMatchObject({
@@ -190,6 +190,7 @@ describe("simulated gateway: faults on demand", () => {
       snapshotLatencyMs: 2000,
       competingSession: true,
       crossedQuoteEvery: 7,
+      silentContractEvery: 5,
       restartWindow: { startEt: "23:45", endEt: "00:45" },
       greeklessOptionSymbols: ["*"],
     });
