@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { analyzeChain } from "../../src/analytics/analyze-chain.ts";
 import type { ExpiryAnalytics } from "../../src/analytics/analyze-chain.ts";
+import { parityBreaches } from "../../src/analytics/breaches.ts";
 import { groupByExpiry } from "../../src/analytics/chain.ts";
 import { chainRate, fitParity } from "../../src/analytics/parity.ts";
 import { timeToExpiryYears } from "../../src/pricing/year-fraction.ts";
@@ -176,6 +177,17 @@ describe("parity breaches", () => {
     expect(american.parityBreaches!.map((b) => [b.strike, b.kind])).toEqual([[520, "conversion"]]);
     expect(american.parityBreaches![0]!.edge).toBeCloseTo(0.05, 6);
     expect(american.parityBreaches![0]!.bound).toBeCloseTo(chain.spot - df * 520, 6);
+  });
+
+  it("measures a European breach from the synthetic forward's bid-ask range: none inside it or at its edges", () => {
+    // Binary-exact prices: the synthetic sells at 10 − 5.25 = 4.75 and buys at 10.25 − 4.75 = 5.5; DF = 1, so
+    // parity is F − K.
+    const strikes = [{ strike: 100, call: { bid: 10, ask: 10.25 }, put: { bid: 4.75, ask: 5.25 } }];
+    const at = (forward: number) =>
+      parityBreaches(strikes, "european", { discountFactor: 1, forward, underlyingPrice: null }, 0);
+    for (const forward of [104.75, 105, 105.5]) expect(at(forward)).toEqual([]);
+    expect(at(104.5)!.map((b) => [b.kind, b.edge, b.bound])).toEqual([["conversion", 0.25, 4.5]]);
+    expect(at(106)!.map((b) => [b.kind, b.edge, b.bound])).toEqual([["reversal", 0.5, 6]]);
   });
 
   it("cannot check an American chain without the underlying price (null, not an empty list)", () => {
