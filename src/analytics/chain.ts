@@ -1,4 +1,5 @@
-import type { ChainQuoteRow } from "../store/repositories/quote-history.ts";
+import type { ExerciseStyle } from "../pricing/option-model.ts";
+import type { ChainQuote } from "../store/reads/chain-reads.ts";
 import type { SecurityType } from "../store/repositories/underlying-securities.ts";
 import { median } from "./robust-line.ts";
 
@@ -7,18 +8,18 @@ import { median } from "./robust-line.ts";
  * put have a two-sided quote, side by side.
  */
 
-/** What the analytics read of a stored quote (chainQuotes' rows); `time` may be left out of synthetic chains. */
+/** What the analytics read of a stored quote (chain-reads' chainQuotes rows); `time` may be left out of synthetic chains. */
 export type AnalyticsQuote = Pick<
-  ChainQuoteRow,
-  "expiry" | "strike" | "right" | "bidPrice" | "askPrice" | "underlyingPrice"
+  ChainQuote,
+  "expiry" | "strike" | "right" | "bid" | "ask" | "underlyingPrice"
 > &
-  Partial<Pick<ChainQuoteRow, "time">>;
+  Partial<Pick<ChainQuote, "time">>;
 
 /**
  * European options can only be exercised at expiry, so put-call parity is an equality. American options
  * (US equity and ETF options) can be exercised early, which turns it into a band (see breaches.ts).
  */
-export type ExerciseStyle = "european" | "american";
+export type { ExerciseStyle };
 
 /** Index options (SPX, NDX, RUT, XSP) are European; options on stocks and ETFs are American. */
 export function exerciseStyleOf(securityType: SecurityType): ExerciseStyle {
@@ -73,7 +74,7 @@ function expiryChain(expiry: string, quotes: readonly AnalyticsQuote[]): ExpiryC
   const sides = new Map<number, { call?: TwoSided | null; put?: TwoSided | null }>();
   for (const quote of quotes) {
     const entry = sides.get(quote.strike) ?? {};
-    const side = twoSided(quote.bidPrice, quote.askPrice);
+    const side = twoSided(quote.bid, quote.ask);
     if (quote.right === "C") entry.call = side;
     else entry.put = side;
     sides.set(quote.strike, entry);

@@ -211,7 +211,7 @@ export async function openVault(options: OpenVaultOptions = {}): Promise<Vault> 
       const date = isoDate(query.date, "date");
       const type = collectionType(query.type);
       const symbol = await requireSymbol(query.symbol);
-      const rows = await chainQuotes(db, symbol, date, type);
+      const rows = await chainQuotes(db, { symbol, date, collectionType: type });
       const ticks = await underlyingTicks(db, symbol, date, date, type);
       const time = rows.reduce<Date | null>(
         (latest, row) => (latest === null || row.time > latest ? row.time : latest),

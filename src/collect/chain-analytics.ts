@@ -7,7 +7,7 @@ import type { Database, Queryable } from "../store/database.ts";
 import type { CollectionKey } from "../store/repositories/collection-status.ts";
 import { listExpiryAnalytics, replaceExpiryAnalytics } from "../store/repositories/expiry-analytics.ts";
 import type { ExpiryAnalyticsRow } from "../store/repositories/expiry-analytics.ts";
-import { chainQuotes } from "../store/repositories/quote-history.ts";
+import { chainQuotes } from "../store/reads/chain-reads.ts";
 import { findUnderlying } from "../store/repositories/underlying-securities.ts";
 
 /**

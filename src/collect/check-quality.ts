@@ -10,7 +10,7 @@ import { checkCollection, COLLECTION_RULES } from "../quality/index.ts";
 import type { CheckInput, CheckResult } from "../quality/index.ts";
 import type { Database } from "../store/database.ts";
 import { replaceCollectionIssues } from "../store/repositories/quality-issues.ts";
-import { collectionQuotes } from "../store/repositories/quote-history.ts";
+import { chainQuotes } from "../store/reads/chain-reads.ts";
 import { collectionUnderlyingTick } from "../store/repositories/underlying-ticks.ts";
 import { underlyingPriceOf } from "./snapshots.ts";
 
@@ -120,8 +120,8 @@ async function loadCheckInput(target: QualityTarget, deps: QualityDeps): Promise
   const { db, config } = deps;
   const { symbol, date, type } = target;
   const previousDate = previousTradingDay(date);
-  const quotes = await collectionQuotes(db, { symbol, date, collectionType: type, since: target.since });
-  const previousQuotes = await collectionQuotes(db, { symbol, date: previousDate, collectionType: type });
+  const quotes = await chainQuotes(db, { symbol, date, collectionType: type, since: target.since });
+  const previousQuotes = await chainQuotes(db, { symbol, date: previousDate, collectionType: type });
   const price = async (of: string, on: IsoDate): Promise<number | null> => {
     const tick = await collectionUnderlyingTick(db, of, on, type);
     return tick ? underlyingPriceOf(tick) : null;

@@ -133,15 +133,15 @@ describe("parity breaches", () => {
     const quotes = syntheticChain(chain);
     // K = 500: the call bid so high that selling it and buying the put beats parity by 0.05 after the spreads.
     requote(quotes, { expiry: MONTH, strike: 500, right: "C" }, (q) => {
-      const putAsk = quotes.find((p) => p.expiry === MONTH && p.strike === 500 && p.right === "P")!.askPrice!;
+      const putAsk = quotes.find((p) => p.expiry === MONTH && p.strike === 500 && p.right === "P")!.ask!;
       const bid = df * (forward - 500) + putAsk + 0.05;
-      return { bidPrice: bid, askPrice: bid + (q.askPrice! - q.bidPrice!) };
+      return { bid: bid, ask: bid + (q.ask! - q.bid!) };
     });
     // K = 620 (inside the fit's strikes: the robust fit must not bend to it): the call ask so low that buying it and selling the put beats parity by 0.08.
     requote(quotes, { expiry: MONTH, strike: 620, right: "C" }, (q) => {
-      const putBid = quotes.find((p) => p.expiry === MONTH && p.strike === 620 && p.right === "P")!.bidPrice!;
+      const putBid = quotes.find((p) => p.expiry === MONTH && p.strike === 620 && p.right === "P")!.bid!;
       const ask = df * (forward - 620) + putBid - 0.08;
-      return { bidPrice: ask - (q.askPrice! - q.bidPrice!), askPrice: ask };
+      return { bid: ask - (q.ask! - q.bid!), ask: ask };
     });
     const month = expiryOf(analyzeChain(quotes, { exercise: "european" }), MONTH);
     expect(month.parityBreaches!.map((b) => [b.strike, b.kind])).toEqual([
@@ -160,16 +160,16 @@ describe("parity breaches", () => {
     const forward = forwardOf(chain, MONTH);
     const quotes = syntheticChain(chain);
     const putAsk = (strike: number) =>
-      quotes.find((p) => p.expiry === MONTH && p.strike === strike && p.right === "P")!.askPrice!;
+      quotes.find((p) => p.expiry === MONTH && p.strike === strike && p.right === "P")!.ask!;
     // K = 500: 0.05 over European parity — inside the American band (whose upper edge is S − K·DF).
     requote(quotes, { expiry: MONTH, strike: 500, right: "C" }, () => {
       const bid = df * (forward - 500) + putAsk(500) + 0.05;
-      return { bidPrice: bid, askPrice: bid + 0.2 };
+      return { bid: bid, ask: bid + 0.2 };
     });
     // K = 520: 0.05 over the American upper bound.
     requote(quotes, { expiry: MONTH, strike: 520, right: "C" }, () => {
       const bid = chain.spot - df * 520 + putAsk(520) + 0.05;
-      return { bidPrice: bid, askPrice: bid + 0.2 };
+      return { bid: bid, ask: bid + 0.2 };
     });
     const european = expiryOf(analyzeChain(quotes, { exercise: "european" }), MONTH);
     expect(european.parityBreaches!.map((b) => b.strike)).toEqual([500, 520]);
@@ -205,8 +205,8 @@ describe("the robust parity fit", () => {
     const wild = [560, 575, 610];
     for (const [i, strike] of wild.entries()) {
       requote(quotes, { expiry: MONTH, strike, right: i === 1 ? "P" : "C" }, (q) => ({
-        bidPrice: q.bidPrice! + 1.5 - i,
-        askPrice: q.askPrice! + 1.5 - i,
+        bid: q.bid! + 1.5 - i,
+        ask: q.ask! + 1.5 - i,
       }));
     }
     const [month] = analyzeChain(quotes, { exercise: "european" });
@@ -243,12 +243,12 @@ describe("the robust parity fit", () => {
   it("leaves out one-sided and crossed quotes", () => {
     const quotes = syntheticChain(spec({ expiries: [MONTH] }));
     requote(quotes, { expiry: MONTH, strike: 590, right: "C" }, (q) => ({
-      bidPrice: 0,
-      askPrice: q.askPrice!,
+      bid: 0,
+      ask: q.ask!,
     }));
     requote(quotes, { expiry: MONTH, strike: 595, right: "P" }, (q) => ({
-      bidPrice: q.askPrice! + 0.1,
-      askPrice: q.askPrice!,
+      bid: q.ask! + 0.1,
+      ask: q.ask!,
     }));
     const chain = groupByExpiry(quotes)[0]!;
     expect(chain.strikes.some((s) => s.strike === 590 || s.strike === 595)).toBe(false);

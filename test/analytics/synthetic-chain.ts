@@ -54,8 +54,8 @@ export function syntheticChain(spec: SyntheticChainSpec): AnalyticsQuote[] {
           expiry,
           strike,
           right,
-          bidPrice: bid > 0 ? bid : null,
-          askPrice: ask,
+          bid: bid > 0 ? bid : null,
+          ask,
           underlyingPrice: spec.spot,
           time: spec.asOf,
         });
@@ -69,7 +69,7 @@ export function syntheticChain(spec: SyntheticChainSpec): AnalyticsQuote[] {
 export function requote(
   quotes: AnalyticsQuote[],
   where: { expiry: string; strike: number; right: OptionRight },
-  change: (quote: AnalyticsQuote) => { bidPrice: number; askPrice: number },
+  change: (quote: AnalyticsQuote) => { bid: number; ask: number },
 ): void {
   const quote = quotes.find(
     (q) => q.expiry === where.expiry && q.strike === where.strike && q.right === where.right,

@@ -56,8 +56,8 @@ async function storeChain(db: Database, type: string, time: Date, bump = 0): Pro
       collectionDate: DATE,
       collectionType: type,
       contractId: ids.get(occSymbol("SPX", q.expiry, q.right, q.strike))!,
-      bidPrice: q.bidPrice === null ? null : q.bidPrice + bump,
-      askPrice: q.askPrice! + bump,
+      bidPrice: q.bid === null ? null : q.bid + bump,
+      askPrice: q.ask! + bump,
       underlyingPrice: q.underlyingPrice,
     })),
   );

@@ -7,7 +7,7 @@ import {
   summarizeQualityIssues,
 } from "../../src/store/repositories/quality-issues.ts";
 import type { QualityIssueInput } from "../../src/store/repositories/quality-issues.ts";
-import { collectionQuotes } from "../../src/store/repositories/quote-history.ts";
+import { chainQuotes } from "../../src/store/reads/chain-reads.ts";
 import { insertQuotes } from "../../src/store/repositories/quotes.ts";
 import {
   collectionUnderlyingTick,
@@ -143,9 +143,9 @@ describe.each(TEST_ENGINES)("quality issues and the checks' reads on %s", (engin
       underlyingPrice: 601.5,
     });
     await insertQuotes(db, [row(call, T1, 1), row(call, T2, 2), row(put, T1, 3)]);
-    const quotes = await collectionQuotes(db, { symbol: "SPY", date: DATE, collectionType: "eod" });
+    const quotes = await chainQuotes(db, { symbol: "SPY", date: DATE, collectionType: "eod" });
     expect(quotes).toEqual([
-      {
+      expect.objectContaining({
         contractId: call,
         contractSymbol: "SPY   260417C00600000",
         right: "C",
@@ -162,14 +162,12 @@ describe.each(TEST_ENGINES)("quality issues and the checks' reads on %s", (engin
         theta: -0.2,
         vega: 0.3,
         underlyingPrice: 601.5,
-      },
+      }),
       expect.objectContaining({ contractId: put, right: "P", bid: 3 }),
     ]);
-    const since = await collectionQuotes(db, { symbol: "SPY", date: DATE, collectionType: "eod", since: T2 });
+    const since = await chainQuotes(db, { symbol: "SPY", date: DATE, collectionType: "eod", since: T2 });
     expect(since.map((quote) => quote.contractId)).toEqual([call]);
-    expect(await collectionQuotes(db, { symbol: "SPY", date: DATE, collectionType: "pre_market" })).toEqual(
-      [],
-    );
+    expect(await chainQuotes(db, { symbol: "SPY", date: DATE, collectionType: "pre_market" })).toEqual([]);
 
     const spy = (await db.query<{ id: number }>("SELECT id FROM underlying_securities WHERE symbol = 'SPY'"))
       .rows[0]!.id;

@@ -1,9 +1,10 @@
+import type { GreeksSource } from "../../pricing/option-model.ts";
 import type { Queryable } from "../database.ts";
 
 /**
- * Reads for the library API (src/api/vault.ts): the chain at one snapshot, the expiries of a day, one
- * contract's history, the underlying's ticks. Read only; market_data_ticks is written by
- * repositories/quotes.ts, underlying_ticks by repositories/underlying-ticks.ts.
+ * Reads of stored chains: the chain at one snapshot (the library API, the chain analytics and the quality
+ * checks all read it here), the expiries of a day, one contract's history, the underlying's ticks. Read only;
+ * market_data_ticks is written by repositories/quotes.ts, underlying_ticks by repositories/underlying-ticks.ts.
  */
 
 /** The prices, sizes and greeks of one option quote; null where the snapshot had no value. */
@@ -27,12 +28,17 @@ export interface QuoteValues {
   underlyingPrice: number | null;
   /** IB market data type: 1 live, 2 frozen, 3 delayed, 4 delayed frozen. */
   marketDataType: number | null;
-  /** "ib" when IB computed the greeks, "model" when chainvault's Black-Scholes did. */
-  greeksSource: "ib" | "model" | null;
+  /**
+   * "ib" when IB computed the greeks; "amer" or "bs" when chainvault's American or Black–Scholes model filled
+   * what IB left out; "model" on rows stored before there were two models (Black–Scholes).
+   */
+  greeksSource: GreeksSource | "model" | null;
 }
 
 /** One contract's quote in a chain snapshot. */
 export interface ChainQuote extends QuoteValues {
+  /** The contract's row id (option_chains.id): stable within one database, not across databases. */
+  contractId: number;
   /** OCC symbol, e.g. "SPY   261218C00600000". */
   contractSymbol: string;
   /** "YYYY-MM-DD". */
@@ -49,19 +55,23 @@ const QUOTE_VALUES = `t.time, t.bid_price AS bid, t.ask_price AS ask, t.last_pri
   t.implied_volatility AS "impliedVolatility", t.delta, t.gamma, t.theta, t.vega, t.rho,
   t.underlying_price AS "underlyingPrice", t.market_data_type AS "marketDataType", t.greeks_source AS "greeksSource"`;
 
-const CONTRACT = `c.contract_symbol AS "contractSymbol", c.expiration_date AS expiry, c.strike_price AS strike,
+const CONTRACT = `c.id AS "contractId", c.contract_symbol AS "contractSymbol", c.expiration_date AS expiry, c.strike_price AS strike,
   c.option_type AS "right", c.trading_class AS "tradingClass", c.multiplier, c.ib_con_id AS "conId"`;
 
+export interface SnapshotQuery {
+  symbol: string;
+  /** The collection's trading day, "YYYY-MM-DD". */
+  date: string;
+  collectionType: string;
+  /** Only quotes taken at or after this instant: with a replacement under way, the older rows are the snapshot being replaced. */
+  since?: Date | null;
+}
+
 /**
- * Every contract of `symbol` quoted by the (date, type) collection, by expiry, strike, then call before put.
+ * Every contract of the symbol quoted by the (date, type) collection, by expiry, strike, then call before put.
  * A contract quoted twice in it (a forced re-run adds a snapshot) appears once, with its latest quote.
  */
-export async function chainQuotes(
-  db: Queryable,
-  symbol: string,
-  date: string,
-  type: string,
-): Promise<ChainQuote[]> {
+export async function chainQuotes(db: Queryable, query: SnapshotQuery): Promise<ChainQuote[]> {
   const result = await db.query<ChainQuote>(
     `SELECT * FROM (
        SELECT DISTINCT ON (t.contract_id) ${CONTRACT}, ${QUOTE_VALUES}
@@ -69,10 +79,11 @@ export async function chainQuotes(
          JOIN option_chains c ON c.id = t.contract_id
          JOIN underlying_securities u ON u.id = c.underlying_id
         WHERE u.symbol = $1 AND t.collection_date = $2 AND t.collection_type = $3
+          AND ($4::timestamptz IS NULL OR t.time >= $4)
         ORDER BY t.contract_id, t.time DESC
      ) AS snapshot
-     ORDER BY expiry, strike, "right"`,
-    [symbol, date, type],
+     ORDER BY expiry, strike, "right", "contractId"`,
+    [query.symbol, query.date, query.collectionType, query.since ?? null],
   );
   return result.rows;
 }
@@ -149,6 +160,7 @@ export interface ContractQuote extends QuoteValues {
 }
 
 export interface ContractHistory {
+  contractId: number;
   contractSymbol: string;
   symbol: string;
   expiry: string;
@@ -163,8 +175,8 @@ export interface ContractHistory {
 
 /** One contract and all its stored quotes, or null when the OCC symbol is unknown. */
 export async function contractQuotes(db: Queryable, contractSymbol: string): Promise<ContractHistory | null> {
-  const contract = await db.query<Omit<ContractHistory, "quotes"> & { id: number }>(
-    `SELECT c.id, u.symbol, ${CONTRACT}
+  const contract = await db.query<Omit<ContractHistory, "quotes">>(
+    `SELECT u.symbol, ${CONTRACT}
        FROM option_chains c JOIN underlying_securities u ON u.id = c.underlying_id
       WHERE c.contract_symbol = $1`,
     [contractSymbol],
@@ -174,10 +186,9 @@ export async function contractQuotes(db: Queryable, contractSymbol: string): Pro
   const quotes = await db.query<ContractQuote>(
     `SELECT t.collection_date AS date, t.collection_type AS type, ${QUOTE_VALUES}
        FROM market_data_ticks t WHERE t.contract_id = $1 ORDER BY t.time, t.collection_type`,
-    [row.id],
+    [row.contractId],
   );
-  const { id: _id, ...info } = row;
-  return { ...info, quotes: quotes.rows };
+  return { ...row, quotes: quotes.rows };
 }
 
 /** The symbols chainvault knows, for error messages that list them. */

@@ -1,6 +1,5 @@
 import type { Queryable } from "../database.ts";
-import type { OptionRight, QuoteGreeks } from "../../pricing/black-scholes.ts";
-import type { CheckedQuote } from "../../quality/types.ts";
+import type { QuoteGreeks } from "../../pricing/black-scholes.ts";
 
 /** Reads of stored quotes across days (market_data_ticks is written by quotes.ts only). */
 
@@ -111,70 +110,6 @@ export async function nearTheMoneyQuotes(
       ORDER BY c.expiration_date, abs(c.strike_price - q.underlying_price), c.option_type
       LIMIT $4`,
     [query.date, query.collectionType, query.symbol, query.limit],
-  );
-  return result.rows;
-}
-
-/**
- * One option of a stored chain at one snapshot, with the contract's terms beside the quote (what src/analytics
- * reads). Prices are per share, null where the collection had none.
- */
-export interface ChainQuoteRow extends Pick<
-  StoredQuote,
-  "contractSymbol" | "bidPrice" | "askPrice" | "underlyingPrice"
-> {
-  /** "YYYY-MM-DD". */
-  expiry: string;
-  strike: number;
-  right: OptionRight;
-  /** When the quote was taken (the snapshot instant of this contract). */
-  time: Date;
-}
-
-/**
- * The chain of a symbol's (date, type) collection, one row per contract: its newest quote of that collection
- * (a forced run's pending replacement can leave an older one beside it), ordered by expiry, strike, right.
- */
-export async function chainQuotes(
-  db: Queryable,
-  query: { symbol: string; date: string; collectionType: string },
-): Promise<ChainQuoteRow[]> {
-  const result = await db.query<ChainQuoteRow>(
-    `SELECT DISTINCT ON (c.expiration_date, c.strike_price, c.option_type)
-            c.contract_symbol AS "contractSymbol", c.expiration_date AS expiry,
-            c.strike_price AS strike, c.option_type AS "right", q.time,
-            q.bid_price AS "bidPrice", q.ask_price AS "askPrice",
-            q.underlying_price AS "underlyingPrice"
-       FROM market_data_ticks AS q JOIN option_chains AS c ON c.id = q.contract_id
-       JOIN underlying_securities AS u ON u.id = c.underlying_id
-      WHERE q.collection_date = $1 AND q.collection_type = $2 AND u.symbol = $3
-      ORDER BY c.expiration_date, c.strike_price, c.option_type, q.time DESC`,
-    [query.date, query.collectionType, query.symbol],
-  );
-  return result.rows;
-}
-
-/**
- * The quotes of a symbol's (date, type) collection as the quality checks read them: the newest row per
- * contract, with its contract's right, strike and expiry. With `since` (a replacement under way) only rows
- * from that gateway time on: the older ones are the snapshot being replaced.
- */
-export async function collectionQuotes(
-  db: Queryable,
-  query: { symbol: string; date: string; collectionType: string; since?: Date | null },
-): Promise<CheckedQuote[]> {
-  const result = await db.query<CheckedQuote>(
-    `SELECT DISTINCT ON (q.contract_id)
-            q.contract_id AS "contractId", c.contract_symbol AS "contractSymbol", c.option_type AS "right",
-            c.strike_price AS strike, c.expiration_date AS expiry, q.time, q.bid_price AS bid, q.ask_price AS ask,
-            q.volume, q.open_interest AS "openInterest", q.implied_volatility AS "impliedVolatility", q.delta,
-            q.gamma, q.theta, q.vega, q.underlying_price AS "underlyingPrice"
-       FROM market_data_ticks AS q JOIN option_chains AS c ON c.id = q.contract_id
-       JOIN underlying_securities AS u ON u.id = c.underlying_id
-      WHERE u.symbol = $1 AND q.collection_date = $2::date AND q.collection_type = $3
-        AND ($4::timestamptz IS NULL OR q.time >= $4)
-      ORDER BY q.contract_id, q.time DESC`,
-    [query.symbol, query.date, query.collectionType, query.since ?? null],
   );
   return result.rows;
 }
