@@ -6,7 +6,7 @@ import {
   type OptionGreeks,
   type OptionInputs,
 } from "./black-scholes.ts";
-import { gaussLegendre } from "./gauss-legendre.ts";
+import { squareRootRule } from "./gauss-legendre.ts";
 import { normCdfFast } from "./normal-table.ts";
 
 /**
@@ -195,7 +195,7 @@ function workspace(n: number, l: number): Workspace {
   const key = `${n}|${l}`;
   const cached = workspaces.get(key);
   if (cached) return cached;
-  const { nodes: points, weights } = gaussLegendre(l);
+  const rule = squareRootRule(l);
   const taus = new Float64Array(n + 1);
   const cosines = new Float64Array((n + 1) * (n + 1));
   for (let j = 0; j <= n; j++) {
@@ -210,16 +210,17 @@ function workspace(n: number, l: number): Workspace {
   const remainingFraction = new Float64Array(size);
   const unitJacobian = new Float64Array(size);
   for (let j = 0; j < n; j++) {
-    const root = Math.sqrt(taus[j]! / 2);
+    // Each half of [0, τ_j] is integrated in the square root of its distance from its own end.
+    const halfLength = taus[j]! / 2;
     for (let half = 0; half < 2; half++) {
       for (let i = 0; i < l; i++) {
         const index = (j * 2 + half) * l + i;
-        const x = (root * (1 + points[i]!)) / 2;
-        const u = half === 0 ? x * x : Math.max(0, taus[j]! - x * x);
+        const offset = halfLength * rule.fractions[i]!;
+        const u = half === 0 ? offset : Math.max(0, taus[j]! - offset);
         zAt[index] = 2 * Math.sqrt(u) - 1;
         uFraction[index] = u;
         remainingFraction[index] = taus[j]! - u;
-        unitJacobian[index] = weights[i]! * root * x; // (root/2)·w·2x
+        unitJacobian[index] = halfLength * rule.weights[i]!;
       }
     }
   }
@@ -410,16 +411,16 @@ function putValue(
     bsGreeks({ right: "P", spot, strike, timeYears: years, rate, dividendYield, volatility: vol }).price;
   const halfVariance = (vol * vol) / 2;
   const carry = rate - dividendYield;
-  const { nodes: points, weights } = gaussLegendre(scheme.priceQuadrature);
-  const root = Math.sqrt(years / 2);
+  const rule = squareRootRule(scheme.priceQuadrature);
+  const halfLength = years / 2;
   let premium = 0;
   let premiumDelta = 0;
   let premiumGamma = 0;
   for (let half = 0; half < 2; half++) {
-    for (let i = 0; i < points.length; i++) {
-      const x = (root * (1 + points[i]!)) / 2;
-      const weight = weights[i]! * root * x; // (root / 2)·w·2x: du = 2x dx
-      const tau = half === 0 ? years - x * x : x * x; // time from the exercise instant to expiry
+    for (let i = 0; i < rule.fractions.length; i++) {
+      const offset = halfLength * rule.fractions[i]!;
+      const weight = halfLength * rule.weights[i]!;
+      const tau = half === 0 ? years - offset : offset; // time from the exercise instant to expiry
       const u = years - tau;
       const stdDev = vol * Math.sqrt(tau);
       const plus = (logSpot - logBoundaryAt(boundary, u) + (carry + halfVariance) * tau) / stdDev;
@@ -481,14 +482,12 @@ function negligiblePremium(
   if (spot <= limit) return false;
   const logRatio = Math.log(spot / limit);
   const drift = rate - dividendYield - (vol * vol) / 2;
-  const { nodes, weights } = gaussLegendre(NEGLIGIBLE_PREMIUM_QUADRATURE);
-  const root = Math.sqrt(years);
+  const rule = squareRootRule(NEGLIGIBLE_PREMIUM_QUADRATURE);
   let bound = 0;
-  for (let i = 0; i < nodes.length; i++) {
-    const s = (root * (1 + nodes[i]!)) / 2; // τ = s², dτ = 2s ds
-    const tau = s * s;
-    const minus = (logRatio + drift * tau) / (vol * s);
-    bound += weights[i]! * root * s * rate * strike * Math.exp(-rate * tau) * normCdfFast(-minus);
+  for (let i = 0; i < rule.fractions.length; i++) {
+    const tau = years * rule.fractions[i]!;
+    const minus = (logRatio + drift * tau) / (vol * Math.sqrt(tau));
+    bound += years * rule.weights[i]! * rate * strike * Math.exp(-rate * tau) * normCdfFast(-minus);
   }
   return bound < NEGLIGIBLE_PREMIUM * strike;
 }

@@ -42,3 +42,29 @@ export function gaussLegendre(n: number): Quadrature {
   cache.set(n, quadrature);
   return quadrature;
 }
+
+/**
+ * Gauss–Legendre in √u for ∫_0^L f(u) du where f varies like √u near 0, as the American model's boundary and
+ * premium integrals do: with u = x², ∫_0^L f(u) du = ∫_0^√L 2x·f(x²) dx, which is smooth. Given per unit
+ * length, so one rule serves every L:  ∫_0^L f(u) du ≈ L · Σ weights[i] · f(L · fractions[i]).
+ */
+export interface SquareRootRule {
+  fractions: Float64Array;
+  weights: Float64Array;
+}
+
+const squareRootCache = new Map<number, SquareRootRule>();
+
+export function squareRootRule(n: number): SquareRootRule {
+  const cached = squareRootCache.get(n);
+  if (cached) return cached;
+  const { nodes, weights } = gaussLegendre(n);
+  const rule = { fractions: new Float64Array(n), weights: new Float64Array(n) };
+  for (let i = 0; i < n; i++) {
+    const x = (1 + nodes[i]!) / 2; // the node mapped to [0, 1]: x = √(u / L)
+    rule.fractions[i] = x * x;
+    rule.weights[i] = weights[i]! * x; // (1/2)·w for dx, times 2x for du = 2x dx
+  }
+  squareRootCache.set(n, rule);
+  return rule;
+}
