@@ -5,11 +5,9 @@
 // fresh database on the server (CHAINVAULT_TEST_PG_URL), so the RSS is the collector alone; with the default
 // --engine pglite it includes the embedded engine (~500 MB of its own, measured and printed separately).
 //   npm run bench:collect [-- --engine pglite|postgres --symbols SPY,PLTR,TSLA --date 2025-01-15]
-import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import pino from "pino";
 import { runCollection } from "../src/collect/run.ts";
@@ -18,7 +16,8 @@ import { clientOptionsFromConfig, IbClient } from "../src/ib/client.ts";
 import { IB_MARKET_DATA_LINES, IB_MESSAGES_PER_SECOND } from "../src/ib/limits.ts";
 import { migrate } from "../src/store/migrate.ts";
 import { openDatabase } from "../src/store/open.ts";
-import { openPostgres } from "../src/store/postgres.ts";
+import { createServerDatabase } from "../test/helpers/db.ts";
+import { startGatewayProcess } from "./gateway-process.ts";
 
 const { values } = parseArgs({
   options: {
@@ -30,58 +29,17 @@ const { values } = parseArgs({
 const symbols = values.symbols.split(",");
 const date = values.date;
 
-async function startGateway(): Promise<{ host: string; port: number; stop(): Promise<void> }> {
-  const child = spawn(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      path.join(import.meta.dirname, "sim-process.ts"),
-      JSON.stringify({
-        port: 0,
-        start: { date, timeEt: "16:45" },
-        rate: IB_MESSAGES_PER_SECOND,
-        lines: IB_MARKET_DATA_LINES,
-      }),
-    ],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once("line", resolve);
-    child.once("exit", (code) => reject(new Error(`simulator exited with ${code}`)));
-  });
-  const address = JSON.parse(line) as { host: string; port: number };
-  return {
-    ...address,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
-  };
-}
-
 const logger = pino({ level: process.env.CHAINVAULT_LOG_LEVEL ?? "warn" });
 const dataDir = await mkdtemp(path.join(tmpdir(), "chainvault-bench-collect-"));
-const gateway = await startGateway();
+const gateway = await startGatewayProcess(date);
 const config = configSchema.parse({
   selection: { mode: "all" },
   ib: { host: gateway.host, port: gateway.port },
 });
 if (values.engine !== "pglite" && values.engine !== "postgres")
   throw new Error("--engine is pglite or postgres");
-const serverUrl = process.env.CHAINVAULT_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-const benchDatabase = `chainvault_bench_collect_${process.pid}`;
-let benchUrl: string | undefined;
-if (values.engine === "postgres") {
-  const admin = await openPostgres({ url: serverUrl });
-  await admin.query(`CREATE DATABASE ${benchDatabase}`);
-  await admin.close();
-  const url = new URL(serverUrl);
-  url.pathname = `/${benchDatabase}`;
-  benchUrl = url.toString();
-}
-const db = await openDatabase({ dataDir, url: benchUrl });
+const server = values.engine === "postgres" ? await createServerDatabase() : null;
+const db = await openDatabase({ dataDir, url: server?.url });
 await migrate(db);
 const rssAfterOpenMb = process.memoryUsage().rss / 1048576;
 const peakBeforeRunMb = process.resourceUsage().maxRSS / 1024;
@@ -130,9 +88,5 @@ try {
   await db.close();
   await gateway.stop();
   await rm(dataDir, { recursive: true, force: true });
-  if (benchUrl !== undefined) {
-    const admin = await openPostgres({ url: serverUrl });
-    await admin.query(`DROP DATABASE IF EXISTS ${benchDatabase}`);
-    await admin.close();
-  }
+  await server?.drop();
 }

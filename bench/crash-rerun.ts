@@ -3,22 +3,21 @@
 // PostgreSQL server, three times: undisturbed (the baseline), then on another database killed with SIGKILL once
 // --at (0.9) of the baseline's rows are stored, then the same command again, which resumes. Prints the ratio
 // (killed run + rerun) / baseline; the issue's goal is ≤ 1.2×.
-//   npx tsx bench/crash-rerun.ts [--symbols SPY,PLTR] [--at 0.9] [--rate 50]
+//   npx tsx bench/crash-rerun.ts [--symbols SPY,PLTR] [--at 0.9] [--rate 50] (the gateway's messages per second; default IB's)
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import pg from "pg";
-import { IB_MARKET_DATA_LINES, IB_MESSAGES_PER_SECOND } from "../src/ib/limits.ts";
 import { createServerDatabase } from "../test/helpers/db.ts";
+import { startGatewayProcess } from "./gateway-process.ts";
 
 const { values } = parseArgs({
   options: {
     symbols: { type: "string", default: "SPY,PLTR" },
     at: { type: "string", default: "0.9" },
-    rate: { type: "string", default: String(IB_MESSAGES_PER_SECOND) },
+    rate: { type: "string", default: "" },
   },
 });
 const killAt = Number(values.at);
@@ -41,26 +40,7 @@ async function count(url: string): Promise<{ rows: number; contracts: number }> 
 }
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "chainvault-crash-bench-"));
-const sim = spawn(
-  process.execPath,
-  [
-    "--import",
-    "tsx",
-    path.join(import.meta.dirname, "sim-process.ts"),
-    JSON.stringify({
-      port: 0,
-      start: { date: DATE, timeEt: "16:45" },
-      rate: Number(values.rate),
-      lines: IB_MARKET_DATA_LINES,
-    }),
-  ],
-  { stdio: ["ignore", "pipe", "inherit"] },
-);
-const simPort = (
-  JSON.parse(
-    await new Promise<string>((resolve) => createInterface({ input: sim.stdout }).once("line", resolve)),
-  ) as { port: number }
-).port;
+const gateway = await startGatewayProcess(DATE, values.rate ? { rate: Number(values.rate) } : {});
 const config = path.join(work, "chainvault.yaml");
 fs.writeFileSync(config, `collect:\n  spool_dir: ${path.join(work, "spool")}\n`);
 
@@ -78,7 +58,7 @@ async function collect(url: string, killAtRows?: number): Promise<Run> {
     process.execPath,
     [BIN, "collect", "--symbols", values.symbols, "--date", DATE, "--json", "--config", config],
     {
-      env: { ...process.env, DATABASE_URL: url, IB_PORT: String(simPort), IB_CLIENT_ID: "8" },
+      env: { ...process.env, DATABASE_URL: url, IB_PORT: String(gateway.port), IB_CLIENT_ID: "8" },
       stdio: ["ignore", "pipe", "ignore"],
     },
   );
@@ -129,7 +109,7 @@ try {
   );
   if (after.rows !== expected || after.contracts !== after.rows) process.exitCode = 1;
 } finally {
-  sim.kill();
+  await gateway.stop();
   for (const database of databases) await database.drop();
   fs.rmSync(work, { recursive: true, force: true });
 }

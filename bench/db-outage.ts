@@ -9,11 +9,10 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import pg from "pg";
-import { IB_MARKET_DATA_LINES, IB_MESSAGES_PER_SECOND } from "../src/ib/limits.ts";
 import { startThrowawayCluster } from "../test/helpers/pg-cluster.ts";
+import { startGatewayProcess } from "./gateway-process.ts";
 
 const { values } = parseArgs({
   options: {
@@ -48,28 +47,7 @@ async function query<Row>(url: string, sql: string): Promise<Row[]> {
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "chainvault-outage-bench-"));
 const cluster = await startThrowawayCluster();
-const sim = spawn(
-  process.execPath,
-  [
-    "--import",
-    "tsx",
-    path.join(import.meta.dirname, "sim-process.ts"),
-    JSON.stringify({
-      port: 0,
-      start: { date: DATE, timeEt: "16:45" },
-      rate: IB_MESSAGES_PER_SECOND,
-      lines: IB_MARKET_DATA_LINES,
-    }),
-  ],
-  { stdio: ["ignore", "pipe", "inherit"] },
-);
-const simPort = (
-  JSON.parse(
-    await new Promise<string>((resolve) => createInterface({ input: sim.stdout }).once("line", resolve)),
-  ) as {
-    port: number;
-  }
-).port;
+const gateway = await startGatewayProcess(DATE);
 
 async function run(name: string, crash: boolean, database = name): Promise<void> {
   const url = crash || database === name ? await cluster.createDatabase(database) : cluster.url(database);
@@ -84,7 +62,7 @@ async function run(name: string, crash: boolean, database = name): Promise<void>
     process.execPath,
     [BIN, "collect", "--symbols", "SPY,PLTR", "--date", DATE, "--json", "--config", configFile],
     {
-      env: { ...process.env, DATABASE_URL: url, IB_PORT: String(simPort), IB_CLIENT_ID: "5" },
+      env: { ...process.env, DATABASE_URL: url, IB_PORT: String(gateway.port), IB_CLIENT_ID: "5" },
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
@@ -158,7 +136,7 @@ try {
   await run("crash", true);
   if (Number(values["max-outage"]) < outageSeconds) await run("rerun", false, "crash");
 } finally {
-  sim.kill("SIGTERM");
+  await gateway.stop();
   await cluster.destroy();
   fs.rmSync(work, { recursive: true, force: true });
 }
