@@ -482,11 +482,17 @@ function renderTerm(chain) {
       scales: { x: { time: false } },
       axes: [
         { label: "days to expiry" },
-        { label: "ATM IV", values: (_u, ticks) => ticks.map((t) => `${(t * 100).toFixed(0)}%`) },
+        { label: "ATM IV", values: (_u, ticks) => ticks.map((t) => `${(t * 100).toFixed(1)}%`) },
       ],
       series: [
         { label: "days" },
-        { label: "ATM IV", stroke: "#2f6fd0", width: 2, points: { size: 7 }, value: (_u, v) => pct(v) },
+        {
+          label: "ATM IV",
+          stroke: "#2f6fd0",
+          width: 2,
+          points: { show: true, size: 7 },
+          value: (_u, v) => pct(v),
+        },
       ],
     },
     [x, points.map((p) => p.iv)],
@@ -500,6 +506,12 @@ function renderExpiry(chain, expiryDate) {
   document.getElementById("chain-title").textContent = `${chain.symbol} ${expiryDate}`;
   const strikes = expiry.rows.map((r) => r.strike);
   const iv = (quote) => (quote && quote.impliedVolatility > 0 ? quote.impliedVolatility : null);
+  // The smile from out-of-the-money options, the liquid side: puts below the forward, calls above.
+  const reference = expiry.forward ?? chain.underlyingPrice;
+  const otm = (row, right) =>
+    reference === null || (right === "P" ? row.strike <= reference : row.strike >= reference)
+      ? iv(right === "P" ? row.put : row.call)
+      : null;
   chart(
     "smile",
     document.getElementById("smile"),
@@ -507,31 +519,30 @@ function renderExpiry(chain, expiryDate) {
       scales: { x: { time: false } },
       axes: [
         { label: "strike" },
-        { label: "IV", values: (_u, ticks) => ticks.map((t) => `${(t * 100).toFixed(0)}%`) },
+        { label: "IV", values: (_u, ticks) => ticks.map((t) => `${(t * 100).toFixed(1)}%`) },
       ],
       series: [
         { label: "strike" },
         {
-          label: "calls",
+          label: "OTM calls",
           stroke: "#2e9d5b",
-          width: 1.5,
-          points: { size: 5 },
+          width: 2,
+          points: { show: true, size: 5 },
           spanGaps: true,
           value: (_u, v) => pct(v),
         },
         {
-          label: "puts",
+          label: "OTM puts",
           stroke: "#d2452f",
-          width: 1.5,
-          points: { size: 5 },
+          width: 2,
+          points: { show: true, size: 5 },
           spanGaps: true,
           value: (_u, v) => pct(v),
         },
       ],
     },
-    [strikes, expiry.rows.map((r) => iv(r.call)), expiry.rows.map((r) => iv(r.put))],
+    [strikes, expiry.rows.map((r) => otm(r, "C")), expiry.rows.map((r) => otm(r, "P"))],
   );
-  const reference = expiry.forward ?? chain.underlyingPrice;
   let atm = null;
   for (const row of expiry.rows)
     if (reference !== null && (atm === null || Math.abs(row.strike - reference) < Math.abs(atm - reference)))
