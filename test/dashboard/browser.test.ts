@@ -101,7 +101,9 @@ describe.skipIf(!present && !required)("the dashboard in chromium", () => {
       `${server.url}/?view=chain#chain?symbol=SPY&date=${CASES.chain.date}&type=eod&expiry=${expiry}`,
     );
     await page.waitForSelector("body[data-chain=ready]");
-    expect(await page.$eval("#pick-expiry", (select) => (select as HTMLSelectElement).value)).toBe(expiry);
+    expect(await page.$eval("#pick-expiry", (select) => (select as unknown as { value: string }).value)).toBe(
+      expiry,
+    );
     expect(await page.$eval("#chain-title", (title) => title.textContent)).toContain(expiry);
     const both = await page.$$eval("#chain tbody tr[data-call='1'][data-put='1']", (rows) =>
       rows.map((row) => [
@@ -113,7 +115,7 @@ describe.skipIf(!present && !required)("the dashboard in chromium", () => {
     expect(both.some(([call, put]) => Number(call) > 0 && Number(put) > 0)).toBe(true);
     const smile = await page.evaluate(() => {
       const chart = (
-        window as unknown as { dashboard: { charts: Record<string, { data: (number | null)[][] }> } }
+        globalThis as unknown as { dashboard: { charts: Record<string, { data: (number | null)[][] }> } }
       ).dashboard.charts.smile!;
       return {
         calls: chart.data[1]!.filter((v) => v !== null).length,
