@@ -621,9 +621,10 @@ function route() {
   if (view === "health") {
     void loadHealth();
     void pollProgress();
+    let polls = 0;
     state.healthTimer = setInterval(() => {
       void pollProgress();
-      if (Date.now() % HEALTH_POLL_MS < PROGRESS_POLL_MS) void loadHealth();
+      if (++polls % (HEALTH_POLL_MS / PROGRESS_POLL_MS) === 0) void loadHealth();
     }, PROGRESS_POLL_MS);
   } else void loadChain();
 }
