@@ -14,4 +14,24 @@ export default tseslint.config(
       "no-console": "off",
     },
   },
+  {
+    // The dashboard's page script runs in the browser, without a build step.
+    files: ["src/dashboard/**/*.js"],
+    languageOptions: {
+      sourceType: "script",
+      globals: {
+        window: "readonly",
+        document: "readonly",
+        location: "readonly",
+        history: "readonly",
+        fetch: "readonly",
+        Node: "readonly",
+        Intl: "readonly",
+        URLSearchParams: "readonly",
+        setInterval: "readonly",
+        clearInterval: "readonly",
+        uPlot: "readonly",
+      },
+    },
+  },
 );

@@ -163,6 +163,9 @@ export async function runDaemon(
         clock,
         tickMs: settings.tick_seconds * 1000,
         logger,
+        ...(config.http.dashboard
+          ? { dashboard: { plan: { symbols: config.symbols, schedule: config.schedule } } }
+          : {}),
       });
     const daemon = await Daemon.start({
       db: handle.db,

@@ -14,6 +14,7 @@ import * as serviceCommand from "./commands/service.ts";
 import * as daemonCommand from "./commands/daemon.ts";
 import * as simCommand from "./commands/sim.ts";
 import * as alertsCommand from "./commands/alerts.ts";
+import * as dashboardCommand from "./commands/dashboard.ts";
 
 /*
  * Adding a command: two files, so that `chainvault --help` and every other command start without loading
@@ -40,6 +41,7 @@ const commands: Array<(program: Command) => void> = [
   daemonCommand.register,
   simCommand.register,
   alertsCommand.register,
+  dashboardCommand.register,
 ];
 
 export function buildProgram(): Command {

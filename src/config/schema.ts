@@ -279,6 +279,8 @@ const http = z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name such as CHAINVAULT_HTTP_TOKEN")
       .default("CHAINVAULT_HTTP_TOKEN"),
+    /** Also serve the dashboard (`chainvault dashboard`'s page, with live progress) at / on the same address. */
+    dashboard: z.boolean().default(false),
   })
   .strict();
 

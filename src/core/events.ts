@@ -72,6 +72,20 @@ export type ChainvaultEvent =
       score: number;
       contracts: number;
     }
+  | {
+      kind: "collection_progress";
+      runId: string;
+      date: IsoDate;
+      symbol: string;
+      type: string;
+      phase: "discovery" | "snapshots" | "done";
+      /** Contracts finished / to request in this symbol's snapshot phase. */
+      done: number;
+      total: number;
+      /** Market-data lines the run's gateway connection holds now, and may hold at once. */
+      linesInUse: number;
+      lines: number;
+    }
   | { kind: "ib_messages_sent"; count: number }
   | { kind: "ib_error"; code: number }
   | { kind: "gateway_unreachable"; date: IsoDate; symbol: string; type: string; runId: string; error: string }

@@ -67,7 +67,25 @@ export function collectWithGateway(
     try {
       const summary = await runCollection(
         request,
-        { db, ib, config, logger, outage, events },
+        {
+          db,
+          ib,
+          config,
+          logger,
+          outage,
+          events,
+          // For the dashboard's live view: how far the run is and how many lines it holds.
+          onProgress: (progress) =>
+            events.emit({
+              kind: "collection_progress",
+              runId,
+              date: request.date,
+              type: request.type,
+              ...progress,
+              linesInUse: ib.marketDataLinesInUse,
+              lines: ib.marketDataLines,
+            }),
+        },
         { ...control, runId },
       );
       const unavailable = ib.unavailable;

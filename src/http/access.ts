@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import net from "node:net";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { UsageError } from "../core/errors.ts";
 
 /** Addresses only this machine can reach. */
@@ -53,4 +54,45 @@ export function bearerMatches(header: string | undefined, token: string): boolea
   const given = match?.[1]?.trim() ?? "";
   const same = timingSafeEqual(digest(given), digest(token));
   return same && given.length > 0;
+}
+
+/**
+ * The cookie a browser holds the token in: a page cannot add an Authorization header to its own script and
+ * image requests. Set by the dashboard when it is opened once with `?token=`.
+ */
+export const TOKEN_COOKIE = "chainvault_token";
+
+function cookieToken(header: string | undefined): string | undefined {
+  for (const part of header?.split(";") ?? []) {
+    const [name, ...value] = part.trim().split("=");
+    if (name === TOKEN_COOKIE) return decodeURIComponent(value.join("="));
+  }
+  return undefined;
+}
+
+/** Whether a request carries the token: as a bearer header, or (a browser) in the dashboard's cookie. */
+export function requestHasToken(request: FastifyRequest, token: string): boolean {
+  if (bearerMatches(request.headers.authorization, token)) return true;
+  const fromCookie = cookieToken(request.headers.cookie);
+  return fromCookie !== undefined && bearerMatches(`Bearer ${fromCookie}`, token);
+}
+
+/** Every request of `app` needs the token; a 401 says how to send it. */
+export function requireToken(app: FastifyInstance, token: string): void {
+  app.addHook("onRequest", async (request, reply) => {
+    if (requestHasToken(request, token)) return;
+    const query = request.query as { token?: unknown } | undefined;
+    // The dashboard opened as /?token=…: remember it for the page's own requests.
+    if (typeof query?.token === "string" && bearerMatches(`Bearer ${query.token}`, token)) {
+      void reply.header(
+        "set-cookie",
+        `${TOKEN_COOKIE}=${encodeURIComponent(query.token)}; HttpOnly; SameSite=Strict; Path=/`,
+      );
+      return;
+    }
+    await reply
+      .code(401)
+      .header("www-authenticate", 'Bearer realm="chainvault"')
+      .send({ error: "missing or wrong bearer token: send Authorization: Bearer <http.token>" });
+  });
 }

@@ -4,6 +4,8 @@ import type { EventBus } from "../core/events.ts";
 import { probeGateway } from "../ib/reachable.ts";
 import type { Logger } from "../logger.ts";
 import type { Database } from "../store/database.ts";
+import { LiveProgress } from "../dashboard/progress.ts";
+import type { PlanOptions } from "../schedule/index.ts";
 import { pingDatabase } from "../store/outage.ts";
 import { liveness } from "./liveness.ts";
 import { ChainvaultMetrics } from "./metrics.ts";
@@ -28,6 +30,8 @@ export interface DaemonMonitorOptions {
   /** daemon.tick_seconds in ms: checks are cached this long, and the loop may be silent for a few of them. */
   tickMs: number;
   logger: Logger;
+  /** Serve the dashboard too (http.dashboard), with the plan its health view shows. */
+  dashboard?: { plan: PlanOptions };
   /** A real check waits this long (real time) for an answer; default 5 s or the tick, if shorter. */
   checkTimeoutMs?: number;
 }
@@ -73,6 +77,9 @@ export async function createDaemonMonitor(options: DaemonMonitorOptions): Promis
     readiness: () => readiness.report(),
   });
   const detach = metrics.attach(options.events);
+  // Only the daemon's process sees its collector's progress: kept from the start so a run's first events count.
+  const progress = options.dashboard ? new LiveProgress(clock) : null;
+  const detachProgress = progress?.attach(options.events);
   try {
     const loaded = await metrics.loadLastSuccesses(options.db);
     logger.debug({ series: loaded }, "last-success metrics read from the database");
@@ -105,11 +112,17 @@ export async function createDaemonMonitor(options: DaemonMonitorOptions): Promis
             tickMs: options.tickMs,
           }),
         logger,
+        ...(options.dashboard && progress
+          ? {
+              dashboard: { db: options.db, plan: options.dashboard.plan, clock, logger, progress },
+            }
+          : {}),
       });
       return server;
     },
     async close() {
       detach();
+      detachProgress?.();
       await server?.close();
     },
   };

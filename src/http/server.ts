@@ -2,7 +2,8 @@ import Fastify from "fastify";
 import type { AddressInfo } from "node:net";
 import { errorMessage } from "../core/errors.ts";
 import type { Logger } from "../logger.ts";
-import { assertExposureAllowed, bearerMatches } from "./access.ts";
+import { assertExposureAllowed, requireToken } from "./access.ts";
+import type { DashboardOptions } from "../dashboard/server.ts";
 import type { LivenessReport } from "./liveness.ts";
 import type { ChainvaultMetrics } from "./metrics.ts";
 import type { Readiness } from "./readiness.ts";
@@ -19,6 +20,8 @@ export interface HttpServerOptions {
   readiness: Readiness;
   liveness: () => LivenessReport;
   logger: Logger;
+  /** Also serve the dashboard (http.dashboard). */
+  dashboard?: DashboardOptions;
 }
 
 export interface HttpServer {
@@ -37,14 +40,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   assertExposureAllowed(options.host, options.token, options.tokenEnv ?? "CHAINVAULT_HTTP_TOKEN");
   const app = Fastify({ logger: false });
   const { token } = options;
-  if (token !== undefined) {
-    app.addHook("onRequest", async (request, reply) => {
-      if (bearerMatches(request.headers.authorization, token)) return;
-      await reply
-        .code(401)
-        .header("www-authenticate", 'Bearer realm="chainvault"')
-        .send({ error: "missing or wrong bearer token: send Authorization: Bearer <http.token>" });
-    });
+  if (token !== undefined) requireToken(app, token);
+  // The dashboard's page and JSON when http.dashboard is set: the same server, the same token rule.
+  if (options.dashboard) {
+    const { registerDashboard } = await import("../dashboard/server.ts");
+    await registerDashboard(app, options.dashboard);
   }
 
   app.get("/healthz", async (_request, reply) => {
@@ -75,7 +75,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
   options.logger.info(
-    { url, endpoints: ["/healthz", "/readyz", "/metrics"], auth: token !== undefined ? "bearer" : "none" },
+    {
+      url,
+      endpoints: ["/healthz", "/readyz", "/metrics", ...(options.dashboard ? ["/ (dashboard)"] : [])],
+      auth: token !== undefined ? "bearer" : "none",
+    },
     "serving health and metrics",
   );
   return {

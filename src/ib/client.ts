@@ -429,6 +429,11 @@ export class IbClient extends EventEmitter {
     return this.pacer.lines;
   }
 
+  /** Market-data lines held now (requests in flight). */
+  get marketDataLinesInUse(): number {
+    return this.pacer.linesHeld;
+  }
+
   /** The pacer's rate now: the configured one, or less while it recovers from error 100. */
   get messagesPerSecond(): number {
     return this.pacer.messagesPerSecond;

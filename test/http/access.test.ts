@@ -25,6 +25,7 @@ describe("who may reach the endpoints", () => {
       host: "127.0.0.1",
       port: 9464,
       token_env: "CHAINVAULT_HTTP_TOKEN",
+      dashboard: false,
     });
     expect(resolveHttpToken(http, {})).toBeUndefined();
     expect(resolveHttpToken(http, { CHAINVAULT_HTTP_TOKEN: "" })).toBeUndefined();
