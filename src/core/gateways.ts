@@ -123,3 +123,14 @@ export function selectGateway(config: GatewaySettings, name?: string): GatewayBu
     );
   return chosen;
 }
+
+/**
+ * The configuration with the named gateway first, so everything that connects to "the first gateway" uses it;
+ * the list's logins, and so every connection's share, are unchanged. An unknown name is a usage error.
+ */
+export function preferGateway<T extends GatewaySettings>(config: T, name: string): T {
+  selectGateway(config, name);
+  if (config.gateways === undefined) return config;
+  const named = config.gateways.filter((entry) => entry.name === name);
+  return { ...config, gateways: [...named, ...config.gateways.filter((entry) => entry.name !== name)] };
+}

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load.ts";
-import { configuredGateways, gatewayBudgets, selectGateway } from "../../src/core/gateways.ts";
+import { configuredGateways, gatewayBudgets, preferGateway, selectGateway } from "../../src/core/gateways.ts";
 import { UsageError } from "../../src/core/errors.ts";
 import { clientOptionsFromConfig } from "../../src/ib/client.ts";
 
@@ -124,6 +124,23 @@ gateways:
     expect(read).toThrow(UsageError);
     expect(read).toThrow(message);
     expect(read).toThrow(file);
+  });
+
+  it("--gateway puts the named one first and leaves every connection's share as it was", () => {
+    const config = load(`
+gateways:
+  - { name: a, host: 127.0.0.1, port: 4002, client_id: 17, login: alice }
+  - { name: b, host: 127.0.0.1, port: 4002, client_id: 18, login: alice }
+  - { name: c, host: 127.0.0.1, port: 4012, client_id: 17 }
+`).load();
+    const preferred = preferGateway(config, "b");
+    expect(selectGateway(preferred)).toMatchObject({ name: "b", clientId: 18, maxMessagesPerSecond: 22.5 });
+    expect(configuredGateways(preferred).map((g) => g.name)).toEqual(["b", "a", "c"]);
+    const shortForm = load("ib: { port: 4001 }\n").load();
+    expect(preferGateway(shortForm, "default")).toBe(shortForm);
+    expect(() => preferGateway(shortForm, "gw-1")).toThrow(
+      'no gateway named "gw-1" in the configuration; configured: default',
+    );
   });
 
   it("an empty list is refused rather than read as no gateway", () => {
