@@ -4,6 +4,7 @@ import { EventBus } from "../core/events.ts";
 import type { CollectionSummary } from "../collect/summary.ts";
 import { configSchema } from "../config/schema.ts";
 import { clientOptionsFromConfig, IbClient } from "../ib/client.ts";
+import { DEFAULT_GATEWAY_NAME, selectGateway } from "../core/gateways.ts";
 import { createLogger } from "../logger.ts";
 import { formatSummary, progressLogLines, progressReporter, summaryJson } from "./collect-output.ts";
 import { loadCommandConfig, withDatabase } from "./context.ts";
@@ -66,8 +67,8 @@ async function collect(options: CollectOptions, stop: StopSignals): Promise<void
         ib = await IbClient.connect(clientOptionsFromConfig(loaded, logger.child({ runId })));
       } catch (error) {
         throw new CommandFailure(
-          `cannot connect to the gateway at ${loaded.ib.host}:${loaded.ib.port}: ${errorMessage(error)}. ` +
-            "Start TWS / IB Gateway with the API enabled, or check ib.host / ib.port (IB_HOST / IB_PORT).",
+          `cannot connect to the gateway at ${gatewayAddress(loaded)}: ${errorMessage(error)}. ` +
+            "Start TWS / IB Gateway with the API enabled, or check ib.host / ib.port (IB_HOST / IB_PORT) or the `gateways` list.",
         );
       }
       const onProgress = showBar ? progress.onProgress : progressLogLines(logger);
@@ -139,4 +140,9 @@ function reportInterruption(
       "run the same command again to resume\n",
   );
   process.exitCode = exitCodeForSignal(signal);
+}
+
+function gatewayAddress(config: Parameters<typeof selectGateway>[0]): string {
+  const gateway = selectGateway(config);
+  return `${gateway.host}:${gateway.port}${gateway.name === DEFAULT_GATEWAY_NAME ? "" : ` (gateway ${gateway.name})`}`;
 }

@@ -11,6 +11,7 @@ import type { OpenDatabaseOptions } from "../store/open.ts";
 import { createLogger } from "../logger.ts";
 import type { Logger } from "../logger.ts";
 import { CommandFailure, ResourceBusy, UsageError, errorMessage } from "../core/errors.ts";
+import { preferGateway } from "../core/gateways.ts";
 
 export type { ConfigOptions, DatabaseOptions } from "./options.ts";
 
@@ -27,6 +28,7 @@ export function loadCommandConfig(options: DatabaseOptions): LoadedConfig {
   if (options.dataDir !== undefined) {
     loaded.config = { ...loaded.config, database: { ...loaded.config.database, data_dir: options.dataDir } };
   }
+  if (options.gateway !== undefined) loaded.config = preferGateway(loaded.config, options.gateway);
   return loaded;
 }
 

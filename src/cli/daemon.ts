@@ -1,4 +1,5 @@
 import { systemClock } from "../core/clock.ts";
+import { selectGateway } from "../core/gateways.ts";
 import type { Clock } from "../core/clock.ts";
 import { collectWithGateway } from "../daemon/collect-with-gateway.ts";
 import { Daemon, planFromSchedule } from "../daemon/daemon-process.ts";
@@ -153,12 +154,14 @@ export async function runDaemon(
     });
     const plan = planFromSchedule({ symbols: config.symbols, schedule: config.schedule });
     const settings = config.daemon;
+    const { host, port } = selectGateway(config);
+    const gatewayAddress = { host, port };
     if (serveHttp)
       monitor = await createDaemonMonitor({
         http: config.http,
         token: httpToken,
         db: handle.db,
-        gateway: { host: config.ib.host, port: config.ib.port },
+        gateway: gatewayAddress,
         events,
         clock,
         tickMs: settings.tick_seconds * 1000,

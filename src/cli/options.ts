@@ -8,6 +8,8 @@ export interface ConfigOptions {
 /** Options every command that touches the database accepts. */
 export interface DatabaseOptions extends ConfigOptions {
   dataDir?: string;
+  /** Commands that connect to IB: which of the configured `gateways` (default: the first). */
+  gateway?: string;
 }
 
 export function addConfigOption(command: Command): Command {
@@ -21,5 +23,13 @@ export function addDatabaseOptions(command: Command): Command {
   return addConfigOption(command).option(
     "--data-dir <dir>",
     "embedded database directory, used when DATABASE_URL is unset (default: $CHAINVAULT_DATA_DIR, else database.data_dir, ./data)",
+  );
+}
+
+/** For commands that connect to IB: one process, one gateway of the configured list. */
+export function addGatewayOption(command: Command): Command {
+  return command.option(
+    "--gateway <name>",
+    "which of the configured gateways (config `gateways`) this process connects to (default: the first listed)",
   );
 }

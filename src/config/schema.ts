@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ISSUE_SEVERITIES } from "../core/events.ts";
 import type { IssueSeverity } from "../core/events.ts";
 import { databaseUrlProblem } from "./database-url.ts";
+import { configuredGateways, gatewayBudgetProblems } from "../core/gateways.ts";
 
 /**
  * chainvault.yaml, validated. Every setting has a default so no file is needed.
@@ -60,6 +61,49 @@ const ib = z
     ...settings,
     historical_client_id: settings.historical_client_id ?? settings.client_id + 1,
   }));
+
+/**
+ * One gateway connection of several (`gateways:`). IB paces each login, not each connection: entries that share a
+ * `login` share its messages per second and market-data lines (src/core/gateways.ts splits them).
+ */
+const gateway = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, "a short lower-case name such as gw-1"),
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535),
+    client_id: z.number().int().min(0),
+    /** The IB username this connection logs in as; default: its own name (a login of its own). */
+    login: z.string().min(1).optional(),
+    /** The login's budget under IB's 50/s; entries on one login share it. */
+    max_messages_per_second: z.number().positive().max(1000).default(45),
+    /** The login's market-data lines under IB's 100; entries on one login share them. */
+    max_market_data_lines: z.number().int().min(1).max(10000).default(95),
+  })
+  .strict();
+
+const gateways = z
+  .array(gateway)
+  .min(1)
+  .superRefine((list, context) => {
+    const names = new Set<string>();
+    const connections = new Set<string>();
+    list.forEach((entry, index) => {
+      if (names.has(entry.name))
+        context.addIssue({ code: "custom", path: [index, "name"], message: `"${entry.name}" is used twice` });
+      names.add(entry.name);
+      const connection = `${entry.host}:${entry.port}#${entry.client_id}`;
+      if (connections.has(connection))
+        context.addIssue({
+          code: "custom",
+          path: [index, "client_id"],
+          message: `${entry.host}:${entry.port} has client id ${entry.client_id} twice: IB allows one connection per client id`,
+        });
+      connections.add(connection);
+    });
+    const ib = { host: "", port: 0, client_id: 0, max_messages_per_second: 0, max_market_data_lines: 0 };
+    for (const message of gatewayBudgetProblems(configuredGateways({ ib, gateways: list })))
+      context.addIssue({ code: "custom", message });
+  });
 
 /** How a collection run talks to the gateway and writes (src/collect/; see docs/collector.md). */
 const collect = z
@@ -487,6 +531,8 @@ export const configSchema = z
       .default(["SPY", "PLTR", "TSLA"]),
     database: database.default(database.parse({})),
     ib: ib.default(ib.parse({})),
+    /** Several gateways; unset: the one `ib:` describes (src/core/gateways.ts reads either form). */
+    gateways: gateways.optional(),
     collect: collect.default(collect.parse({})),
     selection: selection.default(selection.parse({})),
     pricing: pricing.default(pricing.parse({})),

@@ -9,6 +9,7 @@ import { RequestPacer } from "./pacer.ts";
 import { cleanComputation, TickSet } from "./tick-set.ts";
 import { errorMessage } from "../core/errors.ts";
 import { discardEvents } from "../core/events.ts";
+import { selectGateway } from "../core/gateways.ts";
 import type { EventSink } from "../core/events.ts";
 
 export { MarketDataType };
@@ -993,28 +994,27 @@ function asIbError(error: unknown): IbRequestError {
   return new IbRequestError(-1, errorMessage(error), undefined, "transient");
 }
 
-/** The client options a configuration describes (host, port, client id, pacing limits, connect attempts). */
+/**
+ * The client options a configuration describes (host, port, client id, pacing limits, connect attempts) for one of
+ * its gateways: the one named, else the first (the `ib:` block's); its pacer gets that connection's share of its
+ * login's budgets (src/core/gateways.ts).
+ */
 export function clientOptionsFromConfig(
-  config: {
-    ib: {
-      host: string;
-      port: number;
-      client_id: number;
-      max_messages_per_second: number;
-      max_market_data_lines: number;
-    };
+  config: Parameters<typeof selectGateway>[0] & {
     collect: { connect_attempts: number; max_gateway_outage_seconds: number };
   },
   logger?: Logger,
   events?: EventSink,
+  gatewayName?: string,
 ): IbClientOptions {
+  const gateway = selectGateway(config, gatewayName);
   return {
     ...(events ? { events } : {}),
-    host: config.ib.host,
-    port: config.ib.port,
-    clientId: config.ib.client_id,
-    maxMessagesPerSecond: config.ib.max_messages_per_second,
-    maxMarketDataLines: config.ib.max_market_data_lines,
+    host: gateway.host,
+    port: gateway.port,
+    clientId: gateway.clientId,
+    maxMessagesPerSecond: gateway.maxMessagesPerSecond,
+    maxMarketDataLines: gateway.maxMarketDataLines,
     connectAttempts: config.collect.connect_attempts,
     maxOutageMs: config.collect.max_gateway_outage_seconds * 1000,
     ...(logger ? { logger } : {}),
