@@ -8,6 +8,7 @@ import * as scheduleCommand from "./schedule.ts";
 import * as collectCommand from "./collect.ts";
 import * as statusCommand from "./status.ts";
 import * as analyzeCommand from "./analyze.ts";
+import * as exportCommand from "./export.ts";
 import * as qualityCommand from "./quality.ts";
 import * as demoCommand from "./demo.ts";
 import * as serviceCommand from "./service.ts";
@@ -24,6 +25,7 @@ const commands: Array<(program: Command) => void> = [
   collectCommand.register,
   statusCommand.register,
   analyzeCommand.register,
+  exportCommand.register,
   qualityCommand.register,
   demoCommand.register,
   serviceCommand.register,
