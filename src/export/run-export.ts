@@ -64,7 +64,11 @@ async function checkRequest(db: Database, request: ExportRequest): Promise<void>
   }
   if (!(await exportHasRows(db, request))) {
     const what =
-      request.layout === "quotes" ? `${request.types.join("/")} quotes` : "analytics or eod quotes";
+      request.layout === "daily"
+        ? "analytics or eod quotes"
+        : request.types.length === 1
+          ? `${request.types[0]} quotes`
+          : "quotes";
     throw new UsageError(
       `no ${what} of ${request.symbols.join(", ")} between ${request.from} and ${request.to}: ` +
         "`chainvault status --from … --to …` lists what was collected",
