@@ -24,6 +24,6 @@ export {
   sessionOf,
   type SessionKind,
 } from "./sessions.ts";
-export { nextTradingDay, previousTradingDay, tradingDaysBetween } from "./trading-days.ts";
+export { nextTradingDay, previousTradingDay, priorSessionOf, tradingDaysBetween } from "./trading-days.ts";
 export { isMonthlyExpiry, monthlyExpiry, weeklyExpiryOf } from "./expiry.ts";
 export { NEW_YORK, etInstant, inZone, isValidZone, toEt, zonedInstant } from "./time.ts";

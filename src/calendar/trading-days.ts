@@ -24,6 +24,14 @@ export function previousTradingDay(date: IsoDate): IsoDate {
   throw new Error(`no trading day within ${MAX_CLOSED_RUN} days before ${date}`);
 }
 
+/**
+ * The trading day whose settled figures a quote taken on `date` carries: OCC open interest (IB ticks 27/28)
+ * and the close (tick 9) are the previous session's. Monday's are Friday's; after a holiday, the day before it.
+ */
+export function priorSessionOf(date: IsoDate): IsoDate {
+  return previousTradingDay(date);
+}
+
 /** Trading days from start to end, both inclusive. */
 export function tradingDaysBetween(start: IsoDate, end: IsoDate): IsoDate[] {
   const days: IsoDate[] = [];

@@ -1,73 +1,44 @@
-import type { Command } from "commander";
 import { chainAnalyticsFor } from "../collect/chain-analytics.ts";
-import { COLLECTION_TYPES } from "../core/collection.ts";
 import { UsageError } from "../core/errors.ts";
 import type { CollectionKey } from "../store/repositories/collection-status.ts";
 import type { ExpiryAnalyticsRow } from "../store/repositories/expiry-analytics.ts";
-import { parseCollectionType, parseDate, parseSymbols } from "./collect.ts";
-import { addDatabaseOptions, withDatabase } from "./context.ts";
+import { parseCollectionType, parseDate, parseSymbols } from "./parse-flags.ts";
+import { withDatabase } from "./context.ts";
 import type { DatabaseOptions } from "./context.ts";
 
-interface AnalyzeOptions extends DatabaseOptions {
+export interface AnalyzeOptions extends DatabaseOptions {
   symbol: string;
   date: string;
   type: string;
   json?: boolean;
 }
 
-export function register(program: Command): void {
-  addDatabaseOptions(
-    program
-      .command("analyze")
-      .description(
-        [
-          "Chain analytics of one stored snapshot, per expiry:",
-          "- the forward and rate put-call parity implies (a robust fit over the 20 strikes",
-          "  nearest the money, with the rate's standard error);",
-          "- box-spread rates per strike width, at mid and at the touch (lend / borrow);",
-          "- parity breaches: conversions/reversals that beat the bid/ask (American options",
-          "  only outside the early-exercise band).",
-          "Reads expiry_analytics, which each collection fills; a snapshot without stored",
-          "analytics is computed on the fly (nothing is written). Rates are continuously",
-          "compounded, annual (ACT/365). Formulas: docs/analytics.md.",
-          "Exit 2 for an unknown symbol or a snapshot with no quotes.",
-          "Example: chainvault analyze --symbol SPY --date 2026-03-09 --json",
-        ].join("\n"),
-      )
-      .requiredOption("--symbol <ticker>", "the underlying, e.g. SPY")
-      .requiredOption("--date <YYYY-MM-DD>", "New York trading date of the collection")
-      .option("--type <type>", `collection type: ${COLLECTION_TYPES.join(" | ")}`, "eod")
-      .option(
-        "--json",
-        "print {symbol, collection_date, collection_type, source, expiries:[…]} with the columns of expiry_analytics",
-      ),
-  ).action(async (options: AnalyzeOptions) => {
-    const symbols = parseSymbols(options.symbol);
-    if (symbols.length !== 1) throw new UsageError(`--symbol takes one ticker; got "${options.symbol}"`);
-    const key: CollectionKey = {
-      collectionDate: parseDate(options.date),
-      symbol: symbols[0]!,
-      collectionType: parseCollectionType(options.type),
-    };
-    const result = await withDatabase(options, ({ db }) => chainAnalyticsFor(db, key), { migrate: true });
-    if (result.kind === "unknown-symbol") {
-      throw new UsageError(
-        `unknown symbol ${key.symbol}: nothing was ever collected for it; collect it first with ` +
-          `\`chainvault collect --symbols ${key.symbol}\``,
-      );
-    }
-    if (result.kind === "no-quotes") {
-      throw new UsageError(
-        `no ${key.collectionType} quotes of ${key.symbol} on ${key.collectionDate}; ` +
-          `\`chainvault status --date ${key.collectionDate}\` lists what was collected that day`,
-      );
-    }
-    if (options.json) {
-      process.stdout.write(`${JSON.stringify(toJson(key, result.source, result.rows))}\n`);
-    } else {
-      process.stdout.write(formatAnalytics(key, result.source, result.rows));
-    }
-  });
+export async function analyzeAction(options: AnalyzeOptions): Promise<void> {
+  const symbols = parseSymbols(options.symbol);
+  if (symbols.length !== 1) throw new UsageError(`--symbol takes one ticker; got "${options.symbol}"`);
+  const key: CollectionKey = {
+    collectionDate: parseDate(options.date),
+    symbol: symbols[0]!,
+    collectionType: parseCollectionType(options.type),
+  };
+  const result = await withDatabase(options, ({ db }) => chainAnalyticsFor(db, key), { migrate: true });
+  if (result.kind === "unknown-symbol") {
+    throw new UsageError(
+      `unknown symbol ${key.symbol}: nothing was ever collected for it; collect it first with ` +
+        `\`chainvault collect --symbols ${key.symbol}\``,
+    );
+  }
+  if (result.kind === "no-quotes") {
+    throw new UsageError(
+      `no ${key.collectionType} quotes of ${key.symbol} on ${key.collectionDate}; ` +
+        `\`chainvault status --date ${key.collectionDate}\` lists what was collected that day`,
+    );
+  }
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(toJson(key, result.source, result.rows))}\n`);
+  } else {
+    process.stdout.write(formatAnalytics(key, result.source, result.rows));
+  }
 }
 
 function toJson(key: CollectionKey, source: string, rows: readonly ExpiryAnalyticsRow[]): object {

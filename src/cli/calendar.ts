@@ -1,4 +1,3 @@
-import type { Command } from "commander";
 import { earlyClosesOf, holidaysOf, toEt } from "../calendar/index.ts";
 import { UsageError } from "../core/errors.ts";
 
@@ -32,39 +31,23 @@ function weekdayName(date: string): string {
   return new Date(`${date}T12:00:00Z`).toLocaleDateString("en-US", { weekday: "short", timeZone: "UTC" });
 }
 
-export function register(program: Command): void {
-  program
-    .command("calendar")
-    .summary("Show the NYSE holidays and early closes of a year")
-    .description(
-      "Show the NYSE calendar of a year: the weekdays the exchange is closed (holidays as observed, and " +
-        "unscheduled closures) and the 13:00 ET early closes. Collections follow this calendar: nothing runs on a " +
-        "holiday, and on an early close the close-tied collections move three hours earlier.",
-    )
-    .option("--year <year>", "calendar year, 1990–2100 (default: this year in New York)")
-    .option("--json", 'print {"year", "holidays": [date], "early_closes": [{"date", "close_et"}]}')
-    .addHelpText(
-      "after",
-      "\nExamples:\n  chainvault calendar --year 2026\n  chainvault calendar --year 2027 --json",
-    )
-    .action((options: { year?: string; json?: boolean }) => {
-      const year = parseYear(options.year);
-      const report = calendarReport(year);
-      if (options.json) {
-        process.stdout.write(JSON.stringify(report, null, 2) + "\n");
-        return;
-      }
-      const lines = [`NYSE ${year}: closed`];
-      for (const holiday of holidaysOf(year)) {
-        lines.push(`  ${holiday.date}  ${weekdayName(holiday.date)}  ${holiday.name}`);
-      }
-      lines.push(
-        "Early closes (equities and equity options; SPY/QQQ/IWM/DIA and index options 15 minutes later):",
-      );
-      if (report.early_closes.length === 0) lines.push("  none");
-      for (const early of report.early_closes) {
-        lines.push(`  ${early.date}  ${weekdayName(early.date)}  close ${early.close_et} ET`);
-      }
-      process.stdout.write(lines.join("\n") + "\n");
-    });
+export function calendarAction(options: { year?: string; json?: boolean }): void {
+  const year = parseYear(options.year);
+  const report = calendarReport(year);
+  if (options.json) {
+    process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+    return;
+  }
+  const lines = [`NYSE ${year}: closed`];
+  for (const holiday of holidaysOf(year)) {
+    lines.push(`  ${holiday.date}  ${weekdayName(holiday.date)}  ${holiday.name}`);
+  }
+  lines.push(
+    "Early closes (equities and equity options; SPY/QQQ/IWM/DIA and index options 15 minutes later):",
+  );
+  if (report.early_closes.length === 0) lines.push("  none");
+  for (const early of report.early_closes) {
+    lines.push(`  ${early.date}  ${weekdayName(early.date)}  close ${early.close_et} ET`);
+  }
+  process.stdout.write(lines.join("\n") + "\n");
 }

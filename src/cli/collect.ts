@@ -1,25 +1,21 @@
-import type { Command } from "commander";
-import { dayNumber } from "../calendar/index.ts";
-import type { IsoDate } from "../calendar/index.ts";
 import { runCollection } from "../collect/run.ts";
 import { attachAlerter } from "../alerts/attach.ts";
 import { EventBus } from "../core/events.ts";
 import type { CollectionSummary } from "../collect/summary.ts";
 import { configSchema } from "../config/schema.ts";
-import { COLLECTION_TYPES, isCollectionType } from "../core/collection.ts";
-import type { CollectionType } from "../core/collection.ts";
 import { clientOptionsFromConfig, IbClient } from "../ib/client.ts";
 import { createLogger } from "../logger.ts";
 import { formatSummary, progressLogLines, progressReporter, summaryJson } from "./collect-output.ts";
-import { addDatabaseOptions, loadCommandConfig, withDatabase } from "./context.ts";
+import { loadCommandConfig, withDatabase } from "./context.ts";
 import type { DatabaseOptions } from "./context.ts";
-import { CommandFailure, UsageError, errorMessage } from "../core/errors.ts";
+import { CommandFailure, errorMessage } from "../core/errors.ts";
 import { newRunId } from "../core/run-id.ts";
 import { EXIT_BUSY, EXIT_FAILURE } from "./exit-codes.ts";
 import { DatabaseOutageError } from "../store/outage.ts";
+import { parseCollectionType, parseDate, parseSymbols } from "./parse-flags.ts";
 import { StopSignals, exitCodeForSignal } from "./stop-signals.ts";
 
-interface CollectOptions extends DatabaseOptions {
+export interface CollectOptions extends DatabaseOptions {
   symbols?: string;
   type: string;
   date?: string;
@@ -28,88 +24,23 @@ interface CollectOptions extends DatabaseOptions {
   json?: boolean;
 }
 
-export function parseSymbols(text: string): string[] {
-  const symbols = text
-    .split(",")
-    .map((symbol) => symbol.trim().toUpperCase())
-    .filter(Boolean);
-  for (const symbol of symbols) {
-    if (!/^[A-Z][A-Z0-9.]{0,9}$/.test(symbol))
-      throw new UsageError(`--symbols: "${symbol}" is not a ticker such as SPY`);
-  }
-  if (symbols.length === 0)
-    throw new UsageError("--symbols needs at least one ticker, e.g. --symbols SPY,PLTR");
-  return symbols;
-}
-
-export function parseCollectionType(text: string): CollectionType {
-  if (!isCollectionType(text)) {
-    throw new UsageError(`--type must be one of ${COLLECTION_TYPES.join(", ")}; got "${text}"`);
-  }
-  return text;
-}
-
-export function parseDate(text: string, flag = "--date"): IsoDate {
-  try {
-    dayNumber(text);
-  } catch {
-    // Checked here, before anything connects: 2026-02-30 has the shape of a date but is none.
-    throw new UsageError(`${flag} must be a calendar date YYYY-MM-DD such as 2026-03-09; got "${text}"`);
-  }
-  return text;
-}
-
-export function register(program: Command): void {
-  addDatabaseOptions(
-    program
-      .command("collect")
-      .description(
-        "Collect option chains from TWS / IB Gateway (ib.host:ib.port) into the database, as fast as IB's pacing allows.\n" +
-          "Per symbol: discover the chain, select strikes (config `selection`), take one streaming snapshot per contract\n" +
-          "(quotes, sizes, volume, open interest, IB's greeks), fill missing greeks from Black-Scholes, and store the rows\n" +
-          "while the run proceeds. A completed (date, symbol, type) is skipped unless --force; an interrupted one resumes.\n" +
-          "One run per (date, symbol, type): a key another live run holds is left alone and reported busy.\n" +
-          "Exit status 1 when any symbol failed, else 75 when any was busy (try again later). SIGTERM/SIGINT: no further\n" +
-          'contract is requested, what arrived is written, cut-short symbols are recorded partial ("interrupted by\n' +
-          'SIGTERM") and the next run resumes them; exit status 143 (SIGTERM) / 130 (SIGINT), at the latest after\n' +
-          "collect.shutdown_grace_seconds. Try it without a gateway: `chainvault demo`.",
-      )
-      .option(
-        "--symbols <list>",
-        "comma-separated underlyings (default: config `symbols`, i.e. SPY,PLTR,TSLA)",
-      )
-      .option("--type <type>", `collection type: ${COLLECTION_TYPES.join(" | ")}`, "eod")
-      .option(
-        "--date <YYYY-MM-DD>",
-        "New York trading date the rows belong to (default: the gateway's today)",
-      )
-      .option(
-        "--force",
-        "re-run a completed collection: the new snapshot is stored beside the old one, which is deleted when the new one is recorded",
-      )
-      .option("--verbose", "log every step (debug level)")
-      .option(
-        "--json",
-        "print only the summary object on stdout: {run_id, symbols:[…], duration_s, pacing_lower_bound_s}",
-      ),
-  ).action(async (options: CollectOptions) => {
-    // Listening from the start: a signal while the database opens must also end in a clean stop.
-    const stop = new StopSignals({
-      graceMs: configSchema.shape.collect.parse({}).shutdown_grace_seconds * 1000,
-      onDeadline: (signal, graceMs) => {
-        process.stderr.write(
-          `chainvault: ${graceMs > 0 ? `still running ${graceMs / 1000} s after ${signal}` : `${signal} again`}; ` +
-            "exiting now. The rows stored so far are kept and the next run resumes.\n",
-        );
-        process.exit(exitCodeForSignal(signal));
-      },
-    });
-    try {
-      await collect(options, stop);
-    } finally {
-      stop.dispose();
-    }
+export async function collectAction(options: CollectOptions): Promise<void> {
+  // Listening from the start: a signal while the database opens must also end in a clean stop.
+  const stop = new StopSignals({
+    graceMs: configSchema.shape.collect.parse({}).shutdown_grace_seconds * 1000,
+    onDeadline: (signal, graceMs) => {
+      process.stderr.write(
+        `chainvault: ${graceMs > 0 ? `still running ${graceMs / 1000} s after ${signal}` : `${signal} again`}; ` +
+          "exiting now. The rows stored so far are kept and the next run resumes.\n",
+      );
+      process.exit(exitCodeForSignal(signal));
+    },
   });
+  try {
+    await collect(options, stop);
+  } finally {
+    stop.dispose();
+  }
 }
 
 async function collect(options: CollectOptions, stop: StopSignals): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Command } from "commander";
+import type { DatabaseOptions } from "./options.ts";
 import { loadConfig } from "../config/load.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
@@ -12,29 +12,7 @@ import { createLogger } from "../logger.ts";
 import type { Logger } from "../logger.ts";
 import { CommandFailure, ResourceBusy, UsageError, errorMessage } from "../core/errors.ts";
 
-/** Options every command that reads the configuration accepts. */
-export interface ConfigOptions {
-  config?: string;
-}
-
-/** Options every command that touches the database accepts. */
-export interface DatabaseOptions extends ConfigOptions {
-  dataDir?: string;
-}
-
-export function addConfigOption(command: Command): Command {
-  return command.option(
-    "--config <file>",
-    "configuration file (default: $CHAINVAULT_CONFIG, else ./chainvault.yaml if present; none is needed)",
-  );
-}
-
-export function addDatabaseOptions(command: Command): Command {
-  return addConfigOption(command).option(
-    "--data-dir <dir>",
-    "embedded database directory, used when DATABASE_URL is unset (default: $CHAINVAULT_DATA_DIR, else database.data_dir, ./data)",
-  );
-}
+export type { ConfigOptions, DatabaseOptions } from "./options.ts";
 
 /** Config file → environment → command-line flags, validated. */
 export function loadCommandConfig(options: DatabaseOptions): LoadedConfig {

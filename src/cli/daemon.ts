@@ -1,4 +1,3 @@
-import type { Command } from "commander";
 import { systemClock } from "../core/clock.ts";
 import type { Clock } from "../core/clock.ts";
 import { collectWithGateway } from "../daemon/collect-with-gateway.ts";
@@ -21,7 +20,7 @@ import type { ServedDatabase } from "../store/serve/serve-embedded.ts";
 import { patientDatabase } from "../store/outage.ts";
 import { attachAlerter } from "../alerts/attach.ts";
 import type { AttachedAlerter } from "../alerts/attach.ts";
-import { addDatabaseOptions, loadCommandConfig, openConfiguredDatabase } from "./context.ts";
+import { loadCommandConfig, openConfiguredDatabase } from "./context.ts";
 import type { DatabaseOptions } from "./context.ts";
 import { EXIT_FAILURE, EXIT_FAILURES_FOUND, EXIT_OK } from "./exit-codes.ts";
 
@@ -31,64 +30,32 @@ export interface DaemonCommandOptions extends DatabaseOptions {
   environmentFile?: string;
 }
 
-export function register(program: Command): void {
-  addDatabaseOptions(
-    program
-      .command("daemon")
-      .description(
-        "Run unattended: collect every slot of the plan (`chainvault schedule`) at its New York time, exactly once. " +
-          "Slots go through a durable job queue in the database (pg-boss), so a restart, a second daemon on the same " +
-          "database, or a retry never runs a slot twice. On start and after sleep, slots still inside their window run; " +
-          "older ones are recorded as missed. SIGTERM/SIGINT stops the run in flight from taking further contracts, writes " +
-          "what arrived, records it as interrupted and hands it back to the queue (it resumes after its retry delay), " +
-          "then exits 0; exit 1 when it did not stop within daemon.shutdown_grace_seconds. " +
-          `With --once: exit 0 when every slot it ran completed or was skipped, ${EXIT_FAILURES_FOUND} when one failed ` +
-          "for good (retries exhausted, dead-lettered) or was missed. " +
-          "While it runs it serves /healthz, /readyz and /metrics (Prometheus) on http.host:http.port, 127.0.0.1:9464 " +
-          "by default; another address needs a bearer token (CHAINVAULT_HTTP_TOKEN). " +
-          "Keep it alive with `chainvault service install`. " +
-          "See docs/daemon.md.",
-      )
-      .option(
-        "--once",
-        `plan and run what is due now, wait for it to finish (retries included), then exit: 0 when all completed, ` +
-          `${EXIT_FAILURES_FOUND} when a slot failed or was missed (for cron or a quick check)`,
-      )
-      .option("--json-logs", "log JSON lines (pino) on a terminal too (elsewhere they always are)")
-      // Not --env-file: Node reads that flag even after the script's name (nodejs/node#54232).
-      .option(
-        "--environment-file <file>",
-        "read NAME=value lines (DATABASE_URL=…, IB_HOST=…) into the environment first, literally: no $ expansion; " +
-          "optional quotes and # comments (README: Env file format). Refused unless chmod 600; variables already " +
-          "set win. The service files pass ~/.config/chainvault/env",
-      ),
-  ).action(async (options: DaemonCommandOptions) => {
-    // Listen for the stop signals first: one that arrives while the daemon is still starting must
-    // also end in a clean stop, not in Node's default of dying on the spot.
-    let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
-    const stopRequested = new Promise<NodeJS.Signals>((resolve) => {
-      onSignal = resolve;
-    });
-    process.once("SIGTERM", onSignal);
-    process.once("SIGINT", onSignal);
-    try {
-      const result = await runDaemon(options, stopRequested);
-      if (result.outcome === "grace-exceeded") {
-        // The run still holds the database and the event loop: end the process as a kill would. Its job is
-        // already back in the queue and resumes from what it stored.
-        process.stderr.write(
-          "chainvault: the run in flight did not stop within daemon.shutdown_grace_seconds; exiting without it " +
-            "(its job is back in the queue and resumes on the next start)\n",
-        );
-        process.exit(EXIT_FAILURE);
-      }
-      if (result.failed.length > 0) process.stderr.write(`chainvault: ${failureLine(result.failed)}\n`);
-      process.exitCode = daemonExitCode(result);
-    } finally {
-      process.off("SIGTERM", onSignal);
-      process.off("SIGINT", onSignal);
-    }
+export async function daemonAction(options: DaemonCommandOptions): Promise<void> {
+  // Listen for the stop signals first: one that arrives while the daemon is still starting must
+  // also end in a clean stop, not in Node's default of dying on the spot.
+  let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
+  const stopRequested = new Promise<NodeJS.Signals>((resolve) => {
+    onSignal = resolve;
   });
+  process.once("SIGTERM", onSignal);
+  process.once("SIGINT", onSignal);
+  try {
+    const result = await runDaemon(options, stopRequested);
+    if (result.outcome === "grace-exceeded") {
+      // The run still holds the database and the event loop: end the process as a kill would. Its job is
+      // already back in the queue and resumes from what it stored.
+      process.stderr.write(
+        "chainvault: the run in flight did not stop within daemon.shutdown_grace_seconds; exiting without it " +
+          "(its job is back in the queue and resumes on the next start)\n",
+      );
+      process.exit(EXIT_FAILURE);
+    }
+    if (result.failed.length > 0) process.stderr.write(`chainvault: ${failureLine(result.failed)}\n`);
+    process.exitCode = daemonExitCode(result);
+  } finally {
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
+  }
 }
 
 export interface DaemonRunResult {

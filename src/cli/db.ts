@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { Command } from "commander";
+import { DEFAULT_SERVE_PORT } from "./commands/db.ts";
 import type { Config } from "../config/schema.ts";
 import { CommandFailure, ResourceBusy, UsageError, errorMessage } from "../core/errors.ts";
 import { createLogger } from "../logger.ts";
@@ -13,11 +13,10 @@ import type { ServedDatabase } from "../store/serve/serve-embedded.ts";
 import { readServeRecord, servedUrl } from "../store/serve/serve-record.ts";
 import type { ServeRecord } from "../store/serve/serve-record.ts";
 import { EMBEDDED_DATABASE } from "../store/serve/wire-server.ts";
-import { addDatabaseOptions, loadCommandConfig, openConfiguredDatabase, withDatabase } from "./context.ts";
+import { loadCommandConfig, openConfiguredDatabase, withDatabase } from "./context.ts";
 import type { DatabaseOptions } from "./context.ts";
 
 /** The port `db serve` and the daemon use unless told otherwise. */
-const DEFAULT_SERVE_PORT = 5433;
 
 /** How a client connects to this database: a server's URL (password hidden), or the embedded one served. */
 export interface ConnectionInfo {
@@ -67,81 +66,44 @@ function formatInfo(info: DatabaseInfo, connection: ConnectionInfo): string {
   return lines.join("\n") + "\n";
 }
 
-export function register(program: Command): void {
-  const db = program
-    .command("db")
-    .description("Create and inspect chainvault's database (embedded PGlite, or a server via DATABASE_URL)");
-
-  addDatabaseOptions(
-    db
-      .command("migrate")
-      .description(
-        "Create or update the schema. Safe to run again and from several processes at once;\n" +
-          "TimescaleDB features are added where the server has the extension.",
-      ),
-  ).action(async (options: DatabaseOptions) => {
-    await withDatabase(options, async ({ db }) => {
-      const result = await migrate(db);
-      const mode = db.timescale ? "TimescaleDB" : "plain";
-      const what = result.applied.length > 0 ? `applied ${result.applied.join(", ")}` : "already up to date";
-      const skipped =
-        result.skipped.length > 0 ? `; skipped ${result.skipped.join(", ")} (they need TimescaleDB)` : "";
-      process.stdout.write(
-        `${db.engine} (${mode}): ${what}${skipped}; schema at migration ${result.current}\n`,
-      );
-    });
-  });
-
-  addDatabaseOptions(
-    db
-      .command("info")
-      .description(
-        "Show the engine, TimescaleDB mode, schema version, tables with row counts and hypertables",
-      )
-      .option(
-        "--json",
-        "print one JSON object: {engine, timescaledb, migration, tables, hypertables, connection: {url, served_by_pid, needs_db_serve}}",
-      ),
-  ).action(async (options: DatabaseOptions & { json?: boolean }) => {
-    await withDatabase(
-      options,
-      async ({ db, config, servedBy }) => {
-        const info = await databaseInfo(db);
-        const connection = connectionInfo(config, servedBy);
-        process.stdout.write(
-          options.json ? JSON.stringify({ ...info, connection }) + "\n" : formatInfo(info, connection),
-        );
-      },
-      { readOnly: true },
+export async function dbMigrateAction(options: DatabaseOptions): Promise<void> {
+  await withDatabase(options, async ({ db }) => {
+    const result = await migrate(db);
+    const mode = db.timescale ? "TimescaleDB" : "plain";
+    const what = result.applied.length > 0 ? `applied ${result.applied.join(", ")}` : "already up to date";
+    const skipped =
+      result.skipped.length > 0 ? `; skipped ${result.skipped.join(", ")} (they need TimescaleDB)` : "";
+    process.stdout.write(
+      `${db.engine} (${mode}): ${what}${skipped}; schema at migration ${result.current}\n`,
     );
   });
+}
 
-  addDatabaseOptions(
-    db
-      .command("serve")
-      .description(
-        "Serve the embedded database (PGlite) read-only over the PostgreSQL protocol on 127.0.0.1, so psql, DBeaver,\n" +
-          "pandas and DuckDB can query it: postgres://postgres@127.0.0.1:5433/postgres (no password; database\n" +
-          '"postgres"). Transactions are read-only by default. Runs until Ctrl-C. While it runs, `status`, `db info`\n' +
-          "and the library API read through it. The daemon serves the same way by itself (database.serve_port).\n" +
-          "With DATABASE_URL set there is nothing to serve: connect to that server directly.",
-      )
-      .option(
-        "--port <port>",
-        `TCP port on 127.0.0.1 (default: database.serve_port, else ${DEFAULT_SERVE_PORT}; 0: any free port)`,
-      ),
-  ).action(async (options: DbServeOptions) => {
-    let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
-    const stopRequested = new Promise<NodeJS.Signals>((resolve) => (onSignal = resolve));
-    process.once("SIGTERM", onSignal);
-    process.once("SIGINT", onSignal);
-    try {
-      await runDbServe(options, stopRequested);
-    } finally {
-      process.off("SIGTERM", onSignal);
-      process.off("SIGINT", onSignal);
-    }
-  });
+export async function dbInfoAction(options: DatabaseOptions & { json?: boolean }): Promise<void> {
+  await withDatabase(
+    options,
+    async ({ db, config, servedBy }) => {
+      const info = await databaseInfo(db);
+      const connection = connectionInfo(config, servedBy);
+      process.stdout.write(
+        options.json ? JSON.stringify({ ...info, connection }) + "\n" : formatInfo(info, connection),
+      );
+    },
+    { readOnly: true },
+  );
+}
+
+export async function dbServeAction(options: DbServeOptions): Promise<void> {
+  let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
+  const stopRequested = new Promise<NodeJS.Signals>((resolve) => (onSignal = resolve));
+  process.once("SIGTERM", onSignal);
+  process.once("SIGINT", onSignal);
+  try {
+    await runDbServe(options, stopRequested);
+  } finally {
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
+  }
 }
 
 export interface DbServeOptions extends DatabaseOptions {

@@ -1,4 +1,3 @@
-import type { Command } from "commander";
 import { toEt } from "../calendar/index.ts";
 import type { IsoDate } from "../calendar/index.ts";
 import { runCollection } from "../collect/run.ts";
@@ -11,7 +10,7 @@ import type { Database } from "../store/database.ts";
 import { nearTheMoneyQuotes } from "../store/repositories/quote-history.ts";
 import type { StoredQuote } from "../store/repositories/quote-history.ts";
 import { formatSummary, progressReporter, summaryJson } from "./collect-output.ts";
-import { addDatabaseOptions, loadCommandConfig, withDatabase } from "./context.ts";
+import { loadCommandConfig, withDatabase } from "./context.ts";
 import type { DatabaseOptions } from "./context.ts";
 
 const DEMO_SYMBOLS = ["SPY", "PLTR", "TSLA"];
@@ -58,82 +57,70 @@ async function sampleRows(db: Database, date: IsoDate): Promise<string> {
   return ["sample rows (SPY, next expiry, at the money):", line(columns), ...cells.map(line)].join("\n");
 }
 
-export function register(program: Command): void {
-  addDatabaseOptions(
-    program
-      .command("demo")
-      .description(
-        "See chainvault work without a gateway: starts the built-in simulated IB Gateway in-process (IB's rate and\n" +
-          "line limits lifted), collects the SPY, PLTR and TSLA end-of-day chains of the last trading day into the\n" +
-          "embedded database (--data-dir, default ./data), then prints the summary and a few stored rows.\n" +
-          "Inspect the result afterwards with `chainvault status --date D` or `chainvault db info`.",
-      )
-      .option("--json", "print only the collection summary object"),
-  ).action(async (options: DatabaseOptions & { json?: boolean }) => {
-    const { config: settings, fromEnvironment } = loadCommandConfig(options);
-    const showBar = !options.json && process.stderr.isTTY === true;
-    const progress = progressReporter(showBar);
-    // The demo prints its own summary, so it logs only warnings unless CHAINVAULT_LOG_LEVEL asks for more.
-    const logger = createLogger({
-      level: fromEnvironment.has("log.level") ? settings.log.level : "warn",
-      destination: progress.logDestination,
-    });
-    const { date, timeEt } = lastEodSlot(new Date(), settings.schedule);
-    const sim = await startSimulator({
-      port: 0,
-      start: { date, timeEt },
-      rate: Infinity,
-      lines: Infinity,
-    });
-    try {
-      await withDatabase(
-        options,
-        async ({ db, config }) => {
-          const demoConfig = {
-            ...config,
-            ib: {
-              ...config.ib,
-              host: sim.host,
-              port: sim.port,
-              max_messages_per_second: 5000,
-              max_market_data_lines: 1000,
-            },
-          };
-          const ib = await IbClient.connect({
+export async function demoAction(options: DatabaseOptions & { json?: boolean }): Promise<void> {
+  const { config: settings, fromEnvironment } = loadCommandConfig(options);
+  const showBar = !options.json && process.stderr.isTTY === true;
+  const progress = progressReporter(showBar);
+  // The demo prints its own summary, so it logs only warnings unless CHAINVAULT_LOG_LEVEL asks for more.
+  const logger = createLogger({
+    level: fromEnvironment.has("log.level") ? settings.log.level : "warn",
+    destination: progress.logDestination,
+  });
+  const { date, timeEt } = lastEodSlot(new Date(), settings.schedule);
+  const sim = await startSimulator({
+    port: 0,
+    start: { date, timeEt },
+    rate: Infinity,
+    lines: Infinity,
+  });
+  try {
+    await withDatabase(
+      options,
+      async ({ db, config }) => {
+        const demoConfig = {
+          ...config,
+          ib: {
+            ...config.ib,
             host: sim.host,
             port: sim.port,
-            clientId: config.ib.client_id,
-            maxMessagesPerSecond: demoConfig.ib.max_messages_per_second,
-            maxMarketDataLines: demoConfig.ib.max_market_data_lines,
-            clockWarnThresholdMs: Number.POSITIVE_INFINITY,
-            logger,
-          });
-          try {
-            if (!options.json) {
-              process.stdout.write(
-                `simulated gateway on ${sim.host}:${sim.port}, New York time ${date} ${timeEt}; collecting ${DEMO_SYMBOLS.join(", ")}…\n`,
-              );
-            }
-            const summary = await runCollection(
-              { symbols: DEMO_SYMBOLS, type: "eod", date, force: true },
-              { db, ib, config: demoConfig, logger, onProgress: progress.onProgress },
+            max_messages_per_second: 5000,
+            max_market_data_lines: 1000,
+          },
+        };
+        const ib = await IbClient.connect({
+          host: sim.host,
+          port: sim.port,
+          clientId: config.ib.client_id,
+          maxMessagesPerSecond: demoConfig.ib.max_messages_per_second,
+          maxMarketDataLines: demoConfig.ib.max_market_data_lines,
+          clockWarnThresholdMs: Number.POSITIVE_INFINITY,
+          logger,
+        });
+        try {
+          if (!options.json) {
+            process.stdout.write(
+              `simulated gateway on ${sim.host}:${sim.port}, New York time ${date} ${timeEt}; collecting ${DEMO_SYMBOLS.join(", ")}…\n`,
             );
-            progress.stop();
-            if (options.json) {
-              process.stdout.write(`${JSON.stringify(summaryJson(summary))}\n`);
-            } else {
-              process.stdout.write(`${formatSummary(summary)}\n\n${await sampleRows(db, date)}\n`);
-            }
-            if (summary.symbols.some((entry) => entry.status === "failed")) process.exitCode = 1;
-          } finally {
-            progress.stop();
-            await ib.close();
           }
-        },
-        { migrate: true, logger },
-      );
-    } finally {
-      await sim.close();
-    }
-  });
+          const summary = await runCollection(
+            { symbols: DEMO_SYMBOLS, type: "eod", date, force: true },
+            { db, ib, config: demoConfig, logger, onProgress: progress.onProgress },
+          );
+          progress.stop();
+          if (options.json) {
+            process.stdout.write(`${JSON.stringify(summaryJson(summary))}\n`);
+          } else {
+            process.stdout.write(`${formatSummary(summary)}\n\n${await sampleRows(db, date)}\n`);
+          }
+          if (summary.symbols.some((entry) => entry.status === "failed")) process.exitCode = 1;
+        } finally {
+          progress.stop();
+          await ib.close();
+        }
+      },
+      { migrate: true, logger },
+    );
+  } finally {
+    await sim.close();
+  }
 }

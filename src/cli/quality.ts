@@ -1,14 +1,13 @@
-import type { Command } from "commander";
 import { defaultCollectionDate } from "../collect/run.ts";
 import { UsageError } from "../core/errors.ts";
 import { summarizeQualityIssues } from "../store/repositories/quality-issues.ts";
 import type { QualityIssueGroup } from "../store/repositories/quality-issues.ts";
-import { parseDate, parseSymbols } from "./collect.ts";
-import { addDatabaseOptions, withDatabase } from "./context.ts";
+import { parseDate, parseSymbols } from "./parse-flags.ts";
+import { withDatabase } from "./context.ts";
 import type { DatabaseOptions } from "./context.ts";
 import { EXIT_FAILURES_FOUND, EXIT_OK } from "./exit-codes.ts";
 
-interface QualityOptions extends DatabaseOptions {
+export interface QualityOptions extends DatabaseOptions {
   date?: string;
   symbols?: string;
   examples: string;
@@ -65,45 +64,30 @@ function totals(groups: readonly QualityIssueGroup[]): Record<"error" | "warning
   return counts;
 }
 
-export function register(program: Command): void {
-  addDatabaseOptions(
-    program
-      .command("quality")
-      .description(
-        "Show the data-quality issues the checks after each collection found (data_quality_issues), per symbol,\n" +
-          "collection type and rule: severity, how many, the run that found them (run_id) and examples.\n" +
-          "Exit code: 0 when no issue is at severity error, 3 when any is (for cron and monitoring).\n" +
-          "Rules, severities and thresholds: the `quality:` block of chainvault.yaml (see the README).",
-      )
-      .option("--date <YYYY-MM-DD>", "New York date (default: the last trading day in New York)")
-      .option("--symbols <list>", "comma-separated underlyings (default: all)")
-      .option("--examples <n>", "example messages per rule", "3")
-      .option("--json", "print one JSON object: { date, symbols, totals, issues: [...] }"),
-  ).action(async (options: QualityOptions) => {
-    const date = options.date === undefined ? defaultCollectionDate(new Date()) : parseDate(options.date);
-    const symbols = options.symbols === undefined ? undefined : parseSymbols(options.symbols);
-    const examples = parseExamples(options.examples);
-    const groups = await withDatabase(
-      options,
-      ({ db }) =>
-        summarizeQualityIssues(db, { from: date, to: date, examples, ...(symbols ? { symbols } : {}) }),
-      { migrate: true },
-    );
-    const counts = totals(groups);
-    if (options.json) {
-      const report = { date, symbols: symbols ?? null, totals: counts, issues: groups.map(toJson) };
-      process.stdout.write(`${JSON.stringify(report)}\n`);
-    } else {
-      process.stdout.write(formatGroups(date, groups));
-      if (groups.length > 0)
-        process.stdout.write(
-          `${counts.error} errors, ${counts.warning} warnings, ${counts.info} info` +
-            (counts.error > 0
-              ? "; before the next session opens, `chainvault collect --force --symbols SYMBOL` takes a collection " +
-                "again and re-checks it (`--json` for every example)\n"
-              : "\n"),
-        );
-    }
-    process.exitCode = counts.error > 0 ? EXIT_FAILURES_FOUND : EXIT_OK;
-  });
+export async function qualityAction(options: QualityOptions): Promise<void> {
+  const date = options.date === undefined ? defaultCollectionDate(new Date()) : parseDate(options.date);
+  const symbols = options.symbols === undefined ? undefined : parseSymbols(options.symbols);
+  const examples = parseExamples(options.examples);
+  const groups = await withDatabase(
+    options,
+    ({ db }) =>
+      summarizeQualityIssues(db, { from: date, to: date, examples, ...(symbols ? { symbols } : {}) }),
+    { migrate: true },
+  );
+  const counts = totals(groups);
+  if (options.json) {
+    const report = { date, symbols: symbols ?? null, totals: counts, issues: groups.map(toJson) };
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+  } else {
+    process.stdout.write(formatGroups(date, groups));
+    if (groups.length > 0)
+      process.stdout.write(
+        `${counts.error} errors, ${counts.warning} warnings, ${counts.info} info` +
+          (counts.error > 0
+            ? "; before the next session opens, `chainvault collect --force --symbols SYMBOL` takes a collection " +
+              "again and re-checks it (`--json` for every example)\n"
+            : "\n"),
+      );
+  }
+  process.exitCode = counts.error > 0 ? EXIT_FAILURES_FOUND : EXIT_OK;
 }

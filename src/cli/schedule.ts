@@ -1,4 +1,3 @@
-import type { Command } from "commander";
 import {
   addDays,
   etInstant,
@@ -17,7 +16,7 @@ import {
   type PlanOptions,
   type Slot,
 } from "../schedule/index.ts";
-import { addConfigOption, loadCommandConfig, type ConfigOptions } from "./context.ts";
+import { loadCommandConfig, type ConfigOptions } from "./context.ts";
 import { UsageError, errorMessage } from "../core/errors.ts";
 
 /** One line of `chainvault schedule --json`. */
@@ -160,59 +159,36 @@ function parseZone(text: string, flag: string): string {
   }
 }
 
-interface ScheduleOptions extends ConfigOptions {
+export interface ScheduleOptions extends ConfigOptions {
   from?: string;
   days: string;
   tz?: string;
   json?: boolean;
 }
 
-export function register(program: Command): void {
-  addConfigOption(
-    program
-      .command("schedule")
-      .summary("Show the collection plan in New York time and on your clock")
-      .description(
-        "Show the collection plan: every slot the daemon will run, in time order, with its New York time and " +
-          "the same instant on your clock. Collections are set in New York time, so they follow the market " +
-          "through every daylight-saving change; the gap check and weekend slots are set in local time " +
-          "(schedule.timezone, default the machine's zone). The note says why a slot moved: an early close, " +
-          "a holiday, a Thursday expiry, or New York and your zone changing clocks on different dates.",
-      )
-      .option("--from <date>", "first New York trading date, YYYY-MM-DD (default: today in New York)")
-      .option("--days <n>", "number of dates to show", "7")
-      .option("--tz <zone>", "IANA zone for the LOCAL column and at_local (default: the machine's zone)")
-      .option("--json", "print [{type, symbol, date, at_utc, at_et, at_local, note}] in time order")
-      .addHelpText(
-        "after",
-        "\nExamples:\n" +
-          "  chainvault schedule --tz Asia/Jerusalem --from 2026-03-09 --days 3\n" +
-          "  chainvault schedule --days 30 --json",
-      ),
-  ).action((options: ScheduleOptions) => {
-    const from = parseFrom(options.from);
-    const days = parseDays(options.days);
-    const displayZone = parseZone(options.tz ?? machineZone(), "--tz");
-    const { config } = loadCommandConfig(options);
-    const planZone = parseZone(config.schedule.timezone ?? machineZone(), "schedule.timezone");
-    const rows = scheduleRows(from, days, displayZone, {
-      symbols: config.symbols,
-      schedule: config.schedule,
-      zone: planZone,
-    });
-    if (options.json) {
-      process.stdout.write(JSON.stringify(rows, null, 2) + "\n");
-      return;
-    }
-    const source = config.schedule.timezone ? "schedule.timezone" : "the machine's zone";
-    const header = [
-      `Collection plan for ${from} .. ${addDays(from, days - 1)}: ET is America/New_York, LOCAL is ${displayZone}.`,
-      `gap_check, weekend_review and weekend_prep are set in ${planZone} (${source}).`,
-      "",
-    ];
-    const closures = closuresBetween(from, days);
-    const body =
-      rows.length > 0 || closures.length > 0 ? textTable(rows, closures) : ["no slots on these dates"];
-    process.stdout.write([...header, ...body].join("\n") + "\n");
+export function scheduleAction(options: ScheduleOptions): void {
+  const from = parseFrom(options.from);
+  const days = parseDays(options.days);
+  const displayZone = parseZone(options.tz ?? machineZone(), "--tz");
+  const { config } = loadCommandConfig(options);
+  const planZone = parseZone(config.schedule.timezone ?? machineZone(), "schedule.timezone");
+  const rows = scheduleRows(from, days, displayZone, {
+    symbols: config.symbols,
+    schedule: config.schedule,
+    zone: planZone,
   });
+  if (options.json) {
+    process.stdout.write(JSON.stringify(rows, null, 2) + "\n");
+    return;
+  }
+  const source = config.schedule.timezone ? "schedule.timezone" : "the machine's zone";
+  const header = [
+    `Collection plan for ${from} .. ${addDays(from, days - 1)}: ET is America/New_York, LOCAL is ${displayZone}.`,
+    `gap_check, weekend_review and weekend_prep are set in ${planZone} (${source}).`,
+    "",
+  ];
+  const closures = closuresBetween(from, days);
+  const body =
+    rows.length > 0 || closures.length > 0 ? textTable(rows, closures) : ["no slots on these dates"];
+  process.stdout.write([...header, ...body].join("\n") + "\n");
 }

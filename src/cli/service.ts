@@ -3,7 +3,6 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Command } from "commander";
 import {
   SERVICE_PLATFORMS,
   serviceFile,
@@ -11,12 +10,12 @@ import {
   type ServicePlatform,
   type ServiceSpec,
 } from "../daemon/service-files.ts";
-import { addConfigOption, loadCommandConfig, type ConfigOptions } from "./context.ts";
+import { loadCommandConfig, type ConfigOptions } from "./context.ts";
 import { CommandFailure, UsageError, errorMessage } from "../core/errors.ts";
 
 const CLI_PATH = fileURLToPath(new URL("../../bin/chainvault.js", import.meta.url));
 
-interface ServiceOptions extends ConfigOptions {
+export interface ServiceOptions extends ConfigOptions {
   platform?: string;
   dryRun?: boolean;
   now?: boolean;
@@ -73,7 +72,7 @@ function print(lines: string[]): void {
   process.stdout.write(lines.join("\n") + "\n");
 }
 
-function install(options: ServiceOptions): void {
+export function serviceInstallAction(options: ServiceOptions): void {
   const file = serviceFile(specFor(options));
   if (options.dryRun) {
     // stdout is the file alone, so `--dry-run > file` saves a valid plist or unit; the rest is for the reader.
@@ -125,7 +124,7 @@ function prepareEnvFile(envFile: string): string[] {
   ];
 }
 
-function uninstall(options: ServiceOptions): void {
+export function serviceUninstallAction(options: ServiceOptions): void {
   const file: ServiceFile = serviceFile(specFor(options));
   const present = fs.existsSync(file.path);
   if (options.dryRun) {
@@ -142,42 +141,4 @@ function uninstall(options: ServiceOptions): void {
   if (!options.now) {
     print(["if it is still running, stop it with:", ...file.stopCommands.map((c) => `  ${shellLine(c)}`)]);
   }
-}
-
-export function register(program: Command): void {
-  const service = program
-    .command("service")
-    .summary("Install or remove the OS service that keeps `chainvault daemon` running")
-    .description(
-      "Keep `chainvault daemon` running unattended: a launchd LaunchAgent (macOS) or a systemd user unit " +
-        "(Linux) that starts it at login and restarts it when it exits. The OS only keeps the daemon alive; " +
-        "the daemon itself decides when to collect, in New York time, so no collection times are written into " +
-        "the service file. Secrets stay in your env file (~/.config/chainvault/env), never in the service file.",
-    );
-  const platformOption = "launchd (macOS) or systemd (Linux); default: this machine's";
-  addConfigOption(
-    service
-      .command("install")
-      .description("write the service file that runs `chainvault daemon` with this configuration file")
-      .option("--platform <platform>", platformOption)
-      .option(
-        "--dry-run",
-        "print the file to stdout (and where it would go to stderr); write nothing. `> FILE` saves it as is",
-      )
-      .option("--now", "also load and start it (launchctl bootstrap / systemctl --user enable --now)")
-      .addHelpText(
-        "after",
-        "\nExamples:\n" +
-          "  chainvault service install --platform launchd --config ~/chainvault.yaml --dry-run\n" +
-          "  chainvault service install --platform systemd --now",
-      ),
-  ).action((options: ServiceOptions) => install(options));
-  addConfigOption(
-    service
-      .command("uninstall")
-      .description("remove the service file (logs and the env file are kept)")
-      .option("--platform <platform>", platformOption)
-      .option("--dry-run", "say what would be removed; remove nothing")
-      .option("--now", "also stop and unload it first (launchctl bootout / systemctl --user disable --now)"),
-  ).action((options: ServiceOptions) => uninstall(options));
 }

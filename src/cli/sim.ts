@@ -1,4 +1,3 @@
-import type { Command } from "commander";
 import { etInstant, toEt } from "../calendar/index.ts";
 import { LOG_LEVELS } from "../config/schema.ts";
 import type { LogLevel } from "../config/schema.ts";
@@ -13,7 +12,7 @@ function isSimLogLevel(text: string): text is LogLevel | "silent" {
   return SIM_LOG_LEVELS.includes(text);
 }
 
-interface SimCommandOptions {
+export interface SimCommandOptions {
   port: string;
   host: string;
   seed: string;
@@ -42,91 +41,60 @@ function limit(name: string, text: string): number {
   return value;
 }
 
-export function register(program: Command): void {
-  program
-    .command("sim")
-    .summary("Run the simulated IB gateway (TWS API) with a synthetic option market")
-    .description(
-      "Run a simulated IB Gateway that speaks the TWS socket protocol (server version 193), so chainvault, or any " +
-        "@stoqey/ib client, can connect to it as to a real gateway. It serves SPY, PLTR and TSLA option chains and the " +
-        "VIX index from a deterministic synthetic market (the same --seed, --date and --time give the same answers), " +
-        "enforces IB's limits (50 messages/s → error 100, 100 market-data lines → 101, historical pacing → 162) and " +
-        "can inject faults from a file. The simulated New York clock starts at --date/--time and then runs in real time. " +
-        "Stop it with Ctrl-C (SIGINT) or SIGTERM.",
-    )
-    .option("--port <port>", "TCP port to listen on (0 = any free port)", "7497")
-    .option("--host <host>", "interface to listen on", "127.0.0.1")
-    .option("--seed <n>", "seed of the synthetic market", "1")
-    .option("--date <YYYY-MM-DD>", "simulated New York date at start (default: today in New York)")
-    .option("--time <HH:MM>", "simulated New York time at start (default: now in New York)")
-    .option("--rate <n>", 'client messages per second before error 100 ("inf" lifts it)', "50")
-    .option("--lines <n>", 'concurrent market-data lines before error 101 ("inf" lifts it)', "100")
-    .option("--snapshot-latency <ms>", "time to answer a market-data snapshot", "50")
-    .option("--faults <file>", "YAML/JSON file of faults to inject (see docs/simulator.md)")
-    .option("--log-level <level>", "log level on stderr; debug logs every request", "info")
-    .addHelpText(
-      "after",
-      "\nExamples:\n" +
-        "  chainvault sim                                   # port 7497, now, IB's limits\n" +
-        "  chainvault sim --date 2026-01-14 --time 16:45 --seed 3\n" +
-        "  chainvault sim --rate inf --lines inf --log-level debug\n" +
-        "  chainvault sim --faults faults.yaml              # e.g. unsubscribed_symbols: [PLTR]",
-    )
-    .action(async (options: SimCommandOptions) => {
-      const port = integer("--port", options.port, 0, 65535);
-      const seed = integer("--seed", options.seed, 0, 2 ** 31 - 1);
-      const now = toEt(new Date());
-      const date = options.date ?? now.date;
-      const time = options.time ?? now.time;
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(date)))
-        throw new UsageError(`--date ${date}: write it as YYYY-MM-DD, e.g. 2026-01-14`);
-      if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(time))
-        throw new UsageError(`--time ${time}: write it as HH:MM (24-hour, New York), e.g. 16:45`);
-      if (date < "2022-01-03" || date > "2030-12-31")
-        throw new UsageError(`--date ${date}: the synthetic market covers 2022-01-03 to 2030-12-31`);
-      let faults: FaultConfig | undefined;
-      if (options.faults) {
-        try {
-          faults = await loadFaultConfig(options.faults);
-        } catch (error) {
-          throw new UsageError(`--faults: ${errorMessage(error)}`);
-        }
-      }
-      const rate = limit("--rate", options.rate);
-      const lines = limit("--lines", options.lines);
-      const snapshotLatencyMs = integer("--snapshot-latency", options.snapshotLatency, 0, 60_000);
-      const level = options.logLevel;
-      if (!isSimLogLevel(level))
-        throw new UsageError(`--log-level ${level}: use one of ${SIM_LOG_LEVELS.join(", ")}`);
-      const logger = createLogger({ level });
-      let sim;
-      try {
-        sim = await startSimulator({
-          port,
-          host: options.host,
-          seed,
-          start: { date, timeEt: time },
-          rate,
-          lines,
-          snapshotLatencyMs,
-          faults,
-          logger,
-        });
-      } catch (error) {
-        const reason = errorMessage(error);
-        throw new CommandFailure(
-          `cannot listen on ${options.host}:${port}: ${reason}. Is another gateway running there? Try --port 0 or another port.`,
-        );
-      }
-      process.stderr.write(
-        `chainvault sim: listening on ${sim.host}:${sim.port} (seed ${seed}, New York ${date} ${time} = ${etInstant(date, time).toISOString()}); Ctrl-C stops it\n`,
-      );
-      const signal = await new Promise<NodeJS.Signals>((resolve) => {
-        process.once("SIGINT", () => resolve("SIGINT"));
-        process.once("SIGTERM", () => resolve("SIGTERM"));
-      });
-      logger.info({ signal }, "stopping the simulated gateway");
-      await sim.close();
-      logger.flush?.();
+export async function simAction(options: SimCommandOptions): Promise<void> {
+  const port = integer("--port", options.port, 0, 65535);
+  const seed = integer("--seed", options.seed, 0, 2 ** 31 - 1);
+  const now = toEt(new Date());
+  const date = options.date ?? now.date;
+  const time = options.time ?? now.time;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(date)))
+    throw new UsageError(`--date ${date}: write it as YYYY-MM-DD, e.g. 2026-01-14`);
+  if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(time))
+    throw new UsageError(`--time ${time}: write it as HH:MM (24-hour, New York), e.g. 16:45`);
+  if (date < "2022-01-03" || date > "2030-12-31")
+    throw new UsageError(`--date ${date}: the synthetic market covers 2022-01-03 to 2030-12-31`);
+  let faults: FaultConfig | undefined;
+  if (options.faults) {
+    try {
+      faults = await loadFaultConfig(options.faults);
+    } catch (error) {
+      throw new UsageError(`--faults: ${errorMessage(error)}`);
+    }
+  }
+  const rate = limit("--rate", options.rate);
+  const lines = limit("--lines", options.lines);
+  const snapshotLatencyMs = integer("--snapshot-latency", options.snapshotLatency, 0, 60_000);
+  const level = options.logLevel;
+  if (!isSimLogLevel(level))
+    throw new UsageError(`--log-level ${level}: use one of ${SIM_LOG_LEVELS.join(", ")}`);
+  const logger = createLogger({ level });
+  let sim;
+  try {
+    sim = await startSimulator({
+      port,
+      host: options.host,
+      seed,
+      start: { date, timeEt: time },
+      rate,
+      lines,
+      snapshotLatencyMs,
+      faults,
+      logger,
     });
+  } catch (error) {
+    const reason = errorMessage(error);
+    throw new CommandFailure(
+      `cannot listen on ${options.host}:${port}: ${reason}. Is another gateway running there? Try --port 0 or another port.`,
+    );
+  }
+  process.stderr.write(
+    `chainvault sim: listening on ${sim.host}:${sim.port} (seed ${seed}, New York ${date} ${time} = ${etInstant(date, time).toISOString()}); Ctrl-C stops it\n`,
+  );
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGINT", () => resolve("SIGINT"));
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+  });
+  logger.info({ signal }, "stopping the simulated gateway");
+  await sim.close();
+  logger.flush?.();
 }

@@ -1,13 +1,12 @@
-import type { Command } from "commander";
 import { UsageError } from "../core/errors.ts";
 import { defaultStatusRange, rangeEndingAt, statusReport } from "../status/report.ts";
 import type { StatusReport, StatusSlot } from "../status/report.ts";
-import { parseDate, parseSymbols } from "./collect.ts";
-import { addDatabaseOptions, withDatabase } from "./context.ts";
+import { parseDate, parseSymbols } from "./parse-flags.ts";
+import { withDatabase } from "./context.ts";
 import type { DatabaseOptions } from "./context.ts";
 import { EXIT_FAILURES_FOUND } from "./exit-codes.ts";
 
-interface StatusCommandOptions extends DatabaseOptions {
+export interface StatusCommandOptions extends DatabaseOptions {
   from?: string;
   to?: string;
   date?: string;
@@ -18,45 +17,23 @@ interface StatusCommandOptions extends DatabaseOptions {
 /** The longest error shown in the table; --json has it whole. */
 const ERROR_WIDTH = 70;
 
-export function register(program: Command): void {
-  addDatabaseOptions(
-    program
-      .command("status")
-      .description(
-        "Show every planned slot of the schedule (date, symbol, type) with what it came to: completed, partial, " +
-          "failed, dead_lettered (the daemon gave up after its retries), missed (not run in its window), running, " +
-          "pending (not due yet, or due and waiting), skipped (its window closed before chainvault first started " +
-          "on this database). Per slot: contracts listed / selected, quotes stored, coverage, quality score, duration and " +
-          "the last error. Runs made by hand for keys the plan does not have are listed too, marked manual. " +
-          "Exit status 0 when every planned slot is completed, partial, running, pending or skipped; 3 when any " +
-          "failed, was dead-lettered or missed (for cron and monitoring: `chainvault status || notify`).",
-      )
-      .option("--from <YYYY-MM-DD>", "first New York date (default: 10 trading days before --to)")
-      .option("--to <YYYY-MM-DD>", "last New York date (default: today in New York)")
-      .option("--date <YYYY-MM-DD>", "one day: the same as --from D --to D")
-      .option("--symbols <list>", "only these underlyings, e.g. SPY,PLTR (run-wide slots are left out)")
-      .option(
-        "--json",
-        "print {from, to, installed_at, counts, failed, slots: [{date, symbol, type, manual, outcome, run_id, …}]}",
-      ),
-  ).action(async (options: StatusCommandOptions) => {
-    const range = parseRange(options);
-    const symbols = options.symbols === undefined ? undefined : parseSymbols(options.symbols);
-    await withDatabase(
-      options,
-      async ({ db, config }) => {
-        const report = await statusReport(db, {
-          ...range,
-          ...(symbols ? { symbols } : {}),
-          plan: { symbols: config.symbols, schedule: config.schedule },
-          now: new Date(),
-        });
-        process.stdout.write(options.json ? `${JSON.stringify(reportJson(report))}\n` : formatReport(report));
-        if (report.failed) process.exitCode = EXIT_FAILURES_FOUND;
-      },
-      { migrate: true, readOnly: true },
-    );
-  });
+export async function statusAction(options: StatusCommandOptions): Promise<void> {
+  const range = parseRange(options);
+  const symbols = options.symbols === undefined ? undefined : parseSymbols(options.symbols);
+  await withDatabase(
+    options,
+    async ({ db, config }) => {
+      const report = await statusReport(db, {
+        ...range,
+        ...(symbols ? { symbols } : {}),
+        plan: { symbols: config.symbols, schedule: config.schedule },
+        now: new Date(),
+      });
+      process.stdout.write(options.json ? `${JSON.stringify(reportJson(report))}\n` : formatReport(report));
+      if (report.failed) process.exitCode = EXIT_FAILURES_FOUND;
+    },
+    { migrate: true, readOnly: true },
+  );
 }
 
 function parseRange(options: StatusCommandOptions): { from: string; to: string } {

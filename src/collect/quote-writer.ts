@@ -1,3 +1,4 @@
+import { priorSessionOf } from "../calendar/index.ts";
 import type { IsoDate } from "../calendar/index.ts";
 import type { CollectionType } from "../core/collection.ts";
 import type { PricingParameters } from "../pricing/parameters.ts";
@@ -57,6 +58,7 @@ export function toQuoteRow(
     askSize: quote.askSize,
     volume: quote.volume,
     openInterest: quote.openInterest,
+    openInterestDate: quote.openInterest === null ? null : priorSessionOf(date),
     delta: enriched.delta,
     gamma: enriched.gamma,
     theta: enriched.theta,

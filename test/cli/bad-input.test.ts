@@ -2,13 +2,14 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { runCli } from "../helpers/cli.ts";
-import type { CliRun } from "../helpers/cli.ts";
+import { runCli, runMain } from "../helpers/cli.ts";
 
 /**
- * Mistakes a new user makes, each run as a user would (a child process, in an empty directory): exit 2, one
- * line on stderr that says what is wrong, no stack trace, and nothing created - no data directory, no
- * database. No gateway listens on IB_PORT, so anything that got as far as connecting would fail differently.
+ * Mistakes a new user makes, each in an empty directory: exit 2, one line on stderr that says what is
+ * wrong, no stack trace, and nothing created - no data directory, no database. No gateway listens on
+ * IB_PORT, so anything that got as far as connecting would fail differently. The cases run the CLI's main
+ * in this process with the environment and directory a child would have (seconds faster); `spawned` runs
+ * some of them as a user would, a real process, for its exit status and its whole stderr.
  */
 const SECRET = "s3cr3t-pw";
 let cwd: string;
@@ -20,12 +21,22 @@ afterEach(() => {
   fs.rmSync(cwd, { recursive: true, force: true });
 });
 
-async function cli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+interface Outcome {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+async function cli(args: string[], env: Record<string, string> = {}): Promise<Outcome> {
+  return runMain(args, { env: { IB_PORT: "9", CHAINVAULT_LOG_LEVEL: undefined, ...env }, cwd });
+}
+
+async function spawned(args: string[], env: Record<string, string> = {}): Promise<Outcome> {
   return runCli(args, { IB_PORT: "9", CHAINVAULT_LOG_LEVEL: undefined, ...env }, { cwd });
 }
 
 /** Exit 2, exactly one line on stderr matching `message`, no stack, and `cwd` holds only `keep`. */
-function expectRefused(result: CliRun, message: RegExp, keep: string[] = []): void {
+function expectRefused(result: Outcome, message: RegExp, keep: string[] = []): void {
   expect(result.code, result.stderr).toBe(2);
   const lines = result.stderr.split("\n").filter((line) => line !== "");
   expect(lines, result.stderr).toHaveLength(1);
@@ -38,7 +49,7 @@ function expectRefused(result: CliRun, message: RegExp, keep: string[] = []): vo
 
 describe("bad input: exit 2, one line, nothing written", () => {
   it("collect --symbols '' does not fall back to the configured symbols", async () => {
-    expectRefused(await cli(["collect", "--symbols", ""]), /--symbols needs at least one ticker/);
+    expectRefused(await spawned(["collect", "--symbols", ""]), /--symbols needs at least one ticker/);
     expectRefused(await cli(["collect", "--symbols", " , "]), /--symbols needs at least one ticker/);
   });
 
@@ -112,7 +123,7 @@ describe("bad input: exit 2, one line, nothing written", () => {
     const envFile = path.join(cwd, "env");
     fs.writeFileSync(envFile, `DATABASE_URL=postgres://u:${SECRET}@127.0.0.1:9/db\n`, { mode: 0o644 });
     fs.chmodSync(envFile, 0o644);
-    const open = await cli(["daemon", "--environment-file", envFile, "--data-dir", "data"]);
+    const open = await spawned(["daemon", "--environment-file", envFile, "--data-dir", "data"]);
     expectRefused(open, /env file .*env is open to other users \(mode 644\) .*chmod 600/, ["env"]);
     expect(open.stderr).not.toContain(SECRET);
     fs.chmodSync(envFile, 0o640);

@@ -20,6 +20,11 @@ import {
 } from "./harness.ts";
 
 const plan = testPlan();
+/**
+ * Messages per second: the simulator's limits are lifted, and at IB's 45 the 51 runs of two weeks would
+ * take two seconds each. A run still lasts long enough for the kill to catch one in flight.
+ */
+const PACE = 400;
 const keyOf = (slot: { type: string; symbol: string | null; date: string }) =>
   `${slot.type}:${slot.symbol ?? "*"}:${slot.date}`;
 
@@ -84,10 +89,10 @@ describe("daemon on PostgreSQL against the simulated gateway, two weeks on a vir
       const a = await open();
       const b = await open();
       const start = (handle: DaemonDatabase, id: string, clientId: number) => {
-        const collect = probe.collectFor(handle.db, testConfig(sim.port, clientId));
+        const collect = probe.collectFor(handle.db, testConfig(sim.port, clientId, 1, PACE));
         // Friday's EOD, recovered on Monday morning, looks three days ahead to find an expiry still listed
         // (Monday's): a run that finds no contract fails, and would be retried until dead-lettered.
-        const recover = probe.collectFor(handle.db, testConfig(sim.port, clientId, 3));
+        const recover = probe.collectFor(handle.db, testConfig(sim.port, clientId, 3, PACE));
         return startDaemon({
           ...handle,
           clock,
@@ -182,7 +187,7 @@ describe("daemon on embedded PGlite", () => {
       ...fixture.handle,
       clock,
       plan,
-      collect: probe.collectFor(fixture.handle.db, testConfig(fixture.sim.port, 21)),
+      collect: probe.collectFor(fixture.handle.db, testConfig(fixture.sim.port, 21, 1, PACE)),
       daemonId: "sleeper",
       loop: true,
     });

@@ -33,11 +33,11 @@ describe("gap check", () => {
         ...fixture.handle,
         clock,
         plan: testPlan(),
-        collect: probe.collectFor(fixture.handle.db, testConfig(fixture.sim.port, 41, 7)),
+        collect: probe.collectFor(fixture.handle.db, testConfig(fixture.sim.port, 41, 7, 1000)),
         daemonId: "gaps",
         openHistorical: () =>
           openHistoricalSession({ host: fixture.sim.host, port: fixture.sim.port, clientId: 42 }),
-        discover: discoverWithGateway(fixture.handle.db, testConfig(fixture.sim.port, 43, 7), logger),
+        discover: discoverWithGateway(fixture.handle.db, testConfig(fixture.sim.port, 43, 7, 1000), logger),
       });
       try {
         await daemon.scheduler.tick();

@@ -33,12 +33,25 @@ export function testPlan(): Plan {
 /** 2026-03-09..03-20: the weeks New York and Jerusalem are 6 hours apart, ending on a monthly expiry. */
 export const TWO_WEEKS = { from: etInstant("2026-03-08", "12:00"), to: etInstant("2026-03-22", "12:00") };
 
-/** A small chain per run: the nearest expiries and one strike each side, so a run takes about a second. */
-export function testConfig(ibPort: number, clientId: number, maxDaysToExpiry = 1): Config {
+/**
+ * A small chain per run: the nearest expiries and one strike each side. At IB's pace (the default 45
+ * messages/s) a run takes about two seconds; tests that need no run to be slow pass a faster pacer
+ * (`messagesPerSecond`, the simulator's limits lifted), and one that interrupts a run keeps IB's.
+ */
+export function testConfig(
+  ibPort: number,
+  clientId: number,
+  maxDaysToExpiry = 1,
+  messagesPerSecond?: number,
+): Config {
   const tier = { range: 0.01, min_strikes: 1 };
   return configSchema.parse({
     symbols: SYMBOLS,
-    ib: { port: ibPort, client_id: clientId },
+    ib: {
+      port: ibPort,
+      client_id: clientId,
+      ...(messagesPerSecond === undefined ? {} : { max_messages_per_second: messagesPerSecond }),
+    },
     selection: {
       max_days_to_expiry: maxDaysToExpiry,
       tiers: { low_iv: tier, normal_iv: tier, high_iv: tier },

@@ -18,15 +18,8 @@ export interface StartedCli {
   done: Promise<CliRun>;
 }
 
-/**
- * Starts `bin/chainvault.js` in a separate node process (the same node as the tests), as a user
- * would. DATABASE_URL and CHAINVAULT_* from the test environment are removed unless given in `env`.
- */
-export function startCli(
-  args: string[],
-  env: Record<string, string | undefined> = {},
-  options: { cwd?: string } = {},
-): StartedCli {
+/** The test's environment without the variables that would point the CLI elsewhere, then `env`. */
+function cliEnvironment(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const base = { ...process.env };
   for (const name of [
     "DATABASE_URL",
@@ -38,8 +31,22 @@ export function startCli(
   ]) {
     delete base[name];
   }
+  const merged = { ...base, ...env };
+  for (const [name, value] of Object.entries(merged)) if (value === undefined) delete merged[name];
+  return merged;
+}
+
+/**
+ * Starts `bin/chainvault.js` in a separate node process (the same node as the tests), as a user
+ * would. DATABASE_URL and CHAINVAULT_* from the test environment are removed unless given in `env`.
+ */
+export function startCli(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  options: { cwd?: string } = {},
+): StartedCli {
   const child = spawn(process.execPath, [BIN, ...args], {
-    env: { ...base, ...env },
+    env: cliEnvironment(env),
     stdio: "pipe",
     cwd: options.cwd,
   });
@@ -66,8 +73,13 @@ export function runCli(
 /**
  * Runs the CLI's `main` in this process with stdout and stderr captured (no child process: seconds
  * faster). process.exitCode is reset before and after, so one command's code never leaks into the next.
+ * With `as`, the command sees the environment startCli would give a child (`as.env` included) and runs in
+ * `as.cwd`; both are restored afterwards, also what the command itself put into process.env (an env file).
  */
-export async function runMain(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function runMain(
+  argv: string[],
+  as?: { env?: Record<string, string | undefined>; cwd?: string },
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const { main } = await import("../../src/cli/main.ts");
   const out: string[] = [];
   const err: string[] = [];
@@ -76,6 +88,12 @@ export async function runMain(argv: string[]): Promise<{ code: number; stdout: s
   process.stdout.write = ((chunk: string | Uint8Array) => (out.push(String(chunk)), true)) as typeof stdout;
   process.stderr.write = ((chunk: string | Uint8Array) => (err.push(String(chunk)), true)) as typeof stderr;
   process.exitCode = undefined;
+  const savedEnv = { ...process.env };
+  const savedCwd = process.cwd();
+  if (as !== undefined) {
+    replaceEnvironment(cliEnvironment(as.env ?? {}));
+    if (as.cwd !== undefined) process.chdir(as.cwd);
+  }
   try {
     const code = await main(["node", "chainvault", ...argv]);
     return { code, stdout: out.join(""), stderr: err.join("") };
@@ -83,5 +101,15 @@ export async function runMain(argv: string[]): Promise<{ code: number; stdout: s
     process.stdout.write = stdout;
     process.stderr.write = stderr;
     process.exitCode = undefined;
+    if (as !== undefined) {
+      replaceEnvironment(savedEnv);
+      process.chdir(savedCwd);
+    }
   }
+}
+
+/** process.env is special (values become strings): it is changed in place, never reassigned. */
+function replaceEnvironment(env: NodeJS.ProcessEnv): void {
+  for (const name of Object.keys(process.env)) if (!(name in env)) delete process.env[name];
+  for (const [name, value] of Object.entries(env)) if (value !== undefined) process.env[name] = value;
 }

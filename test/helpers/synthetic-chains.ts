@@ -1,4 +1,4 @@
-import { addDays, etInstant, nextTradingDay, weekdayOf } from "../../src/calendar/index.ts";
+import { addDays, etInstant, nextTradingDay, priorSessionOf, weekdayOf } from "../../src/calendar/index.ts";
 import type { IsoDate } from "../../src/calendar/index.ts";
 import { occSymbol } from "../../src/collect/occ.ts";
 import type { Database } from "../../src/store/database.ts";
@@ -143,6 +143,7 @@ export async function seedSyntheticChains(db: Database, options: SyntheticChainO
             askSize: 1 + Math.floor(next() * 500),
             volume: Math.floor(next() * 5000),
             openInterest: Math.floor(next() * 50_000),
+            openInterestDate: priorSessionOf(date),
             impliedVolatility: noGreeks ? null : round(0.1 + next() * 0.4, 4),
             delta: noGreeks ? null : round(delta, 4),
             gamma: noGreeks ? null : round(next() * 0.05, 6),

@@ -94,7 +94,9 @@ describe.each(["pglite", "postgres", "timescale"] as TestEngine[])(
         ask_eod: eod.ask,
         underlying_bid_eod: eod.underlying_bid,
         underlying_ask_eod: eod.underlying_ask,
-        close: eod.close,
+        prior_close: eod.prior_close,
+        // IB's open interest is the previous session's: it carries that day, not quote_date.
+        open_interest_date: DAYS[0],
         delta_eod: eod.delta,
         open_interest: eod.open_interest,
         trade_volume: eod.volume,

@@ -67,6 +67,7 @@ describe.each<TestEngine>(["pglite", "postgres", "timescale"])("migrations on %s
       open_interest: "integer",
       volume: "bigint",
       greeks_source: "character varying(5)",
+      open_interest_date: "date",
     });
   });
 
@@ -140,6 +141,43 @@ describe("TimescaleDB features on the TimescaleDB test engine", () => {
     expect(byProc.filter(([proc]) => proc === "policy_refresh_continuous_aggregate")).toHaveLength(2);
     expect(jobs.rows.filter((job) => job.proc_name === "policy_retention")).toEqual([
       { proc_name: "policy_retention", hypertable_name: "market_data_ticks", scheduled: false },
+    ]);
+  });
+
+  it("names each aggregated figure for its own day: open interest with its date, tick 9 as the prior close", async () => {
+    const columns = await db.query<{ view_name: string; column_name: string }>(
+      `SELECT table_name AS view_name, column_name FROM information_schema.columns
+        WHERE table_name IN ('hourly_option_summary', 'daily_option_summary') ORDER BY table_name, ordinal_position`,
+    );
+    const of = (view: string) =>
+      columns.rows.filter((row) => row.view_name === view).map((row) => row.column_name);
+    expect(of("hourly_option_summary")).toEqual(
+      expect.arrayContaining(["open_interest", "open_interest_date"]),
+    );
+    expect(of("hourly_option_summary")).not.toContain("closing_oi");
+    expect(of("daily_option_summary")).toEqual(
+      expect.arrayContaining(["prior_close", "open_interest", "open_interest_date"]),
+    );
+    await db.exec(`
+      INSERT INTO market_data_ticks (time, collection_date, contract_id, collection_type, close_price, open_interest,
+                                     open_interest_date)
+      VALUES ('2025-01-21 21:45+00', '2025-01-21', 999001, 'eod', 1.25, 4321, '2025-01-17')`);
+    await db.exec("CALL refresh_continuous_aggregate('daily_option_summary', '2025-01-20', '2025-01-23')");
+    const daily = await db.query<{
+      day: Date;
+      prior_close: number;
+      open_interest: number;
+      open_interest_date: string;
+    }>(
+      "SELECT day, prior_close, open_interest, open_interest_date FROM daily_option_summary WHERE contract_id = 999001",
+    );
+    expect(daily.rows).toEqual([
+      {
+        day: new Date("2025-01-21T00:00:00Z"),
+        prior_close: 1.25,
+        open_interest: 4321,
+        open_interest_date: "2025-01-17",
+      },
     ]);
   });
 

@@ -12,7 +12,7 @@ SELECT DISTINCT ON (t.underlying_id, t.collection_date, t.collection_type)
     t.bid_price AS bid,
     t.ask_price AS ask,
     t.last_price AS last,
-    t.close_price AS close,
+    t.close_price AS prior_close,
     t.bid_size,
     t.ask_size,
     t.volume,
@@ -42,9 +42,10 @@ SELECT
     q.bid_size,
     q.ask_size,
     q.last_price AS last,
-    q.close_price AS close,
+    q.close_price AS prior_close,
     q.volume,
     q.open_interest,
+    q.open_interest_date,
     q.implied_volatility,
     q.delta,
     q.gamma,
@@ -96,6 +97,8 @@ WITH latest AS (
         max(l.rho) FILTER (WHERE l.collection_type = 'analytics') AS rho_1545,
         max(l.greeks_source) FILTER (WHERE l.collection_type = 'analytics') AS greeks_source_1545,
         max(l.open_interest) FILTER (WHERE l.collection_type = 'analytics') AS open_interest_1545,
+        max(l.open_interest_date) FILTER (WHERE l.collection_type = 'analytics') AS open_interest_date_1545,
+        max(l.close_price) FILTER (WHERE l.collection_type = 'analytics') AS close_1545,
         max(l.volume) FILTER (WHERE l.collection_type = 'analytics') AS volume_1545,
         max(l.time) FILTER (WHERE l.collection_type = 'eod') AS quote_time_eod,
         max(l.bid_size) FILTER (WHERE l.collection_type = 'eod') AS bid_size_eod,
@@ -113,6 +116,7 @@ WITH latest AS (
         max(l.rho) FILTER (WHERE l.collection_type = 'eod') AS rho_eod,
         max(l.greeks_source) FILTER (WHERE l.collection_type = 'eod') AS greeks_source_eod,
         max(l.open_interest) FILTER (WHERE l.collection_type = 'eod') AS open_interest_eod,
+        max(l.open_interest_date) FILTER (WHERE l.collection_type = 'eod') AS open_interest_date_eod,
         max(l.volume) FILTER (WHERE l.collection_type = 'eod') AS volume_eod
     FROM latest l
     GROUP BY l.contract_id, l.collection_date
@@ -149,7 +153,6 @@ SELECT
     d.ask_size_eod,
     d.ask_eod,
     d.last_eod,
-    d.close_eod AS close,
     e.bid AS underlying_bid_eod,
     e.ask AS underlying_ask_eod,
     e.last AS underlying_last_eod,
@@ -161,8 +164,12 @@ SELECT
     d.vega_eod,
     d.rho_eod,
     d.greeks_source_eod,
-    -- IB reports the previous session's figures; the end-of-day snapshot's when there is one.
-    coalesce(d.open_interest_eod, d.open_interest_1545) AS open_interest,
+    -- IB's open interest and close (tick 9) are the previous session's figures, not quote_date's: each comes
+    -- with the day it belongs to (open_interest_date, migration 066). The end-of-day snapshot's when there is one.
+    coalesce(d.close_eod, d.close_1545) AS prior_close,
+    CASE WHEN d.open_interest_eod IS NOT NULL THEN d.open_interest_eod ELSE d.open_interest_1545 END AS open_interest,
+    CASE WHEN d.open_interest_eod IS NOT NULL THEN d.open_interest_date_eod ELSE d.open_interest_date_1545 END
+        AS open_interest_date,
     coalesce(d.volume_eod, d.volume_1545) AS trade_volume,
     d.contract_id
 FROM day d

@@ -13,11 +13,15 @@ export interface QuoteValues {
   bid: number | null;
   ask: number | null;
   last: number | null;
+  /** IB tick 9: the prior session's close, not a close of the quote's day. */
   close: number | null;
   bidSize: number | null;
   askSize: number | null;
   volume: number | null;
+  /** OCC's figure settled after the previous session: it belongs to openInterestDate, not the quote's day. */
   openInterest: number | null;
+  /** "YYYY-MM-DD": the trading day openInterest belongs to (null without a figure, or on rows older than migration 066). */
+  openInterestDate: string | null;
   impliedVolatility: number | null;
   delta: number | null;
   gamma: number | null;
@@ -52,6 +56,7 @@ export interface ChainQuote extends QuoteValues {
 
 const QUOTE_VALUES = `t.time, t.bid_price AS bid, t.ask_price AS ask, t.last_price AS last, t.close_price AS close,
   t.bid_size AS "bidSize", t.ask_size AS "askSize", t.volume, t.open_interest AS "openInterest",
+  t.open_interest_date AS "openInterestDate",
   t.implied_volatility AS "impliedVolatility", t.delta, t.gamma, t.theta, t.vega, t.rho,
   t.underlying_price AS "underlyingPrice", t.market_data_type AS "marketDataType", t.greeks_source AS "greeksSource"`;
 
@@ -96,6 +101,7 @@ export interface UnderlyingTick {
   bid: number | null;
   ask: number | null;
   last: number | null;
+  /** IB tick 9: the prior session's close, not a close of the quote's day. */
   close: number | null;
   bidSize: number | null;
   askSize: number | null;

@@ -20,9 +20,10 @@ const QUOTE_VALUES: ExportColumn[] = [
   { name: "bid_size", kind: "integer" },
   { name: "ask_size", kind: "integer" },
   { name: "last", kind: "double" },
-  { name: "close", kind: "double" },
+  { name: "prior_close", kind: "double" },
   { name: "volume", kind: "bigint" },
   { name: "open_interest", kind: "integer" },
+  { name: "open_interest_date", kind: "date" },
   { name: "implied_volatility", kind: "double" },
   { name: "delta", kind: "double" },
   { name: "gamma", kind: "double" },
@@ -63,7 +64,6 @@ function snapshotColumns(suffix: "1545" | "eod"): ExportColumn[] {
     { name: `ask_${suffix}`, kind: "double" },
     { name: `last_${suffix}`, kind: "double" },
   ];
-  if (suffix === "eod") columns.push({ name: "close", kind: "double" });
   columns.push(
     { name: `underlying_bid_${suffix}`, kind: "double" },
     { name: `underlying_ask_${suffix}`, kind: "double" },
@@ -90,7 +90,9 @@ const DAILY_COLUMNS: ExportColumn[] = [
   { name: "multiplier", kind: "integer" },
   ...snapshotColumns("1545"),
   ...snapshotColumns("eod"),
+  { name: "prior_close", kind: "double" },
   { name: "open_interest", kind: "integer" },
+  { name: "open_interest_date", kind: "date" },
   { name: "trade_volume", kind: "bigint" },
   { name: "contract_id", kind: "integer" },
 ];

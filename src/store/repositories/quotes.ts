@@ -15,6 +15,8 @@ import type { TickFields } from "./tick-columns.ts";
 export interface QuoteRow extends TickFields {
   contractId: number;
   openInterest?: number | null;
+  /** Trading day the open interest belongs to (the session before collectionDate; migration 066). */
+  openInterestDate?: string | null;
   delta?: number | null;
   gamma?: number | null;
   theta?: number | null;
@@ -40,6 +42,7 @@ export const QUOTE_COLUMNS: readonly ColumnSpec<QuoteRow>[] = [
   MARKET_DATA_TYPE_COLUMN,
   { name: "greeks_source", type: { kind: "text", maxLength: 5 }, get: (r) => r.greeksSource },
   { name: "iv_flag", type: { kind: "text", maxLength: 16 }, get: (r) => r.ivFlag },
+  { name: "open_interest_date", type: { kind: "date" }, get: (r) => r.openInterestDate },
 ];
 
 /** Column names in COPY order, for tools (bench/) that load the same rows by other means. */
