@@ -1,4 +1,11 @@
-import { addDays, etInstant, nextTradingDay, priorSessionOf, weekdayOf } from "../../src/calendar/index.ts";
+import {
+  addDays,
+  etInstant,
+  monthlyExpiry,
+  nextTradingDay,
+  priorSessionOf,
+  weekdayOf,
+} from "../../src/calendar/index.ts";
 import type { IsoDate } from "../../src/calendar/index.ts";
 import { occSymbol } from "../../src/collect/occ.ts";
 import type { Database } from "../../src/store/database.ts";
@@ -23,6 +30,8 @@ export interface SyntheticChainOptions {
   expiries: number;
   /** Strikes per expiry (each with a call and a put). */
   strikes: number;
+  /** Also list the December expiry of the next year (a LEAP: one contract quoted every day of a year). */
+  leap?: boolean;
   types?: readonly ("analytics" | "eod")[];
   seed?: number;
   /** Called after each day is stored (progress for the benchmarks). */
@@ -70,20 +79,28 @@ export async function seedSyntheticChains(db: Database, options: SyntheticChainO
   const types = options.types ?? ["analytics", "eod"];
   let total = 0;
   const underlyings = new Map<string, number>();
+  // A random walk (1 % a day) like the simulator's: strikes near the money stay listed for weeks.
+  const spots = new Map<string, number>();
   for (const symbol of options.symbols) {
     underlyings.set(symbol, await upsertUnderlying(db, { symbol, securityType: "ETF" }));
+    spots.set(symbol, SPOT[symbol] ?? 100);
   }
   for (const date of options.days) {
     let dayRows = 0;
     for (const symbol of options.symbols) {
       const underlyingId = underlyings.get(symbol)!;
-      const spot = round((SPOT[symbol] ?? 100) * (0.9 + 0.2 * next()), 2);
+      const spot = round(spots.get(symbol)! * (1 + (next() - 0.5) * 0.035), 2);
+      spots.set(symbol, spot);
       const step = spot > 300 ? 5 : 1;
       const atm = Math.round(spot / step) * step;
       const contracts: ContractRow[] = [];
-      for (const expiry of fridaysFrom(date, options.expiries)) {
+      const expiries = fridaysFrom(date, options.expiries);
+      if (options.leap) expiries.push(monthlyExpiry(Number(date.slice(0, 4)) + 1, 12));
+      for (const expiry of expiries) {
         for (let i = 0; i < options.strikes; i += 1) {
-          const strike = atm + (i - Math.floor(options.strikes / 2)) * step;
+          // A LEAP lists fixed strikes (around the first spot), so the same contracts are quoted all year.
+          const centre = expiry === expiries.at(-1) && options.leap ? (SPOT[symbol] ?? 100) : atm;
+          const strike = centre + (i - Math.floor(options.strikes / 2)) * step;
           if (strike <= 0) continue;
           for (const right of ["C", "P"] as const) {
             contracts.push({

@@ -71,113 +71,84 @@ LEFT JOIN underlying_snapshots s
 -- chain_daily: one row per contract per trading day in the layout of Cboe's "Option EOD Summary": the 15:45
 -- (analytics) snapshot and the end-of-day snapshot side by side. A contract quoted by only one of the two has
 -- NULL in the other's columns. When a collection was stored twice (a forced re-run) the latest quote counts.
+--
+-- Written as "a key row per contract-day, then each snapshot looked up" rather than an aggregate or a FULL JOIN:
+-- a filter on the symbol, the OCC symbol or the date then reaches the indexes (a GROUP BY or FULL JOIN would
+-- aggregate the whole table first). The key row is the day's eod quote, or its analytics quote when there is no
+-- eod one.
 CREATE VIEW chain_daily AS
-WITH latest AS (
-    SELECT DISTINCT ON (q.contract_id, q.collection_date, q.collection_type) q.*
-    FROM market_data_ticks q
-    WHERE q.collection_type IN ('analytics', 'eod')
-    ORDER BY q.contract_id, q.collection_date, q.collection_type, q.time DESC
-), day AS (
-    -- At most one row per type remains per (contract, day), so max(… FILTER) picks that row's value.
-    SELECT
-        l.contract_id,
-        l.collection_date,
-        max(l.time) FILTER (WHERE l.collection_type = 'analytics') AS quote_time_1545,
-        max(l.bid_size) FILTER (WHERE l.collection_type = 'analytics') AS bid_size_1545,
-        max(l.bid_price) FILTER (WHERE l.collection_type = 'analytics') AS bid_1545,
-        max(l.ask_size) FILTER (WHERE l.collection_type = 'analytics') AS ask_size_1545,
-        max(l.ask_price) FILTER (WHERE l.collection_type = 'analytics') AS ask_1545,
-        max(l.last_price) FILTER (WHERE l.collection_type = 'analytics') AS last_1545,
-        max(l.underlying_price) FILTER (WHERE l.collection_type = 'analytics') AS underlying_price_1545,
-        max(l.implied_volatility) FILTER (WHERE l.collection_type = 'analytics') AS implied_volatility_1545,
-        max(l.delta) FILTER (WHERE l.collection_type = 'analytics') AS delta_1545,
-        max(l.gamma) FILTER (WHERE l.collection_type = 'analytics') AS gamma_1545,
-        max(l.theta) FILTER (WHERE l.collection_type = 'analytics') AS theta_1545,
-        max(l.vega) FILTER (WHERE l.collection_type = 'analytics') AS vega_1545,
-        max(l.rho) FILTER (WHERE l.collection_type = 'analytics') AS rho_1545,
-        max(l.greeks_source) FILTER (WHERE l.collection_type = 'analytics') AS greeks_source_1545,
-        max(l.open_interest) FILTER (WHERE l.collection_type = 'analytics') AS open_interest_1545,
-        max(l.open_interest_date) FILTER (WHERE l.collection_type = 'analytics') AS open_interest_date_1545,
-        max(l.close_price) FILTER (WHERE l.collection_type = 'analytics') AS close_1545,
-        max(l.volume) FILTER (WHERE l.collection_type = 'analytics') AS volume_1545,
-        max(l.time) FILTER (WHERE l.collection_type = 'eod') AS quote_time_eod,
-        max(l.bid_size) FILTER (WHERE l.collection_type = 'eod') AS bid_size_eod,
-        max(l.bid_price) FILTER (WHERE l.collection_type = 'eod') AS bid_eod,
-        max(l.ask_size) FILTER (WHERE l.collection_type = 'eod') AS ask_size_eod,
-        max(l.ask_price) FILTER (WHERE l.collection_type = 'eod') AS ask_eod,
-        max(l.last_price) FILTER (WHERE l.collection_type = 'eod') AS last_eod,
-        max(l.close_price) FILTER (WHERE l.collection_type = 'eod') AS close_eod,
-        max(l.underlying_price) FILTER (WHERE l.collection_type = 'eod') AS underlying_price_eod,
-        max(l.implied_volatility) FILTER (WHERE l.collection_type = 'eod') AS implied_volatility_eod,
-        max(l.delta) FILTER (WHERE l.collection_type = 'eod') AS delta_eod,
-        max(l.gamma) FILTER (WHERE l.collection_type = 'eod') AS gamma_eod,
-        max(l.theta) FILTER (WHERE l.collection_type = 'eod') AS theta_eod,
-        max(l.vega) FILTER (WHERE l.collection_type = 'eod') AS vega_eod,
-        max(l.rho) FILTER (WHERE l.collection_type = 'eod') AS rho_eod,
-        max(l.greeks_source) FILTER (WHERE l.collection_type = 'eod') AS greeks_source_eod,
-        max(l.open_interest) FILTER (WHERE l.collection_type = 'eod') AS open_interest_eod,
-        max(l.open_interest_date) FILTER (WHERE l.collection_type = 'eod') AS open_interest_date_eod,
-        max(l.volume) FILTER (WHERE l.collection_type = 'eod') AS volume_eod
-    FROM latest l
-    GROUP BY l.contract_id, l.collection_date
-)
 SELECT
     u.symbol AS underlying_symbol,
-    d.collection_date AS quote_date,
+    k.collection_date AS quote_date,
     c.trading_class AS root,
     c.expiration_date AS expiration,
     c.strike_price AS strike,
     c.option_type,
     c.contract_symbol AS occ_symbol,
     c.multiplier,
-    d.quote_time_1545,
-    d.bid_size_1545,
-    d.bid_1545,
-    d.ask_size_1545,
-    d.ask_1545,
-    d.last_1545,
-    a.bid AS underlying_bid_1545,
-    a.ask AS underlying_ask_1545,
-    a.last AS underlying_last_1545,
-    d.underlying_price_1545,
-    d.implied_volatility_1545,
-    d.delta_1545,
-    d.gamma_1545,
-    d.theta_1545,
-    d.vega_1545,
-    d.rho_1545,
-    d.greeks_source_1545,
-    d.quote_time_eod,
-    d.bid_size_eod,
-    d.bid_eod,
-    d.ask_size_eod,
-    d.ask_eod,
-    d.last_eod,
-    e.bid AS underlying_bid_eod,
-    e.ask AS underlying_ask_eod,
-    e.last AS underlying_last_eod,
-    d.underlying_price_eod,
-    d.implied_volatility_eod,
-    d.delta_eod,
-    d.gamma_eod,
-    d.theta_eod,
-    d.vega_eod,
-    d.rho_eod,
-    d.greeks_source_eod,
+    a.time AS quote_time_1545,
+    a.bid_size AS bid_size_1545,
+    a.bid_price AS bid_1545,
+    a.ask_size AS ask_size_1545,
+    a.ask_price AS ask_1545,
+    a.last_price AS last_1545,
+    ua.bid AS underlying_bid_1545,
+    ua.ask AS underlying_ask_1545,
+    ua.last AS underlying_last_1545,
+    a.underlying_price AS underlying_price_1545,
+    a.implied_volatility AS implied_volatility_1545,
+    a.delta AS delta_1545,
+    a.gamma AS gamma_1545,
+    a.theta AS theta_1545,
+    a.vega AS vega_1545,
+    a.rho AS rho_1545,
+    a.greeks_source AS greeks_source_1545,
+    e.time AS quote_time_eod,
+    e.bid_size AS bid_size_eod,
+    e.bid_price AS bid_eod,
+    e.ask_size AS ask_size_eod,
+    e.ask_price AS ask_eod,
+    e.last_price AS last_eod,
+    ue.bid AS underlying_bid_eod,
+    ue.ask AS underlying_ask_eod,
+    ue.last AS underlying_last_eod,
+    e.underlying_price AS underlying_price_eod,
+    e.implied_volatility AS implied_volatility_eod,
+    e.delta AS delta_eod,
+    e.gamma AS gamma_eod,
+    e.theta AS theta_eod,
+    e.vega AS vega_eod,
+    e.rho AS rho_eod,
+    e.greeks_source AS greeks_source_eod,
     -- IB's open interest and close (tick 9) are the previous session's figures, not quote_date's: each comes
     -- with the day it belongs to (open_interest_date, migration 066). The end-of-day snapshot's when there is one.
-    coalesce(d.close_eod, d.close_1545) AS prior_close,
-    CASE WHEN d.open_interest_eod IS NOT NULL THEN d.open_interest_eod ELSE d.open_interest_1545 END AS open_interest,
-    CASE WHEN d.open_interest_eod IS NOT NULL THEN d.open_interest_date_eod ELSE d.open_interest_date_1545 END
+    coalesce(e.close_price, a.close_price) AS prior_close,
+    CASE WHEN e.open_interest IS NOT NULL THEN e.open_interest ELSE a.open_interest END AS open_interest,
+    CASE WHEN e.open_interest IS NOT NULL THEN e.open_interest_date ELSE a.open_interest_date END
         AS open_interest_date,
-    coalesce(d.volume_eod, d.volume_1545) AS trade_volume,
-    d.contract_id
-FROM day d
-JOIN option_chains c ON c.id = d.contract_id
+    coalesce(e.volume, a.volume) AS trade_volume,
+    k.contract_id
+FROM market_data_ticks k
+JOIN option_chains c ON c.id = k.contract_id
 JOIN underlying_securities u ON u.id = c.underlying_id
-LEFT JOIN underlying_snapshots a
-    ON a.underlying_id = c.underlying_id AND a.collection_date = d.collection_date
-   AND a.collection_type = 'analytics'
-LEFT JOIN underlying_snapshots e
-    ON e.underlying_id = c.underlying_id AND e.collection_date = d.collection_date
-   AND e.collection_type = 'eod';
+LEFT JOIN LATERAL (
+    SELECT * FROM market_data_ticks x
+     WHERE x.collection_date = k.collection_date AND x.collection_type = 'analytics'
+       AND x.contract_id = k.contract_id
+     ORDER BY x.time DESC LIMIT 1
+) a ON true
+LEFT JOIN LATERAL (
+    SELECT * FROM market_data_ticks x
+     WHERE x.collection_date = k.collection_date AND x.collection_type = 'eod'
+       AND x.contract_id = k.contract_id
+     ORDER BY x.time DESC LIMIT 1
+) e ON true
+LEFT JOIN underlying_snapshots ua
+    ON ua.underlying_id = c.underlying_id AND ua.collection_date = k.collection_date
+   AND ua.collection_type = 'analytics'
+LEFT JOIN underlying_snapshots ue
+    ON ue.underlying_id = c.underlying_id AND ue.collection_date = k.collection_date
+   AND ue.collection_type = 'eod'
+WHERE k.collection_type IN ('analytics', 'eod')
+  AND ((k.collection_type = 'eod' AND k.time = e.time)
+    OR (k.collection_type = 'analytics' AND e.time IS NULL AND k.time = a.time));
