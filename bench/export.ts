@@ -61,6 +61,12 @@ const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 const rate = (rows: number, ms: number) => `${Math.round(rows / (ms / 1000)).toLocaleString("en-US")} rows/s`;
 
 async function main(): Promise<void> {
+  console.log(
+    `load average at start: ${os
+      .loadavg()
+      .map((load) => load.toFixed(1))
+      .join(" ")} (${os.cpus().length} cores)`,
+  );
   const server = await createServerDatabase();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "chainvault-bench-export-"));
   let db: Database | null = null;

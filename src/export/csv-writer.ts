@@ -5,8 +5,8 @@ import type { Stringifier } from "csv-stringify";
 import type { ExportColumn, ExportColumnKind } from "../store/reads/export-reads.ts";
 
 /**
- * CSV as RFC 4180 has it (csv-stringify): a header line, CRLF line ends, a field quoted when it holds a comma,
- * a quote or a line break. An empty field is NULL. Timestamps are ISO 8601 in UTC ("2026-12-01T20:45:00.000Z"),
+ * CSV with RFC 4180's quoting (csv-stringify): a header line, a field quoted when it holds a comma, a quote or a
+ * line break, LF line ends (what PostgreSQL's COPY writes on the server path, so both engines' files are alike). An empty field is NULL. Timestamps are ISO 8601 in UTC ("2026-12-01T20:45:00.000Z"),
  * dates "YYYY-MM-DD", numbers JavaScript's shortest round-trip form.
  */
 
@@ -17,7 +17,7 @@ function formatFor(kind: ExportColumnKind): (value: unknown) => string {
 
 export interface CsvWriter {
   append(rows: readonly Record<string, unknown>[]): Promise<void>;
-  /** Ends the CSV and waits until `out` has taken all of it. */
+  /** Ends the CSV and waits until it has all been handed to `out` (which stays open). */
   end(): Promise<void>;
 }
 
@@ -26,7 +26,7 @@ export function openCsvWriter(out: Writable, columns: readonly ExportColumn[]): 
   const stringifier: Stringifier = stringify({
     header: true,
     columns: columns.map((column) => column.name),
-    record_delimiter: "windows",
+    record_delimiter: "unix",
   });
   stringifier.pipe(out);
   const finished = once(

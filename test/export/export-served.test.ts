@@ -45,7 +45,7 @@ describe("chainvault export while db serve (as the daemon does) holds the embedd
     const range = ["--symbols", "SPY", "--from", DAYS[0]!, "--to", DAYS[1]!, "--type", "eod"];
     const run = await runMain(["export", ...range, "--out", file, "--config", configFile]);
     expect([run.code, run.stderr]).toEqual([0, ""]);
-    expect(fs.readFileSync(file, "utf8").split("\r\n").filter(Boolean)).toHaveLength(1 + rows / 2);
+    expect(fs.readFileSync(file, "utf8").split("\n").filter(Boolean)).toHaveLength(1 + rows / 2);
   });
 
   it("reads through the served socket: a Parquet tree from another process, CSV to stdout in this one", async () => {
@@ -96,7 +96,7 @@ describe("chainvault export while db serve (as the daemon does) holds the embedd
         configFile,
       ]);
       expect(csv.code).toBe(0);
-      expect(csv.stdout.split("\r\n").filter(Boolean)).toHaveLength(1 + rows / 2);
+      expect(csv.stdout.split("\n").filter(Boolean)).toHaveLength(1 + rows / 2);
       expect(csv.stderr).toBe(`exported ${rows / 2} rows (daily, csv) to standard output\n`);
     } finally {
       duck.close();

@@ -152,6 +152,40 @@ export function exportSql(query: ExportQuery): string {
   );
 }
 
+const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
+const literalArray = (values: readonly string[]) => `ARRAY[${values.map(literal).join(", ")}]::text[]`;
+
+/** How the server writes each kind so that its CSV reads as the cursor path's (csv-writer.ts) does. */
+function csvExpression(column: ExportColumn): string {
+  switch (column.kind) {
+    case "double":
+      // float8's output is the shortest exact form, as JavaScript's String(number).
+      return `${column.name}::float8 AS ${column.name}`;
+    case "timestamptz":
+      return `to_char(${column.name} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${column.name}`;
+    case "date":
+      return `to_char(${column.name}, 'YYYY-MM-DD') AS ${column.name}`;
+    default:
+      return column.name;
+  }
+}
+
+/**
+ * The export's SELECT for `COPY (…) TO STDOUT` on a server: COPY takes no parameters, so the values are written
+ * as literals (symbols, dates and types are checked before they get here, and quoted all the same).
+ */
+export function exportCsvCopySql(query: ExportQuery): string {
+  const source = LAYOUTS[query.layout];
+  const typeFilter =
+    query.layout === "quotes" ? ` AND collection_type = ANY(${literalArray(query.types)})` : "";
+  return (
+    `SELECT ${source.columns.map(csvExpression).join(", ")} FROM ${source.view}` +
+    ` WHERE ${source.symbolColumn} = ANY(${literalArray(query.symbols)})` +
+    ` AND ${source.dateColumn} BETWEEN ${literal(query.from)}::date AND ${literal(query.to)}::date${typeFilter}` +
+    ` ORDER BY ${source.order}`
+  );
+}
+
 function exportParams(query: ExportQuery): unknown[] {
   const params: unknown[] = [query.symbols, query.from, query.to];
   if (query.layout === "quotes") params.push(query.types);
