@@ -11,15 +11,19 @@ export { startSimulator } from "./sim/server.ts";
 export type { SimOptions, Simulator } from "./sim/server.ts";
 export { openVault } from "./api/vault.ts";
 export type {
+  ChainAnalytics,
   ChainExpiry,
   ChainQuote,
   ChainSnapshot,
   CollectionInfo,
   ContractHistory,
   ContractQuote,
+  ExpiryAnalyticsRow,
   ExpirySummary,
   OpenVaultOptions,
   QuoteValues,
+  StoredBoxRate,
+  StoredParityBreach,
   StrikePair,
   UnderlyingTick,
   Vault,

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { chainAnalyticsFor } from "../collect/chain-analytics.ts";
 import { loadConfig } from "../config/load.ts";
 import type { CollectionType } from "../core/collection.ts";
 import { isCollectionType, COLLECTION_TYPES } from "../core/collection.ts";
@@ -20,6 +21,13 @@ import type {
 } from "../store/reads/chain-reads.ts";
 import { listCollections } from "../store/repositories/collection-status.ts";
 import { servedUrl } from "../store/serve/serve-record.ts";
+
+export type {
+  ExpiryAnalyticsRow,
+  StoredBoxRate,
+  StoredParityBreach,
+} from "../store/repositories/expiry-analytics.ts";
+import type { ExpiryAnalyticsRow } from "../store/repositories/expiry-analytics.ts";
 
 export type {
   ChainQuote,
@@ -85,6 +93,16 @@ export interface CollectionInfo {
   error: string | null;
 }
 
+/** The chain analytics of one snapshot (docs/analytics.md), one row per expiry, nearest first. */
+export interface ChainAnalytics {
+  symbol: string;
+  date: string;
+  type: CollectionType;
+  /** "stored": what the collection computed into expiry_analytics; "computed": none was stored, computed now from the quotes. */
+  source: "stored" | "computed";
+  expiries: ExpiryAnalyticsRow[];
+}
+
 export interface Vault {
   /** "pglite" for the embedded database (also when read through a serving daemon), "postgres" for a server. */
   readonly engine: Engine;
@@ -105,6 +123,11 @@ export interface Vault {
   }): Promise<UnderlyingTick[]>;
   /** The collection runs between two dates (inclusive): what exists, and how each run ended. */
   collections(query: { from: string; to: string; symbol?: string }): Promise<CollectionInfo[]>;
+  /**
+   * Per expiry: the forward and rate put-call parity implies, box-spread rates per strike width, parity breaches.
+   * Throws a RangeError for an unknown symbol or a snapshot with no quotes.
+   */
+  analytics(query: { symbol: string; date: string; type?: CollectionType }): Promise<ChainAnalytics>;
   close(): Promise<void>;
 }
 
@@ -251,6 +274,14 @@ export async function openVault(options: OpenVaultOptions = {}): Promise<Vault> 
           completedAt: row.completedAt,
           error: row.errorMessage,
         }));
+    },
+    async analytics(query) {
+      const date = isoDate(query.date, "date");
+      const type = collectionType(query.type);
+      const symbol = await requireSymbol(query.symbol);
+      const result = await chainAnalyticsFor(db, { symbol, collectionDate: date, collectionType: type });
+      if (result.kind !== "analytics") throw new RangeError(`no ${type} quotes of ${symbol} on ${date}`);
+      return { symbol, date, type, source: result.source, expiries: result.rows };
     },
     close: () => db.close(),
   };

@@ -8,6 +8,7 @@ import * as scheduleCommand from "./commands/schedule.ts";
 import * as collectCommand from "./commands/collect.ts";
 import * as statusCommand from "./commands/status.ts";
 import * as analyzeCommand from "./commands/analyze.ts";
+import * as exportCommand from "./commands/export.ts";
 import * as qualityCommand from "./commands/quality.ts";
 import * as demoCommand from "./commands/demo.ts";
 import * as serviceCommand from "./commands/service.ts";
@@ -35,6 +36,7 @@ const commands: Array<(program: Command) => void> = [
   collectCommand.register,
   statusCommand.register,
   analyzeCommand.register,
+  exportCommand.register,
   qualityCommand.register,
   demoCommand.register,
   serviceCommand.register,

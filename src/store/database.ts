@@ -48,6 +48,12 @@ export interface Database extends Queryable {
    * pool; on the embedded engine (one session) the database itself.
    */
   dedicatedSession(): Promise<DedicatedSession>;
+  /**
+   * Streams `COPY (select) TO STDOUT WITH (FORMAT csv, HEADER)` into `out` (left open) — on a PostgreSQL server
+   * only, where the server formats the CSV at the speed of `psql \copy`; undefined on the embedded engine and
+   * through `db serve`. Returns the number of rows.
+   */
+  copyCsvOut?(select: string, out: NodeJS.WritableStream): Promise<number>;
   /** Re-reads whether the timescaledb extension is installed (after migrations created it). */
   refreshCapabilities(): Promise<void>;
   close(): Promise<void>;

@@ -1,5 +1,5 @@
 import pg from "pg";
-import { from as copyFrom } from "pg-copy-streams";
+import { from as copyFrom, to as copyTo } from "pg-copy-streams";
 import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
 import type { Database, DedicatedSession, Engine, Queryable, QueryResult } from "./database.ts";
@@ -178,6 +178,25 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     dedicatedSession() {
       return openDedicated(options, pool);
     },
+    ...(options.engine === undefined || options.engine === "postgres"
+      ? {
+          async copyCsvOut(select: string, out: NodeJS.WritableStream): Promise<number> {
+            const own = await checkout(pool);
+            let failed = false;
+            try {
+              const stream = own.client.query(copyTo(`COPY (${select}) TO STDOUT WITH (FORMAT csv, HEADER)`));
+              await pipeline(stream, out, { end: false });
+              return stream.rowCount;
+            } catch (error) {
+              // A COPY cut short leaves the connection in an unknown protocol state.
+              failed = true;
+              throw error;
+            } finally {
+              own.release(failed);
+            }
+          },
+        }
+      : {}),
     async refreshCapabilities() {
       const result = await pool.query("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'");
       timescale = result.rows.length > 0;

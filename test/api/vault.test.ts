@@ -79,6 +79,26 @@ describe("the library API (openVault) on a server database filled by a real coll
     ]);
   });
 
+  it("returns the chain analytics the collection stored, per expiry", async () => {
+    const analytics = await vault.analytics({ symbol: "pltr", date: DATE });
+    expect([analytics.symbol, analytics.date, analytics.type, analytics.source]).toEqual([
+      "PLTR",
+      DATE,
+      "eod",
+      "stored",
+    ]);
+    expect(analytics.expiries.map((row) => row.expiry)).toEqual(stored.expiries);
+    const fitted = analytics.expiries.filter((row) => row.impliedRate !== null);
+    expect(fitted.length).toBeGreaterThan(0);
+    for (const row of fitted) {
+      expect(row.forward!).toBeGreaterThan(0);
+      expect(Array.isArray(row.boxRates)).toBe(true);
+    }
+    await expect(vault.analytics({ symbol: "PLTR", date: "2025-01-14" })).rejects.toThrow(
+      "no eod quotes of PLTR on 2025-01-14",
+    );
+  });
+
   it("says what is wrong with a query", async () => {
     await expect(vault.chain({ symbol: "NOSUCH", date: DATE })).rejects.toThrow(
       "no symbol NOSUCH in this database (it has PLTR)",

@@ -1,0 +1,171 @@
+/**
+ * Export benchmark on the server engine: `chainvault export` (runExport) of the quotes layout to CSV, against
+ * `psql \copy (SELECT …) TO` of the same rows (the same SELECT on chain_quotes, CSV with a header) in the same
+ * run, alternating which goes first. Prints rows/s, the ratio ours / psql (goal ≥ 0.8), the same for Parquet (for
+ * information: psql has no Parquet), and the process's peak RSS while exporting a quarter and all of the rows —
+ * equal peaks mean memory does not grow with the export's size.
+ *
+ *   npx tsx bench/export.ts [--days 60] [--symbols SPY,QQQ,IWM] [--expiries 8] [--strikes 60] [--rounds 3]
+ *
+ * Server URL: CHAINVAULT_TEST_PG_URL (a fresh database is created and dropped).
+ */
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { runExport } from "../src/export/run-export.ts";
+import type { ExportRequest } from "../src/export/run-export.ts";
+import type { Database } from "../src/store/database.ts";
+import { migrate } from "../src/store/migrate.ts";
+import { openDatabase } from "../src/store/open.ts";
+import { exportSql } from "../src/store/reads/export-reads.ts";
+import { createServerDatabase } from "../test/helpers/db.ts";
+import { seedSyntheticChains, tradingDaysFrom } from "../test/helpers/synthetic-chains.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    days: { type: "string", default: "60" },
+    symbols: { type: "string", default: "SPY,QQQ,IWM" },
+    expiries: { type: "string", default: "8" },
+    strikes: { type: "string", default: "60" },
+    rounds: { type: "string", default: "3" },
+  },
+});
+const SYMBOLS = args.symbols.split(",");
+const ROUNDS = Number(args.rounds);
+
+/** The export's SELECT with its parameters written out, for psql. */
+function literalSql(request: ExportRequest): string {
+  const array = (values: readonly string[]) => `ARRAY[${values.map((value) => `'${value}'`).join(",")}]`;
+  return exportSql(request)
+    .replace("$1::text[]", array(request.symbols))
+    .replace("$2::date", `'${request.from}'::date`)
+    .replace("$3::date", `'${request.to}'::date`)
+    .replace("$4::text[]", array(request.types));
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<{ result: T; ms: number; peakRss: number }> {
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
+  const start = performance.now();
+  try {
+    const result = await work();
+    return { result, ms: performance.now() - start, peakRss: Math.max(peakRss, process.memoryUsage().rss) };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+const rate = (rows: number, ms: number) => `${Math.round(rows / (ms / 1000)).toLocaleString("en-US")} rows/s`;
+
+async function main(): Promise<void> {
+  console.log(
+    `load average at start: ${os
+      .loadavg()
+      .map((load) => load.toFixed(1))
+      .join(" ")} (${os.cpus().length} cores)`,
+  );
+  const server = await createServerDatabase();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "chainvault-bench-export-"));
+  let db: Database | null = null;
+  try {
+    db = await openDatabase({ url: server.url, dataDir: "unused", poolSize: 2 });
+    await migrate(db);
+    const days = tradingDaysFrom("2025-12-01", Number(args.days));
+    const written = await seedSyntheticChains(db, {
+      symbols: SYMBOLS,
+      days,
+      expiries: Number(args.expiries),
+      strikes: Number(args.strikes),
+    });
+    await db.exec("VACUUM ANALYZE");
+    console.log(`data: ${days.length} trading days × ${SYMBOLS.join(",")}: ${written} quotes`);
+    const request: ExportRequest = {
+      layout: "quotes",
+      format: "csv",
+      symbols: SYMBOLS,
+      from: days[0]!,
+      to: days.at(-1)!,
+      types: ["analytics", "eod"],
+      out: path.join(dir, "ours.csv"),
+    };
+    const database = db;
+    const ours = () => timed(() => runExport(database, request));
+    const psql = () =>
+      timed(async () => {
+        const result = spawnSync(
+          "psql",
+          [
+            server.url,
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            `\\copy (${literalSql(request)}) TO '${path.join(dir, "psql.csv")}' WITH (FORMAT csv, HEADER)`,
+          ],
+          { encoding: "utf8" },
+        );
+        if (result.status !== 0) throw new Error(`psql \\copy failed: ${result.stderr}`);
+      });
+
+    const ratios: number[] = [];
+    const psqlTimes: number[] = [];
+    for (let round = 1; round <= ROUNDS; round += 1) {
+      const first = round % 2 === 1 ? "ours" : "psql";
+      const a = first === "ours" ? await ours() : await psql();
+      const b = first === "ours" ? await psql() : await ours();
+      const [oursRun, psqlRun] = first === "ours" ? [a, b] : [b, a];
+      const rows = (oursRun.result as { rows: number }).rows;
+      const psqlLines = fs.readFileSync(path.join(dir, "psql.csv"), "utf8").split("\n").length - 2;
+      if (psqlLines !== rows) throw new Error(`psql wrote ${psqlLines} rows, export ${rows}`);
+      ratios.push(psqlRun.ms / oursRun.ms);
+      psqlTimes.push(psqlRun.ms);
+      console.log(
+        `round ${round}: export csv ${rate(rows, oursRun.ms)} (${(oursRun.ms / 1000).toFixed(2)} s), ` +
+          `psql \\copy ${rate(rows, psqlRun.ms)} (${(psqlRun.ms / 1000).toFixed(2)} s), ratio ${(psqlRun.ms / oursRun.ms).toFixed(2)}`,
+      );
+    }
+    ratios.sort((x, y) => x - y);
+    const median = ratios[Math.floor(ratios.length / 2)]!;
+    console.log(`CSV export / psql \\copy throughput: median ${median.toFixed(2)} (goal ≥ 0.8)`);
+
+    const parquet = await timed(() =>
+      runExport(database, { ...request, format: "parquet", out: path.join(dir, "parquet") }),
+    );
+    console.log(
+      `parquet: ${rate(parquet.result.rows, parquet.ms)} (${(parquet.ms / 1000).toFixed(2)} s, ${parquet.result.partitions} files), ` +
+        `throughput ratio to psql \\copy's CSV (median time): ${(psqlTimes.sort((x, y) => x - y)[Math.floor(psqlTimes.length / 2)]! / parquet.ms).toFixed(2)}`,
+    );
+
+    // Flat memory: the peak RSS exporting a quarter of the days and all of them, Parquet and CSV.
+    const quarter = { ...request, to: days[Math.floor(days.length / 4)]! };
+    for (const format of ["csv", "parquet"] as const) {
+      const small = await timed(() =>
+        runExport(database, {
+          ...quarter,
+          format,
+          out: path.join(dir, `q-${format}${format === "csv" ? ".csv" : ""}`),
+        }),
+      );
+      const large = await timed(() =>
+        runExport(database, {
+          ...request,
+          format,
+          out: path.join(dir, `a-${format}${format === "csv" ? ".csv" : ""}`),
+        }),
+      );
+      console.log(
+        `${format} peak RSS: ${mb(small.peakRss)} for ${small.result.rows} rows, ${mb(large.peakRss)} for ${large.result.rows} rows`,
+      );
+    }
+  } finally {
+    await db?.close();
+    await server.drop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
