@@ -45,7 +45,10 @@ describe.each<TestEngine>(["pglite", "postgres", "timescale"])("migrations on %s
   let db: Database;
 
   beforeAll(async () => {
-    test = engine === "timescale" ? await sharedTimescale() : await openTestDatabase(engine);
+    test =
+      engine === "timescale"
+        ? await sharedTimescale()
+        : await openTestDatabase(engine, { fromScratch: true });
     db = test.db;
   });
   afterAll(() => (engine === "timescale" ? undefined : test?.drop()));
