@@ -1,3 +1,4 @@
+// Flag values several commands share, checked before anything opens: a wrong one is a UsageError (exit 2).
 import { dayNumber } from "../calendar/index.ts";
 import type { IsoDate } from "../calendar/index.ts";
 import { COLLECTION_TYPES, isCollectionType } from "../core/collection.ts";

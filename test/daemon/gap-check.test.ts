@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { etInstant } from "../../src/calendar/index.ts";
 import { ManualClock } from "../../src/core/clock.ts";
-import { openDaemonDatabase } from "../../src/daemon/engine.ts";
 import type { DaemonDatabase } from "../../src/daemon/engine.ts";
 import { discoverWithGateway } from "../../src/daemon/discover-with-gateway.ts";
 import { openHistoricalSession } from "../../src/ib/historical-session.ts";
-import { migrate } from "../../src/store/migrate.ts";
 import {
+  openEmbeddedDaemonDatabase,
   CollectorProbe,
   logger,
   settle,
@@ -90,8 +89,7 @@ describe("gap check", () => {
 describe("retries and the dead-letter queue", () => {
   let handle: DaemonDatabase;
   beforeAll(async () => {
-    handle = await openDaemonDatabase({ dataDir: "memory://" });
-    await migrate(handle.db);
+    handle = await openEmbeddedDaemonDatabase();
   });
   afterAll(async () => {
     await handle?.db.close();

@@ -7,6 +7,7 @@ import { Daemon, planFromSchedule } from "../../src/daemon/daemon-process.ts";
 import type { DaemonOptions } from "../../src/daemon/daemon-process.ts";
 import type { Collect } from "../../src/daemon/handlers.ts";
 import type { QueueConnection } from "../../src/daemon/queue.ts";
+import type { PGliteLike } from "pg-boss";
 import type { Plan } from "../../src/daemon/slots.ts";
 import { createLogger } from "../../src/logger.ts";
 import type { Database } from "../../src/store/database.ts";
@@ -14,11 +15,10 @@ import type { Config } from "../../src/config/schema.ts";
 import type { EventSink } from "../../src/core/events.ts";
 import type { Logger } from "../../src/logger.ts";
 import { collectWithGateway } from "../../src/daemon/collect-with-gateway.ts";
-import { openDaemonDatabase } from "../../src/daemon/engine.ts";
 import type { DaemonDatabase } from "../../src/daemon/engine.ts";
 import { startSimulator } from "../../src/sim/server.ts";
 import type { Simulator } from "../../src/sim/server.ts";
-import { migrate } from "../../src/store/migrate.ts";
+import { openMigratedPglite } from "../helpers/db.ts";
 
 export const SYMBOLS = ["SPY"];
 export const logger = createLogger({
@@ -170,6 +170,12 @@ export async function runsPerKey(
   return map;
 }
 
+/** What openDaemonDatabase gives for an embedded directory (pg-boss shares the PGlite session), migrated, in memory. */
+export async function openEmbeddedDaemonDatabase(): Promise<DaemonDatabase> {
+  const { db, pglite } = await openMigratedPglite();
+  return { db, pglite, queue: { pglite: pglite as unknown as PGliteLike } };
+}
+
 /**
  * For one describe block: a migrated in-memory daemon database and a simulator with IB's limits lifted,
  * its clock starting at `start` (New York). The fields are set once beforeAll has run.
@@ -180,8 +186,7 @@ export function useEmbeddedDaemon(start: { date: string; timeEt: string }): {
 } {
   const fixture = {} as { handle: DaemonDatabase; sim: Simulator };
   beforeAll(async () => {
-    fixture.handle = await openDaemonDatabase({ dataDir: "memory://" });
-    await migrate(fixture.handle.db);
+    fixture.handle = await openEmbeddedDaemonDatabase();
     fixture.sim = await startSimulator({ port: 0, start, rate: Infinity, lines: Infinity });
   });
   afterAll(async () => {

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/core/clock.ts";
 import { configSchema } from "../../src/config/schema.ts";
 import type { Database } from "../../src/store/database.ts";
+import { copyMigratedDataDir } from "../helpers/pglite-template.ts";
 import { CollectorProbe, settle, startDaemon, testConfig, testPlan, useEmbeddedDaemon } from "./harness.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -60,13 +61,18 @@ describe("stopping the daemon", () => {
       collect: { ...base.collect, write_batch_rows: 10 },
       selection: { ...base.selection, tiers: configSchema.parse({}).selection.tiers },
     };
+    // The run that resumes need not be slow: IB's pace and lines would only make the test wait.
+    const fast = {
+      ...config,
+      ib: { ...config.ib, max_market_data_lines: 95, max_messages_per_second: 1000 },
+    };
     const { db } = fixture.handle;
-    const start = (daemonId: string) =>
+    const start = (daemonId: string, settings = config) =>
       startDaemon({
         ...fixture.handle,
         clock,
         plan: testPlan(),
-        collect: probe.collectFor(db, config),
+        collect: probe.collectFor(db, settings),
         daemonId,
       });
     const key = "eod:SPY:2026-03-09";
@@ -92,7 +98,7 @@ describe("stopping the daemon", () => {
     expect(await runOutcomes(db, key)).toEqual([["stopping", "interrupted"]]);
     expect(await first.queue.jobState("chainvault.collect", key)).toBe("retry");
 
-    const second = await start("resuming");
+    const second = await start("resuming", fast);
     try {
       await settle([second]);
       const done = await quotes(db);
@@ -116,6 +122,9 @@ describe("stopping the daemon", () => {
   it("`chainvault daemon` exits 0 on SIGTERM", { timeout: 120_000 }, async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "chainvault-daemon-"));
     try {
+      // A data directory as a user has it after the first start: creating a PGlite cluster costs the
+      // child 5-45 s on a loaded machine and is not what this test is about.
+      await copyMigratedDataDir(path.join(dir, "data"));
       fs.writeFileSync(
         path.join(dir, "chainvault.yaml"),
         `symbols: [SPY]\nib:\n  port: ${fixture.sim.port}\ndaemon:\n  first_start_lookback_hours: 0\nhttp:\n  port: 0\n`,

@@ -18,7 +18,8 @@ import { waitUntil } from "./wait.ts";
 const PACKAGE_JSON = fileURLToPath(new URL("../../package.json", import.meta.url));
 const MIGRATIONS = fileURLToPath(new URL("../../src/store/migrations", import.meta.url));
 
-function templateKey(): string {
+/** Names what a migrated PGlite cluster depends on: the pinned PGlite version and the migrations. */
+export function templateKey(): string {
   const hash = createHash("sha256");
   // The exact PGlite version the project pins decides the data directory's format.
   const manifest = JSON.parse(fs.readFileSync(PACKAGE_JSON, "utf8")) as {

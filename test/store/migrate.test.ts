@@ -32,15 +32,26 @@ async function schemaSnapshot(db: Database): Promise<unknown> {
   return { columns: columns.rows, indexes: indexes.rows, migrations: migrations.rows };
 }
 
+/**
+ * One TimescaleDB engine for the file: opening and migrating it is the slowest setup here, and the
+ * feature tests below only add rows after the schema tests have read it.
+ */
+let timescale: Promise<TestDatabase> | undefined;
+const sharedTimescale = () => (timescale ??= openTestDatabase("timescale"));
+afterAll(async () => (await timescale)?.drop());
+
 describe.each<TestEngine>(["pglite", "postgres", "timescale"])("migrations on %s", (engine) => {
   let test: TestDatabase;
   let db: Database;
 
   beforeAll(async () => {
-    test = await openTestDatabase(engine);
+    test =
+      engine === "timescale"
+        ? await sharedTimescale()
+        : await openTestDatabase(engine, { fromScratch: true });
     db = test.db;
   });
-  afterAll(() => test?.drop());
+  afterAll(() => (engine === "timescale" ? undefined : test?.drop()));
 
   it("creates every table of the schema", async () => {
     const tables = await db.query<{ table_name: string }>(
@@ -89,14 +100,11 @@ describe.each<TestEngine>(["pglite", "postgres", "timescale"])("migrations on %s
 });
 
 describe("TimescaleDB features on the TimescaleDB test engine", () => {
-  let test: TestDatabase;
   let db: Database;
 
   beforeAll(async () => {
-    test = await openTestDatabase("timescale");
-    db = test.db;
+    db = (await sharedTimescale()).db;
   });
-  afterAll(() => test?.drop());
 
   it("makes market_data_ticks and underlying_ticks hypertables with 30-day and 365-day chunks", async () => {
     const dimensions = await db.query<{ hypertable_name: string; time_interval: { days: number } | string }>(
