@@ -48,6 +48,8 @@ export const STDOUT = "-";
 /** The partition directory names: what DuckDB, pandas and polars call the columns the tree adds. */
 export const PARTITION_KEYS = { symbol: "symbol", date: "date" } as const;
 const PARQUET_FILE = "part.parquet";
+/** Write-stream buffer: COPY's output arrives in network-packet pieces; 64 KiB writes instead of 16 KiB ones. */
+const WRITE_BUFFER = 1 << 16;
 
 /** Checks what a user can get wrong before anything is written; throws a UsageError that says what. */
 async function checkRequest(db: Database, request: ExportRequest): Promise<void> {
@@ -121,7 +123,7 @@ async function exportCsv(db: Database, request: ExportRequest, columns: readonly
   writableDirectory(path.dirname(target));
   const staging = path.join(path.dirname(target), `.${path.basename(target)}.partial-${stagingSuffix()}`);
   try {
-    const file = fs.createWriteStream(staging, { flags: "wx" });
+    const file = fs.createWriteStream(staging, { flags: "wx", highWaterMark: WRITE_BUFFER });
     const opened = new Promise<void>((resolve, reject) => {
       file.once("open", () => resolve());
       file.once("error", reject);
@@ -219,7 +221,7 @@ async function parquetThroughCsv(
   const csv = path.join(staging, "partition.csv");
   let rows = 0;
   for (const { symbol, date } of await exportPartitions(db, request)) {
-    const file = fs.createWriteStream(csv);
+    const file = fs.createWriteStream(csv, { highWaterMark: WRITE_BUFFER });
     rows += await db.copyCsvOut!(
       exportCsvCopySql({ ...request, symbols: [symbol], from: date, to: date }),
       file,
