@@ -2,8 +2,8 @@
  * Export benchmark on the server engine: `chainvault export` (runExport) of the quotes layout to CSV, against
  * `psql \copy (SELECT …) TO` of the same rows (the same SELECT on chain_quotes, CSV with a header) in the same
  * run, alternating which goes first. Prints rows/s, the ratio ours / psql (goal ≥ 0.8), the same for Parquet (for
- * information: psql has no Parquet), and the process's peak RSS while exporting a quarter and all of the rows —
- * equal peaks mean memory does not grow with the export's size.
+ * information: psql has no Parquet), and the CLI's peak RSS (its own process) exporting a quarter and all of the
+ * rows in each format and layout — equal peaks mean memory does not grow with the export's size.
  *
  *   npx tsx bench/export.ts [--days 60] [--symbols SPY,QQQ,IWM] [--expiries 8] [--strikes 60] [--rounds 3]
  *
@@ -140,26 +140,45 @@ async function main(): Promise<void> {
         `throughput ratio to psql \\copy's CSV (median time): ${(psqlTimes.sort((x, y) => x - y)[Math.floor(psqlTimes.length / 2)]! / parquet.ms).toFixed(2)}`,
     );
 
-    // Flat memory: the peak RSS exporting a quarter of the days and all of them, Parquet and CSV.
-    const quarter = { ...request, to: days[Math.floor(days.length / 4)]! };
-    for (const format of ["csv", "parquet"] as const) {
-      const small = await timed(() =>
-        runExport(database, {
-          ...quarter,
-          format,
-          out: path.join(dir, `q-${format}${format === "csv" ? ".csv" : ""}`),
-        }),
+    // Flat memory: the CLI's peak RSS (a process of its own, /usr/bin/time) exporting a quarter of the days and
+    // all of them; equal peaks mean memory does not grow with the export.
+    const cli = (extra: string[], to: string, env: Record<string, string>) => {
+      const result = spawnSync(
+        "/usr/bin/time",
+        [
+          "-f",
+          "%M",
+          process.execPath,
+          "bin/chainvault.js",
+          "export",
+          "--symbols",
+          SYMBOLS.join(","),
+          "--from",
+          days[0]!,
+          "--to",
+          to,
+          "--out",
+          path.join(dir, `cli-${extra.join("-")}-${to}`),
+          ...extra,
+        ],
+        { encoding: "utf8", env: { ...process.env, ...env } },
       );
-      const large = await timed(() =>
-        runExport(database, {
-          ...request,
-          format,
-          out: path.join(dir, `a-${format}${format === "csv" ? ".csv" : ""}`),
-        }),
-      );
-      console.log(
-        `${format} peak RSS: ${mb(small.peakRss)} for ${small.result.rows} rows, ${mb(large.peakRss)} for ${large.result.rows} rows`,
-      );
+      if (result.status !== 0) throw new Error(`export failed: ${result.stderr}`);
+      const lines = result.stderr.trim().split("\n");
+      return { kb: Number(lines.at(-1)), summary: result.stdout.trim() };
+    };
+    const quarterTo = days[Math.floor(days.length / 4)]!;
+    for (const format of ["csv", "parquet"]) {
+      for (const layout of ["quotes", "daily"]) {
+        const small = cli(["--format", format, "--layout", layout], quarterTo, { DATABASE_URL: server.url });
+        const large = cli(["--format", format, "--layout", layout], days.at(-1)!, {
+          DATABASE_URL: server.url,
+        });
+        console.log(
+          `server ${format} ${layout}: peak RSS ${mb(small.kb * 1024)} (${small.summary.split(" ")[1]} rows), ` +
+            `${mb(large.kb * 1024)} (${large.summary.split(" ")[1]} rows)`,
+        );
+      }
     }
   } finally {
     await db?.close();

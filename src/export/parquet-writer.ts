@@ -50,6 +50,11 @@ export interface ParquetWriter {
   startFile(file: string): Promise<void>;
   append(rows: readonly Record<string, unknown>[]): void;
   finishFile(): Promise<void>;
+  /**
+   * Converts a CSV file holding `csvColumns` (as exportCsvCopySql writes them) into a Parquet file of this
+   * writer's columns: DuckDB parses and encodes it natively, several times faster than appending from JavaScript.
+   */
+  convertCsv(csv: string, csvColumns: readonly ExportColumn[], file: string): Promise<void>;
   close(): void;
 }
 
@@ -87,6 +92,17 @@ export async function openParquetWriter(columns: readonly ExportColumn[]): Promi
       );
       await connection.run(`DROP TABLE ${TABLE}`);
       file = null;
+    },
+    async convertCsv(csv, csvColumns, path) {
+      const types = csvColumns
+        .map((column) => `${quoteLiteral(column.name)}: ${quoteLiteral(DUCKDB_TYPE[column.kind])}`)
+        .join(", ");
+      const select = columns.map((column) => quoteIdentifier(column.name)).join(", ");
+      await connection.run(
+        `COPY (SELECT ${select} FROM read_csv(${quoteLiteral(csv)}, header = true, auto_detect = false, ` +
+          `delim = ',', quote = '"', escape = '"', columns = {${types}})) ` +
+          `TO ${quoteLiteral(path)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)`,
+      );
     },
     close() {
       appender?.closeSync();

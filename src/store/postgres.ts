@@ -186,6 +186,9 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
             try {
               const stream = own.client.query(copyTo(`COPY (${select}) TO STDOUT WITH (FORMAT csv, HEADER)`));
               await pipeline(stream, out, { end: false });
+              // The stream ends at CopyDone; the row count arrives after it (CommandComplete). A query queued
+              // behind the COPY runs once it has completed, so the count is there by then.
+              await own.client.query("SELECT 1");
               return stream.rowCount;
             } catch (error) {
               // A COPY cut short leaves the connection in an unknown protocol state.

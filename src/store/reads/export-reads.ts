@@ -210,6 +210,25 @@ export async function exportHasRows(db: Queryable, query: ExportQuery): Promise<
   return result.rows.length > 0;
 }
 
+/** The (symbol, day) pairs of the range that have rows, in export order: the Parquet tree's partitions. */
+export async function exportPartitions(
+  db: Queryable,
+  query: ExportQuery,
+): Promise<{ symbol: string; date: string }[]> {
+  const types = query.layout === "quotes" ? query.types : ["analytics", "eod"];
+  const result = await db.query<{ symbol: string; date: string }>(
+    `SELECT u.symbol, q.collection_date AS date FROM market_data_ticks q
+       JOIN option_chains c ON c.id = q.contract_id
+       JOIN underlying_securities u ON u.id = c.underlying_id
+      WHERE u.symbol = ANY($1::text[]) AND q.collection_date BETWEEN $2::date AND $3::date
+        AND q.collection_type = ANY($4::text[])
+      GROUP BY u.symbol, q.collection_date
+      ORDER BY u.symbol, q.collection_date`,
+    [query.symbols, query.from, query.to, types],
+  );
+  return result.rows;
+}
+
 /** Rows fetched per round trip: large enough to amortise it, small enough to keep memory flat. */
 export const EXPORT_FETCH_ROWS = 5_000;
 
