@@ -14,6 +14,7 @@ import * as serviceCommand from "./service.ts";
 import * as daemonCommand from "./daemon.ts";
 import * as simCommand from "./sim.ts";
 import * as alertsCommand from "./alerts.ts";
+import * as backupCommand from "./backup.ts";
 
 // Each command lives in its own file and registers itself here.
 const commands: Array<(program: Command) => void> = [
@@ -30,6 +31,7 @@ const commands: Array<(program: Command) => void> = [
   daemonCommand.register,
   simCommand.register,
   alertsCommand.register,
+  backupCommand.register,
 ];
 
 export function buildProgram(): Command {

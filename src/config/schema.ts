@@ -473,6 +473,16 @@ const quality = z
   })
   .strict();
 
+/** `chainvault backup` and the daemon's backup slot (src/store/backup/). */
+const backup = z
+  .object({
+    /** Where backups are written (a data file and its manifest each). */
+    dir: z.string().min(1).default("./backups"),
+    /** How many backups to keep there: the newest; older ones are deleted after each new one. */
+    keep: z.number().int().min(1).max(3650).default(30),
+  })
+  .strict();
+
 /** pino's levels, most severe first. */
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -493,6 +503,7 @@ export const configSchema = z
     http: http.default(http.parse({})),
     alerts: alerts.default(alerts.parse({})),
     quality: quality.default(quality.parse({})),
+    backup: backup.default(backup.parse({})),
     log: z
       .object({ level: z.enum(LOG_LEVELS).default("info") })
       .strict()
