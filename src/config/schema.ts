@@ -204,6 +204,8 @@ const scheduleSlots = {
   monthly_discovery: etSlot("06:30"),
   expiry_processing: etSlot("17:00"),
   post_expiry: etSlot("07:00"),
+  /** `chainvault backup` of the database into backup.dir, before the trading day starts. */
+  backup: etSlot("02:00"),
   gap_check: localSlot("08:00"),
   weekend_review: localSlot("08:00"),
   weekend_prep: localSlot("18:00"),
@@ -228,6 +230,7 @@ const schedule = z
     monthly_discovery: scheduleSlots.monthly_discovery.default(scheduleSlots.monthly_discovery.parse({})),
     expiry_processing: scheduleSlots.expiry_processing.default(scheduleSlots.expiry_processing.parse({})),
     post_expiry: scheduleSlots.post_expiry.default(scheduleSlots.post_expiry.parse({})),
+    backup: scheduleSlots.backup.default(scheduleSlots.backup.parse({})),
     gap_check: scheduleSlots.gap_check.default(scheduleSlots.gap_check.parse({})),
     weekend_review: scheduleSlots.weekend_review.default(scheduleSlots.weekend_review.parse({})),
     weekend_prep: scheduleSlots.weekend_prep.default(scheduleSlots.weekend_prep.parse({})),

@@ -23,6 +23,8 @@ import { migrate } from "../../src/store/migrate.ts";
 import { openDatabase, openEmbedded } from "../../src/store/open.ts";
 import { serveEmbedded } from "../../src/store/serve/serve-embedded.ts";
 import { runMain } from "../helpers/cli.ts";
+import { backupForDaemon } from "../../src/daemon/backup-slot.ts";
+import { runRestore } from "../../src/store/backup/restore.ts";
 import { createServerDatabase } from "../helpers/db.ts";
 
 const silent = pino({ level: "silent" });
@@ -261,6 +263,29 @@ describe("backup and restore round trips", () => {
     );
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/is not empty: restore only into a new or empty directory\n$/);
+  });
+
+  it("the daemon's backup slot: a copy dump through the instance it holds, restored elsewhere", async () => {
+    const { db, pglite } = await openEmbedded("memory://");
+    await migrate(db);
+    const config = configSchema.parse({ backup: { dir: path.join(tmp, "daemon"), keep: 3 } });
+    try {
+      await collect(db).done;
+      const { summary, records } = await backupForDaemon(config, pglite, silent)();
+      expect(summary).toMatch(
+        /^copy backup .*chainvault-\d{8}T\d{9}Z\.manifest\.json \(\d+ rows, \d+ bytes\); 0 rotated away$/,
+      );
+      expect(records).toBeGreaterThan(0);
+    } finally {
+      await db.close();
+    }
+    const [manifest] = fs.readdirSync(config.backup.dir).filter((name) => name.endsWith(".manifest.json"));
+    const restored = await runRestore({
+      file: path.join(config.backup.dir, manifest!),
+      dataDir: path.join(tmp, "from-daemon"),
+    });
+    expect(restored.checksumsCompared).toBe(true);
+    expect(restored.tables.market_data_ticks!.rows).toBeGreaterThan(0);
   });
 
   it("keeps the newest backup.keep backups", () => {
