@@ -194,6 +194,20 @@ describe("backup and restore round trips", () => {
       // The copy dump restores the same way into another empty database.
       const third = await createServerDatabase();
       try {
+        // A damaged copy of the file is refused before anything is written, naming the file.
+        const damagedDir = path.join(tmp, "damaged");
+        fs.mkdirSync(damagedDir);
+        fs.copyFileSync(copy.manifestPath, path.join(damagedDir, path.basename(copy.manifestPath)));
+        const bytes = fs.readFileSync(path.join(out, copy.manifest.file));
+        bytes[bytes.length >> 1]! ^= 0xff;
+        fs.writeFileSync(path.join(damagedDir, copy.manifest.file), bytes);
+        const damaged = await withEnv({ DATABASE_URL: third.url }, () =>
+          runMain(["restore", path.join(damagedDir, copy.manifest.file)]),
+        );
+        expect(damaged.code).toBe(1);
+        expect(damaged.stderr).toMatch(
+          /restore failed: .*damaged.*copy\.gz does not match its manifest's SHA-256/,
+        );
         const again = await withEnv({ DATABASE_URL: third.url }, () =>
           runMain(["restore", copy.manifestPath]),
         );
@@ -286,6 +300,22 @@ describe("backup and restore round trips", () => {
     });
     expect(restored.checksumsCompared).toBe(true);
     expect(restored.tables.market_data_ticks!.rows).toBeGreaterThan(0);
+  });
+
+  it("refuses bad input with exit 2 and one line", async () => {
+    const empty = await runMain(["backup", "--out", " "]);
+    expect(empty).toMatchObject({
+      code: 2,
+      stderr: "chainvault: --out needs a directory, e.g. --out ./backups\n",
+    });
+    const missing = await runMain(["restore", path.join(tmp, "no-such-backup.copy.gz")]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^chainvault: .*no-such-backup\.copy\.gz does not exist\n$/);
+    const stray = path.join(tmp, "stray.copy.gz");
+    fs.writeFileSync(stray, "");
+    const noManifest = await runMain(["restore", stray]);
+    expect(noManifest.code).toBe(2);
+    expect(noManifest.stderr).toMatch(/has no manifest beside it .*is it a chainvault backup\?\n$/);
   });
 
   it("keeps the newest backup.keep backups", () => {
