@@ -28,7 +28,7 @@ const { values: args } = parseArgs({
   options: {
     days: { type: "string", default: "90" },
     symbols: { type: "string", default: "SPY" },
-    layouts: { type: "string", default: "current,float8" },
+    layouts: { type: "string", default: "contract_order,current,scaled_by_snapshot" },
     queries: { type: "string", default: "12" },
     start: { type: "string", default: "2025-01-02" },
   },
@@ -49,13 +49,16 @@ const FLOAT_COLUMNS = [
   "vega",
 ].concat(["rho", "implied_volatility", "underlying_price"]);
 
-const CURRENT_ORDER = "contract_id, collection_type, time DESC";
+const CONTRACT_ORDER = "contract_id, collection_type, time DESC";
 const SNAPSHOT_ORDER = "collection_date, collection_type, contract_id, time DESC";
 
 const LAYOUTS: Record<string, string> = {
+  // What the migrations create (since 072: ordered by snapshot).
   current: "",
+  // 002's order, before 072.
+  contract_order: relayout({ floats: false, segmentby: "", orderby: CONTRACT_ORDER }),
   // Prices and greeks as float8: TimescaleDB compresses floats with Gorilla, numeric only as opaque values.
-  float8: relayout({ floats: true, segmentby: "", orderby: CURRENT_ORDER }),
+  float8: relayout({ floats: true, segmentby: "", orderby: CONTRACT_ORDER }),
   // Batches of one snapshot (date, type), contracts in order: the chain query skips batches by their date.
   by_snapshot: relayout({ floats: false, segmentby: "", orderby: SNAPSHOT_ORDER }),
   float8_by_snapshot: relayout({ floats: true, segmentby: "", orderby: SNAPSHOT_ORDER }),
@@ -255,7 +258,7 @@ async function runLayout(name: string, data: Generated, symbols: string[], days:
       await insertQuotes(db, batch);
     }
     if (name.startsWith("scaled")) {
-      await db.exec(scaledSql(name === "scaled" ? CURRENT_ORDER : SNAPSHOT_ORDER));
+      await db.exec(scaledSql(name === "scaled" ? CONTRACT_ORDER : SNAPSHOT_ORDER));
       await db.exec("VACUUM FULL market_data_ticks");
     }
     const loadS = (performance.now() - loadStarted) / 1000;
