@@ -62,6 +62,12 @@ const LAYOUTS: Record<string, string> = {
   // Batches of one snapshot (date, type), contracts in order: the chain query skips batches by their date.
   by_snapshot: relayout({ floats: false, segmentby: "", orderby: SNAPSHOT_ORDER }),
   float8_by_snapshot: relayout({ floats: true, segmentby: "", orderby: SNAPSHOT_ORDER }),
+  // One segment per collection type (a batch holds one type), then by snapshot.
+  type_by_snapshot: relayout({
+    floats: false,
+    segmentby: "collection_type",
+    orderby: "collection_date, contract_id, time DESC",
+  }),
   // One segment per collection type: each contract's days in a row within it.
   float8_segment_type: relayout({
     floats: true,

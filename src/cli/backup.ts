@@ -50,6 +50,7 @@ export function register(program: Command): void {
       });
     } catch (error) {
       if (error instanceof DataDirLockedError) throw new ResourceBusy(error.message);
+      if (error instanceof UsageError) throw error;
       throw new CommandFailure(`backup failed: ${errorMessage(error)}`);
     }
     const { manifest, manifestPath, removed } = result;

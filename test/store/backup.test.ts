@@ -123,11 +123,11 @@ describe("backup and restore round trips", () => {
    * SPY then TSLA; resolves `secondSymbolStarted` once SPY's quotes are stored, so the backup is
    * taken with the run half done and TSLA's quotes being written meanwhile.
    */
-  const collect = (db: Database) => {
+  const collect = (db: Database, symbols = ["SPY", "TSLA"]) => {
     let started!: () => void;
     const secondSymbolStarted = new Promise<void>((resolve) => (started = resolve));
     const done: Promise<CollectionSummary> = runCollection(
-      { symbols: ["SPY", "TSLA"], type: "eod", date: MONDAY },
+      { symbols, type: "eod", date: MONDAY },
       {
         db,
         ib,
@@ -284,7 +284,7 @@ describe("backup and restore round trips", () => {
     await migrate(db);
     const config = configSchema.parse({ backup: { dir: path.join(tmp, "daemon"), keep: 3 } });
     try {
-      await collect(db).done;
+      await collect(db, ["SPY"]).done;
       const { summary, records } = await backupForDaemon(config, pglite, silent)();
       expect(summary).toMatch(
         /^copy backup .*chainvault-\d{8}T\d{9}Z\.manifest\.json \(\d+ rows, \d+ bytes\); 0 rotated away$/,
@@ -308,6 +308,16 @@ describe("backup and restore round trips", () => {
       code: 2,
       stderr: "chainvault: --out needs a directory, e.g. --out ./backups\n",
     });
+    const nowhere = path.join(tmp, "no-database-here");
+    const noDatabase = await withEnv({ DATABASE_URL: undefined, CHAINVAULT_DATA_DIR: undefined }, () =>
+      runMain(["backup", "--data-dir", nowhere, "--out", path.join(tmp, "unused")]),
+    );
+    expect(noDatabase).toMatchObject({
+      code: 2,
+      stderr: `chainvault: there is no chainvault database in ${nowhere} (set --data-dir or DATABASE_URL)\n`,
+    });
+    expect(fs.existsSync(nowhere)).toBe(false);
+    expect(fs.existsSync(path.join(tmp, "unused"))).toBe(false);
     const missing = await runMain(["restore", path.join(tmp, "no-such-backup.copy.gz")]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/^chainvault: .*no-such-backup\.copy\.gz does not exist\n$/);

@@ -6,6 +6,7 @@ import type { PGlite } from "@electric-sql/pglite";
 import type pg from "pg";
 import type { Logger } from "../../logger.ts";
 import { CHAINVAULT_VERSION } from "../../core/version.ts";
+import { UsageError } from "../../core/errors.ts";
 import { DataDirLockedError } from "../data-dir-lock.ts";
 import type { Engine } from "../database.ts";
 import { readServeRecord, servedUrl } from "../serve/serve-record.ts";
@@ -98,6 +99,14 @@ async function describe(session: CopyOutSession): Promise<Pick<Taken, "timescale
 
 /** Takes a backup as the options say and rotates the directory. */
 export async function runBackup(options: BackupOptions): Promise<BackupResult> {
+  if (options.url === undefined) {
+    const { embeddedDatabaseExists } = await import("../open.ts");
+    // Opening a directory without a database would create one, and back up nothing.
+    if (!embeddedDatabaseExists(options.dataDir))
+      throw new UsageError(
+        `there is no chainvault database in ${path.resolve(options.dataDir)} (set --data-dir or DATABASE_URL)`,
+      );
+  }
   const now = (options.now ?? (() => new Date()))();
   fs.mkdirSync(options.outDir, { recursive: true, mode: 0o700 });
   const base = path.join(path.resolve(options.outDir), `chainvault-${stampOf(now)}`);
@@ -319,7 +328,12 @@ async function backupEmbedded(
   target: (kind: BackupKind) => string,
   logger: Logger | undefined,
 ): Promise<{ taken: Taken; dataFile: string }> {
-  const { openEmbedded } = await import("../open.ts");
+  const { embeddedDatabaseExists, openEmbedded } = await import("../open.ts");
+  // Opening a directory without a database would create one, and back up nothing.
+  if (!embeddedDatabaseExists(dataDir))
+    throw new UsageError(
+      `there is no chainvault database in ${path.resolve(dataDir)} (set --data-dir or DATABASE_URL)`,
+    );
   let opened: Awaited<ReturnType<typeof openEmbedded>>;
   try {
     opened = await openEmbedded(dataDir, logger);
