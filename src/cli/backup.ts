@@ -28,13 +28,16 @@ export function register(program: Command): void {
           "directory, or, while the daemon or `db serve` holds it, a COPY-based dump read through the socket it serves\n" +
           "(the daemon keeps running). Restore with `chainvault restore FILE`.",
       )
-      .option("--out <dir>", "directory to write to (default: backup.dir, ./backups)")
+      .option(
+        "--out <dir>",
+        "directory to write to (default: backup.dir, else `backups` next to the data directory)",
+      )
       .option("--json", "print the manifest as JSON"),
   ).action(async (options: BackupOptions) => {
     const { UsageError, CommandFailure, ResourceBusy, errorMessage } = await import("../core/errors.ts");
     const { DataDirLockedError } = await import("../store/data-dir-lock.ts");
     const { createLogger } = await import("../logger.ts");
-    const { runBackup } = await import("../store/backup/backup.ts");
+    const { backupDirOf, runBackup } = await import("../store/backup/backup.ts");
     if (options.out !== undefined && options.out.trim() === "")
       throw new UsageError("--out needs a directory, e.g. --out ./backups");
     const { config } = loadCommandConfig(options);
@@ -44,7 +47,7 @@ export function register(program: Command): void {
       result = await runBackup({
         url: config.database.url,
         dataDir: config.database.data_dir,
-        outDir: options.out ?? config.backup.dir,
+        outDir: options.out ?? backupDirOf(config),
         keep: config.backup.keep,
         logger,
       });

@@ -479,8 +479,8 @@ const quality = z
 /** `chainvault backup` and the daemon's backup slot (src/store/backup/). */
 const backup = z
   .object({
-    /** Where backups are written (a data file and its manifest each). */
-    dir: z.string().min(1).default("./backups"),
+    /** Where backups are written (a data file and its manifest each); default `backups` next to database.data_dir. */
+    dir: z.string().min(1).optional(),
     /** How many backups to keep there: the newest; older ones are deleted after each new one. */
     keep: z.number().int().min(1).max(3650).default(30),
   })

@@ -13,8 +13,8 @@ export function backupForDaemon(
   logger: Logger,
 ): NonNullable<HandlerDeps["backup"]> {
   return async () => {
-    const { backupPgliteInstance, runBackup } = await import("../store/backup/backup.ts");
-    const options = { outDir: config.backup.dir, keep: config.backup.keep, logger };
+    const { backupDirOf, backupPgliteInstance, runBackup } = await import("../store/backup/backup.ts");
+    const options = { outDir: backupDirOf(config), keep: config.backup.keep, logger };
     const result =
       pglite !== undefined && config.database.url === undefined
         ? await backupPgliteInstance(pglite, options)

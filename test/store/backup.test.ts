@@ -293,9 +293,9 @@ describe("backup and restore round trips", () => {
     } finally {
       await db.close();
     }
-    const [manifest] = fs.readdirSync(config.backup.dir).filter((name) => name.endsWith(".manifest.json"));
+    const [manifest] = fs.readdirSync(config.backup.dir!).filter((name) => name.endsWith(".manifest.json"));
     const restored = await runRestore({
-      file: path.join(config.backup.dir, manifest!),
+      file: path.join(config.backup.dir!, manifest!),
       dataDir: path.join(tmp, "from-daemon"),
     });
     expect(restored.checksumsCompared).toBe(true);

@@ -65,6 +65,11 @@ export interface BackupResult {
   removed: string[];
 }
 
+/** backup.dir, or `backups` next to the embedded engine's data directory (as the spool sits beside it). */
+export function backupDirOf(config: { backup: { dir?: string }; database: { data_dir: string } }): string {
+  return config.backup.dir ?? path.join(path.dirname(path.resolve(config.database.data_dir)), "backups");
+}
+
 function stampOf(date: Date): string {
   return date.toISOString().replaceAll(/[-:]/g, "").replace(".", "");
 }
