@@ -13,6 +13,7 @@ import { createDaemonMonitor } from "../http/monitor.ts";
 import type { DaemonMonitor } from "../http/monitor.ts";
 import { DatabaseOutageError } from "../store/outage.ts";
 import { historicalWithGateway } from "../daemon/historical-with-gateway.ts";
+import { backupForDaemon } from "../daemon/backup-slot.ts";
 import { loadEnvFile } from "../config/env-file.ts";
 import { createLogger, logDestination } from "../logger.ts";
 import { migrate } from "../store/migrate.ts";
@@ -184,6 +185,7 @@ export async function runDaemon(
       events,
       discover: discoverWithGateway(handle.db, config, logger, events),
       openHistorical: historicalWithGateway(config, logger),
+      backup: backupForDaemon(config, handle.pglite, logger),
       loop: !options.once,
       tickMs: settings.tick_seconds * 1000,
       firstStartLookbackMs: settings.first_start_lookback_hours * 3_600_000,

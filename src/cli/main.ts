@@ -16,6 +16,7 @@ import * as daemonCommand from "./commands/daemon.ts";
 import * as simCommand from "./commands/sim.ts";
 import * as alertsCommand from "./commands/alerts.ts";
 import * as dashboardCommand from "./commands/dashboard.ts";
+import * as backupCommand from "./commands/backup.ts";
 
 /*
  * Adding a command: two files, so that `chainvault --help` and every other command start without loading
@@ -44,6 +45,7 @@ const commands: Array<(program: Command) => void> = [
   simCommand.register,
   alertsCommand.register,
   dashboardCommand.register,
+  backupCommand.register,
 ];
 
 export function buildProgram(): Command {

@@ -248,6 +248,8 @@ const scheduleSlots = {
   monthly_discovery: etSlot("06:30"),
   expiry_processing: etSlot("17:00"),
   post_expiry: etSlot("07:00"),
+  /** `chainvault backup` of the database into backup.dir, before the trading day starts. */
+  backup: etSlot("02:00"),
   gap_check: localSlot("08:00"),
   weekend_review: localSlot("08:00"),
   weekend_prep: localSlot("18:00"),
@@ -272,6 +274,7 @@ const schedule = z
     monthly_discovery: scheduleSlots.monthly_discovery.default(scheduleSlots.monthly_discovery.parse({})),
     expiry_processing: scheduleSlots.expiry_processing.default(scheduleSlots.expiry_processing.parse({})),
     post_expiry: scheduleSlots.post_expiry.default(scheduleSlots.post_expiry.parse({})),
+    backup: scheduleSlots.backup.default(scheduleSlots.backup.parse({})),
     gap_check: scheduleSlots.gap_check.default(scheduleSlots.gap_check.parse({})),
     weekend_review: scheduleSlots.weekend_review.default(scheduleSlots.weekend_review.parse({})),
     weekend_prep: scheduleSlots.weekend_prep.default(scheduleSlots.weekend_prep.parse({})),
@@ -519,6 +522,16 @@ const quality = z
   })
   .strict();
 
+/** `chainvault backup` and the daemon's backup slot (src/store/backup/). */
+const backup = z
+  .object({
+    /** Where backups are written (a data file and its manifest each); default `backups` next to database.data_dir. */
+    dir: z.string().min(1).optional(),
+    /** How many backups to keep there: the newest; older ones are deleted after each new one. */
+    keep: z.number().int().min(1).max(3650).default(30),
+  })
+  .strict();
+
 /** pino's levels, most severe first. */
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -541,6 +554,7 @@ export const configSchema = z
     http: http.default(http.parse({})),
     alerts: alerts.default(alerts.parse({})),
     quality: quality.default(quality.parse({})),
+    backup: backup.default(backup.parse({})),
     log: z
       .object({ level: z.enum(LOG_LEVELS).default("info") })
       .strict()

@@ -79,6 +79,8 @@ export interface HandlerDeps {
   events: EventSink;
   /** The `quality:` settings: which bookkeeping rules run, at what severity. Default: the defaults. */
   quality?: QualitySettings;
+  /** Takes a backup (src/store/backup) for the `backup` slot; without it the slot only says so. */
+  backup?: () => Promise<{ summary: string; records: number }>;
 }
 
 /** A bookkeeping rule's issue as a data_quality_issues row of (date, symbol, type). */
@@ -284,6 +286,8 @@ async function bookkeeping(slot: SlotJob, deps: HandlerDeps): Promise<{ summary:
       return postExpiry(slot, deps);
     case "gap_check":
       return gapCheck(slot, deps);
+    case "backup":
+      return deps.backup ? deps.backup() : { summary: "no backup configured for this daemon", records: 0 };
     case "weekend_review": {
       const counts = await countCollectionsByStatus(deps.db, addDays(slot.date, -7), slot.date, ALL_SYMBOLS);
       const total = counts.reduce((sum, row) => sum + row.count, 0);

@@ -191,6 +191,9 @@ function computeSlotsOfDate(date: IsoDate, context: Context): Slot[] {
       ? `first trading morning after ${closedBefore.map((d) => `${d} (${holidayName(d)})`).join(", ")}: covers it`
       : null;
 
+  // The nightly backup belongs to the trading day it precedes (the previous sessions' data, before this one writes);
+  // a machine that was off at 02:00 still takes it later that day, until the next one is due.
+  etSlot("backup", etInstant(next, schedule.backup.time_et));
   etSlot("pre_market", open);
   if (previous.slice(0, 7) !== date.slice(0, 7)) {
     const firstWeekday = closedBefore.find((d) => d.slice(0, 7) === date.slice(0, 7));

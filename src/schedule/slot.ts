@@ -5,6 +5,7 @@ import type { IsoDate } from "../calendar/index.ts";
  * (and should be queued): discovery before snapshots, snapshots before the processing that reads them.
  */
 export const SLOT_TYPES = [
+  "backup",
   "monthly_discovery",
   "pre_market",
   "post_expiry",

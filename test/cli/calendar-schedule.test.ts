@@ -82,7 +82,15 @@ describe("chainvault schedule", () => {
       expect(eod.at_utc).toBe(`${eod.date}T20:45:00.000Z`);
       expect(eod.note).toMatch(/6 h apart instead of 7 h: New York changed its clocks on 2026-03-08/);
     }
-    expect(rows[0]).toEqual({
+    // The nightly backup (02:00 New York) falls at the same instant as the 08:00 Jerusalem gap check.
+    expect(rows[0]).toMatchObject({
+      type: "backup",
+      symbol: null,
+      date: "2026-03-09",
+      at_utc: "2026-03-09T06:00:00.000Z",
+      at_et: "02:00",
+    });
+    expect(rows[1]).toEqual({
       type: "gap_check",
       symbol: null,
       date: "2026-03-09",

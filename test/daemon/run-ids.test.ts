@@ -205,8 +205,9 @@ describe("the first start", () => {
         const tick = await daemon.scheduler.tick();
         expect(tick.from.toISOString()).toBe(etInstant("2026-03-09", "10:00").toISOString());
         expect(tick.missed).toEqual([]);
-        // Only what is still inside its window is queued (Tuesday's gap check, set in Jerusalem time).
-        expect(tick.queued.map((slot) => slot.type)).toEqual(["gap_check"]);
+        // Only what is still inside its window is queued: Tuesday's backup (02:00 ET, open until Wednesday's) and
+        // gap check (set in Jerusalem time).
+        expect(tick.queued.map((slot) => slot.type)).toEqual(["backup", "gap_check"]);
         await settle([daemon]);
         expect(
           events.filter((event) => event.kind === "slot_finished" && event.outcome === "missed"),

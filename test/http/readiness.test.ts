@@ -47,7 +47,8 @@ describe("/readyz and /healthz of a running daemon", () => {
     sim = await startSimulatorThread({ port: 0, start: { date: "2026-03-09", timeEt: "10:00" } });
     handle = await openDaemonDatabase({ url: cluster.url(), dataDir: "unused", logger });
     await migrate(handle.db);
-    const config = configSchema.parse({ symbols: ["SPY"] });
+    // The day's backup (02:00 ET) would still be inside its window: off, so that no slot runs.
+    const config = configSchema.parse({ symbols: ["SPY"], schedule: { backup: { enabled: false } } });
     monitor = await createDaemonMonitor({
       http: { host: "127.0.0.1", port: 0, token_env: "CHAINVAULT_HTTP_TOKEN" },
       token: undefined,

@@ -55,6 +55,7 @@ const FRIDAY_DISCOVERIES_2026 = new Set(["2026-01-02", "2026-11-27"]);
 /** The rule table of issue 5: per symbol?, time, zone basis, moves with an early close?, valid until. */
 // prettier-ignore
 const RULES = {
+  backup:             { perSymbol: false, time: "02:00", basis: "et",    closeRelative: false, window: "nextBackup" },
   pre_market:         { perSymbol: true,  time: "06:30", basis: "et",    closeRelative: false, window: "open" },
   monthly_discovery:  { perSymbol: true,  time: "06:30", basis: "et",    closeRelative: false, window: "nextOpen" },
   post_expiry:        { perSymbol: false, time: "07:00", basis: "et",    closeRelative: false, window: "nextOpen" },
@@ -107,6 +108,7 @@ function expectedSlotsOf(date: string): string[] {
       close: () => wallToUtc(date, EARLY_CLOSES_2026.has(date) ? "13:00" : "16:00", "America/New_York"),
       nextOpen: () => wallToUtc(nextTradingDate(date), "09:30", "America/New_York"),
       nextGapCheck: () => wallToUtc(nextTradingDate(date), "08:00", ZONE),
+      nextBackup: () => wallToUtc(nextTradingDate(date), "02:00", "America/New_York"),
     }[rule.window]();
     for (const symbol of rule.perSymbol ? SYMBOLS : ["*"])
       out.push(`${at} ${type} ${symbol} ${date} ${until}`);
@@ -114,6 +116,7 @@ function expectedSlotsOf(date: string): string[] {
   if (weekday === 6) put("weekend_review");
   if (weekday === 0) put("weekend_prep");
   if (weekday === 0 || weekday === 6 || HOLIDAYS_2026.has(date)) return out;
+  put("backup");
   put("pre_market");
   put("gap_check");
   put("analytics");
@@ -360,7 +363,7 @@ describe("slotsBetween", () => {
     const from = new Date("2026-03-09T20:45:00Z");
     const slots = slotsBetween(from, new Date("2026-03-10T10:30:00Z"), options);
     expect(slots.map((s) => `${s.type}:${s.symbol ?? "*"}`)).toEqual([
-      "eod:SPY", "eod:PLTR", "eod:TSLA", "gap_check:*",
+      "eod:SPY", "eod:PLTR", "eod:TSLA", "backup:*", "gap_check:*",
     ]); // prettier-ignore
     expect(slotsBetween(from, from, options)).toEqual([]);
   });

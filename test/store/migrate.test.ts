@@ -117,22 +117,20 @@ describe("TimescaleDB features on the TimescaleDB test engine", () => {
     ]);
   });
 
-  it("compresses ticks without segmentby, ordered by contract and time", async () => {
+  it("compresses ticks without segmentby, ordered by snapshot (date, type), then contract and time", async () => {
     const settings = await db.query(
       `SELECT attname, segmentby_column_index, orderby_column_index, orderby_asc
          FROM timescaledb_information.compression_settings
         WHERE hypertable_name = 'market_data_ticks' ORDER BY orderby_column_index`,
     );
-    expect(settings.rows).toEqual([
-      { attname: "contract_id", segmentby_column_index: null, orderby_column_index: 1, orderby_asc: true },
-      {
-        attname: "collection_type",
+    expect(settings.rows).toEqual(
+      ["collection_date", "collection_type", "contract_id", "time"].map((attname, index) => ({
+        attname,
         segmentby_column_index: null,
-        orderby_column_index: 2,
-        orderby_asc: true,
-      },
-      { attname: "time", segmentby_column_index: null, orderby_column_index: 3, orderby_asc: false },
-    ]);
+        orderby_column_index: index + 1,
+        orderby_asc: attname !== "time",
+      })),
+    );
   });
 
   it("schedules compression and aggregate refreshes, and keeps the retention policy paused", async () => {
