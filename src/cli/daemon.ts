@@ -14,6 +14,7 @@ import type { DaemonMonitor } from "../http/monitor.ts";
 import { DatabaseOutageError } from "../store/outage.ts";
 import { historicalWithGateway } from "../daemon/historical-with-gateway.ts";
 import { loadEnvFile } from "../config/env-file.ts";
+import { planZone } from "../schedule/zones.ts";
 import { createLogger, logDestination } from "../logger.ts";
 import { migrate } from "../store/migrate.ts";
 import { serveEmbedded } from "../store/serve/serve-embedded.ts";
@@ -205,6 +206,7 @@ export async function runDaemon(
       logger,
       symbols: config.symbols,
       gapCheckDays: config.schedule.gap_check_days,
+      zone: planZone(config.schedule),
       quality: config.quality,
       collect: collectWithGateway(handle.db, config, logger, outage, events),
       outage,

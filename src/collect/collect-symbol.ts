@@ -534,19 +534,17 @@ async function recordStatus(
       await deleteOldSnapshot(tx, run.target, underlyingId, replacingBefore, status === "completed");
     }
     if (status === "failed") {
-      await failCollection(
-        tx,
-        statusKey(run.target),
-        errorText ?? problems.join("; "),
-        quotesStored,
-        run.counts,
-      );
+      await failCollection(tx, statusKey(run.target), errorText ?? problems.join("; "), quotesStored, {
+        ...run.counts,
+        completedAt: run.deps.ib.now(),
+      });
     } else {
       await completeCollection(tx, statusKey(run.target), {
         recordsCollected: quotesStored,
         status,
         errorMessage: problems.length > 0 ? problems.join("; ") : null,
         ...run.counts,
+        completedAt: run.deps.ib.now(),
       });
     }
   });

@@ -1,3 +1,4 @@
+import { planZone } from "../schedule/zones.ts";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { IsoDate } from "../calendar/index.ts";
 import type { Config } from "../config/schema.ts";
@@ -91,6 +92,7 @@ async function discoverSymbol(
       force && lease.replacingBefore === null ? await replacementStart(target, deps) : null;
     const status = await startCollection(db, statusKey(target), {
       collectionTime: ib.now(),
+      timezone: planZone(config.schedule),
       force,
       runId: lease.runId,
     });

@@ -21,7 +21,7 @@ import type { Config } from "../config/schema.ts";
 import type { Clock } from "../core/clock.ts";
 import { slotKey } from "../core/collection.ts";
 import { PER_SYMBOL_TYPES, SLOT_TYPES, type Slot, type SlotType } from "./slot.ts";
-import { checkZone, machineZone } from "./zones.ts";
+import { checkZone, planZone } from "./zones.ts";
 
 /*
  * Why the plan lives in exchange time.
@@ -71,7 +71,7 @@ function contextOf(options: PlanOptions): Context {
   return {
     symbols: options.symbols,
     schedule: options.schedule,
-    zone: checkZone(options.zone ?? options.schedule.timezone ?? machineZone()),
+    zone: options.zone === undefined ? planZone(options.schedule) : checkZone(options.zone),
   };
 }
 
