@@ -19,6 +19,8 @@ export interface ParityReference {
 /** Everything chain analytics says about one expiry of one snapshot (see docs/analytics.md). */
 export interface ExpiryAnalytics {
   expiry: string;
+  /** The class of the expiry's contracts (null when the quotes carried none). */
+  tradingClass: string | null;
   /** The instant T is measured from: the median time of the expiry's quotes, else `asOf`. */
   snapshotTime: Date;
   /** ACT/365 years from snapshotTime to the expiry's 16:00 New York close. */
@@ -65,6 +67,7 @@ export function analyzeChain(
     const reference = referenceOf(chain, years, fit, rate, options);
     return {
       expiry: chain.expiry,
+      tradingClass: chain.tradingClass,
       snapshotTime,
       years,
       exercise: options.exercise,

@@ -1,3 +1,4 @@
+import { symbolNames } from "../config/symbols.ts";
 import type { Command } from "commander";
 import { dayNumber } from "../calendar/index.ts";
 import type { IsoDate } from "../calendar/index.ts";
@@ -118,7 +119,7 @@ async function collect(options: CollectOptions, stop: StopSignals): Promise<void
   const { config } = loadCommandConfig(options);
   stop.setGrace(config.collect.shutdown_grace_seconds * 1000);
   // An empty --symbols is a mistake, not a request for the configured symbols.
-  const symbols = options.symbols === undefined ? config.symbols : parseSymbols(options.symbols);
+  const symbols = options.symbols === undefined ? symbolNames(config.symbols) : parseSymbols(options.symbols);
   const showBar = !options.json && !options.verbose && process.stderr.isTTY === true;
   const progress = progressReporter(showBar);
   const logger = createLogger({

@@ -1,3 +1,4 @@
+import { symbolNames } from "../config/symbols.ts";
 import type { Command } from "commander";
 import { systemClock } from "../core/clock.ts";
 import type { Clock } from "../core/clock.ts";
@@ -185,7 +186,7 @@ export async function runDaemon(
       clock,
       resend: true,
     });
-    const plan = planFromSchedule({ symbols: config.symbols, schedule: config.schedule });
+    const plan = planFromSchedule({ symbols: symbolNames(config.symbols), schedule: config.schedule });
     const settings = config.daemon;
     if (serveHttp)
       monitor = await createDaemonMonitor({
@@ -204,7 +205,7 @@ export async function runDaemon(
       plan,
       clock,
       logger,
-      symbols: config.symbols,
+      symbols: symbolNames(config.symbols),
       gapCheckDays: config.schedule.gap_check_days,
       zone: planZone(config.schedule),
       quality: config.quality,

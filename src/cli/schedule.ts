@@ -1,3 +1,4 @@
+import { symbolNames } from "../config/symbols.ts";
 import type { Command } from "commander";
 import {
   addDays,
@@ -196,7 +197,7 @@ export function register(program: Command): void {
     const { config } = loadCommandConfig(options);
     const planZone = parseZone(config.schedule.timezone ?? machineZone(), "schedule.timezone");
     const rows = scheduleRows(from, days, displayZone, {
-      symbols: config.symbols,
+      symbols: symbolNames(config.symbols),
       schedule: config.schedule,
       zone: planZone,
     });

@@ -1,3 +1,4 @@
+import { specOf } from "../config/symbols.ts";
 import { EXPIRING_ONLY_TYPES, FINAL_SNAPSHOT_TYPES } from "../core/collection.ts";
 import { errorMessage } from "../core/errors.ts";
 import { IbRequestError } from "../ib/client.ts";
@@ -365,7 +366,7 @@ async function snapshotOptions(
     () => stop.abort(),
     lease && spooling ? () => lease.stillHeld(spooling.direct) : undefined,
   );
-  const pricing = pricingParametersFor(config.pricing, symbol);
+  const pricing = pricingParametersFor(config.pricing, symbol, specOf(config.symbols, symbol).exercise);
   const failures: ContractFailure[] = [];
   const total = plan.toRequest.length;
   let done = 0;

@@ -1,3 +1,4 @@
+import { specOf } from "../config/symbols.ts";
 import { planZone } from "../schedule/zones.ts";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { IsoDate } from "../calendar/index.ts";
@@ -124,6 +125,7 @@ async function discoverSymbol(
         EXPIRING_ONLY_TYPES.has(type) ? expiry === date : withinMaxDaysToExpiry(date, expiry, maxDays),
       concurrency: config.collect.discovery_concurrency,
       logger,
+      spec: specOf(config.symbols, symbol),
     });
     return { kind: "ready", underlying, discovery, lease };
   } catch (error) {

@@ -19,7 +19,8 @@ export const parityBreachRule: CollectionRule = {
     const { rate, dividendYield } = input.pricing;
     const pairs = new Map<string, { call?: CheckedQuote; put?: CheckedQuote }>();
     for (const quote of input.quotes) {
-      const key = `${quote.expiry}|${quote.strike}`;
+      // The OCC root names the class: SPX and SPXW share expiry and strike on a third Friday.
+      const key = `${quote.contractSymbol.slice(0, 6)}|${quote.expiry}|${quote.strike}`;
       const pair = pairs.get(key) ?? {};
       if (quote.right === "C") pair.call = quote;
       else pair.put = quote;
