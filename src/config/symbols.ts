@@ -22,6 +22,14 @@ interface IndexOptionDefaults {
 }
 
 /**
+ * Whether the symbol's options expire (PM-settled) on every trading day: SPXW, XSP, NDXP and RUTW list dailies,
+ * so each trading day has a settlement to collect, not only the week's expiry day.
+ */
+export function hasPmDailies(symbol: string): boolean {
+  return Object.hasOwn(INDEX_OPTIONS, symbol);
+}
+
+/**
  * The cash-settled European index options chainvault knows: `symbols: [SPX]` means both classes. XSP (mini-SPX)
  * settles PM; NDX/NDXP and RUT/RUTW follow SPX/SPXW.
  */
