@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { stringify } from "yaml";
 import { ENVIRONMENT_VARIABLES, redactConfig } from "../config/load.ts";
 import { addConfigOption, loadCommandConfig } from "./context.ts";
+import { symbolEntryOf } from "../config/symbols.ts";
 import type { ConfigOptions } from "./context.ts";
 
 export function register(program: Command): void {
@@ -16,7 +17,8 @@ export function register(program: Command): void {
       .option("--json", "print it as JSON instead of YAML"),
   ).action((options: ConfigOptions & { show?: boolean; json?: boolean }) => {
     const { config, file } = loadCommandConfig(options);
-    const safe = redactConfig(config);
+    // Shown as the file would write it, so the output can be pasted back as a configuration.
+    const safe = { ...redactConfig(config), symbols: config.symbols.map(symbolEntryOf) };
     if (options.json) {
       process.stdout.write(JSON.stringify(safe, null, 2) + "\n");
       return;

@@ -82,3 +82,15 @@ export function settlementOf(symbol: string, tradingClass: string | null, expiry
 export function symbolNames(specs: readonly SymbolSpec[]): string[] {
   return specs.map((spec) => spec.symbol);
 }
+
+/** A spec as `symbols:` writes it: the plain ticker when the defaults give it, else the object form. */
+export function symbolEntryOf(spec: SymbolSpec): SymbolEntry {
+  const plain = symbolSpec(spec.symbol);
+  const sameClasses = JSON.stringify(plain.tradingClasses) === JSON.stringify(spec.tradingClasses);
+  if (sameClasses && plain.exercise === spec.exercise) return spec.symbol;
+  return {
+    symbol: spec.symbol,
+    ...(spec.tradingClasses === null ? {} : { trading_classes: [...spec.tradingClasses] }),
+    exercise: spec.exercise,
+  };
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema.ts";
-import { settlementOf, specOf } from "../../src/config/symbols.ts";
+import { settlementOf, specOf, symbolEntryOf } from "../../src/config/symbols.ts";
 import type { CollectionSummary } from "../../src/collect/summary.ts";
 import { startHarness, type Harness } from "./harness.ts";
 
@@ -19,6 +19,17 @@ describe("index options in the configuration", () => {
       { symbol: "RUT", tradingClasses: ["RUT", "RUTW"], exercise: "european" },
       { symbol: "XSP", tradingClasses: ["XSP"], exercise: "european" },
     ]);
+    // `config --show` writes them back in the file's form, which parses to the same specs.
+    expect(config.symbols.map(symbolEntryOf)).toEqual([
+      "SPY",
+      "SPX",
+      { symbol: "NDX", trading_classes: ["NDXP"], exercise: "european" },
+      "RUT",
+      "XSP",
+    ]);
+    expect(configSchema.parse({ symbols: config.symbols.map(symbolEntryOf) }).symbols).toEqual(
+      config.symbols,
+    );
     expect(specOf(config.symbols, "TSLA")).toEqual({
       symbol: "TSLA",
       tradingClasses: null,
