@@ -34,7 +34,9 @@ export async function computeChainAnalytics(
     collectionType: key.collectionType,
   });
   const exercise = exerciseStyleOf(underlying.securityType);
-  return analyzeChain(quotes, { exercise }).map((entry) => toStoredRow(entry, runId, key.symbol));
+  return analyzeChain(quotes, { exercise, symbol: key.symbol }).map((entry) =>
+    toStoredRow(entry, runId, key.symbol),
+  );
 }
 
 /** Computes and stores the analytics of the key's snapshot (replacing earlier ones); returns the expiries stored. */

@@ -68,6 +68,14 @@ export function specOf(specs: readonly SymbolSpec[], symbol: string): SymbolSpec
 export type Settlement = "AM" | "PM";
 
 /**
+ * The New York time a contract's value is fixed on its expiry date, the end of its time to expiry: an AM-settled
+ * contract settles on the opening prints (trading in it stopped the day before), a PM-settled one at the close.
+ */
+export function settlementTimeEt(settlement: Settlement): string {
+  return settlement === "AM" ? "09:30" : "16:00";
+}
+
+/**
  * When a contract settles: AM (on the expiry day's opening prints, trading having stopped the day before) for an
  * index's AM class on a standard monthly expiry; PM (the expiry day's close) for every other class and expiry, and
  * for equity and ETF options.

@@ -1,6 +1,7 @@
 import { parityBreaches } from "../analytics/breaches.ts";
 import { twoSided } from "../analytics/chain.ts";
 import { timeToExpiryYears } from "../pricing/year-fraction.ts";
+import { settlementOf, settlementTimeEt } from "../config/symbols.ts";
 import type { CheckedQuote, CollectionRule, Finding } from "./types.ts";
 
 /**
@@ -33,7 +34,9 @@ export const parityBreachRule: CollectionRule = {
       if (!call || !put || !callSide || !putSide) continue;
       const spot = call.underlyingPrice ?? put.underlyingPrice ?? input.underlying.price;
       if (spot === null || !(spot > 0)) continue;
-      const years = timeToExpiryYears(call.time, call.expiry);
+      // The OCC root is the class: an AM-settled one (SPX's monthlies) runs to the expiry morning.
+      const settlement = settlementOf(input.symbol, call.contractSymbol.slice(0, 6).trim(), call.expiry);
+      const years = timeToExpiryYears(call.time, call.expiry, settlementTimeEt(settlement));
       const reference = {
         discountFactor: Math.exp(-rate * years),
         forward: spot * Math.exp((rate - dividendYield) * years),

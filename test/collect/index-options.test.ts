@@ -136,8 +136,9 @@ describe("SPX with both trading classes, end to end", () => {
       trading_class: string;
       exercise_style: string;
       box_rates: unknown;
+      years_to_expiry: number;
     }>(
-      `SELECT expiry, trading_class, exercise_style, box_rates FROM expiry_analytics
+      `SELECT expiry, trading_class, exercise_style, box_rates, years_to_expiry FROM expiry_analytics
         WHERE symbol = 'SPX' AND collection_date = $1 ORDER BY expiry, trading_class`,
       [DATE],
     );
@@ -145,6 +146,9 @@ describe("SPX with both trading classes, end to end", () => {
     expect(keys).toEqual(expect.arrayContaining([`${MONTHLY} SPX`, `${MONTHLY} SPXW`]));
     for (const row of rows.rows) expect(row.exercise_style).toBe("european");
     const monthly = rows.rows.filter((row) => row.expiry === MONTHLY);
+    // SPX's AM monthly settles on the expiry morning's open: its time runs 6.5 hours shorter than SPXW's.
+    const [am, pm] = ["SPX", "SPXW"].map((cls) => monthly.find((row) => row.trading_class === cls)!);
+    expect((pm!.years_to_expiry - am!.years_to_expiry) * 365 * 24).toBeCloseTo(6.5, 6);
     for (const row of monthly) {
       const boxes = row.box_rates as { width: string | number; pairs: number; mid_rate: number | null }[];
       const adjacent = boxes.find((box) => box.width === "adjacent")!;
