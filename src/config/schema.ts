@@ -497,6 +497,19 @@ export const configSchema = z
               exercise: z.enum(["european", "american"]).optional(),
             })
             .strict(),
+          // An already parsed spec, so that parsing a parsed configuration (with overrides) gives it back.
+          z
+            .object({
+              symbol: ticker,
+              tradingClasses: z.array(ticker).min(1).nullable(),
+              exercise: z.enum(["european", "american"]),
+            })
+            .strict()
+            .transform((spec) => ({
+              symbol: spec.symbol,
+              exercise: spec.exercise,
+              ...(spec.tradingClasses === null ? {} : { trading_classes: spec.tradingClasses }),
+            })),
         ]),
       )
       .default(["SPY", "PLTR", "TSLA"])
