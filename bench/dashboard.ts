@@ -13,6 +13,7 @@ import { addDays, etInstant, isTradingDay } from "../src/calendar/index.ts";
 import type { IsoDate } from "../src/calendar/index.ts";
 import { occSymbol } from "../src/collect/occ.ts";
 import { configSchema } from "../src/config/schema.ts";
+import { symbolNames } from "../src/config/symbols.ts";
 import { ManualClock } from "../src/core/clock.ts";
 import { startDashboardServer } from "../src/dashboard/server.ts";
 import { createLogger } from "../src/logger.ts";
@@ -190,7 +191,7 @@ async function main(): Promise<void> {
       host: "127.0.0.1",
       port: 0,
       db,
-      plan: { symbols: plan.symbols, schedule: plan.schedule },
+      plan: { symbols: symbolNames(plan.symbols), schedule: plan.schedule },
       clock: new ManualClock(NOW),
       logger: createLogger({ level: "error" }),
     });

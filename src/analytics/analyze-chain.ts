@@ -1,4 +1,5 @@
 import { timeToExpiryYears } from "../pricing/year-fraction.ts";
+import { settlementOf, settlementTimeEt } from "../config/symbols.ts";
 import { boxRates, STANDARD_BOX_WIDTHS } from "./box.ts";
 import type { BoxRateSummary } from "./box.ts";
 import { DEFAULT_MIN_EDGE, parityBreaches } from "./breaches.ts";
@@ -19,6 +20,8 @@ export interface ParityReference {
 /** Everything chain analytics says about one expiry of one snapshot (see docs/analytics.md). */
 export interface ExpiryAnalytics {
   expiry: string;
+  /** The class of the expiry's contracts (null when the quotes carried none). */
+  tradingClass: string | null;
   /** The instant T is measured from: the median time of the expiry's quotes, else `asOf`. */
   snapshotTime: Date;
   /** ACT/365 years from snapshotTime to the expiry's 16:00 New York close. */
@@ -35,6 +38,8 @@ export interface ExpiryAnalytics {
 
 export interface ChainAnalyticsOptions extends ParityFitOptions {
   exercise: ExerciseStyle;
+  /** The underlying: with it an AM-settled class (SPX's monthlies) runs to the expiry morning, not its close. */
+  symbol?: string;
   /** The snapshot instant for quotes that carry no time. */
   asOf?: Date;
   /** Per share (default DEFAULT_MIN_EDGE). */
@@ -57,7 +62,9 @@ export function analyzeChain(
     if (snapshotTime === undefined) {
       throw new RangeError(`quotes of ${chain.expiry} carry no time and no asOf was given`);
     }
-    const years = timeToExpiryYears(snapshotTime, chain.expiry);
+    const settlement =
+      options.symbol === undefined ? "PM" : settlementOf(options.symbol, chain.tradingClass, chain.expiry);
+    const years = timeToExpiryYears(snapshotTime, chain.expiry, settlementTimeEt(settlement));
     return { chain, snapshotTime, years, fit: fitParity(chain, years, options) };
   });
   const rate = chainRate(expiries.map((entry) => entry.fit));
@@ -65,6 +72,7 @@ export function analyzeChain(
     const reference = referenceOf(chain, years, fit, rate, options);
     return {
       expiry: chain.expiry,
+      tradingClass: chain.tradingClass,
       snapshotTime,
       years,
       exercise: options.exercise,

@@ -13,7 +13,7 @@ export type AnalyticsQuote = Pick<
   ChainQuote,
   "expiry" | "strike" | "right" | "bid" | "ask" | "underlyingPrice"
 > &
-  Partial<Pick<ChainQuote, "time">>;
+  Partial<Pick<ChainQuote, "time" | "tradingClass">>;
 
 /**
  * European options can only be exercised at expiry, so put-call parity is an equality. American options
@@ -40,6 +40,8 @@ export interface StrikeQuotes {
 
 export interface ExpiryChain {
   expiry: string;
+  /** The quotes' trading class (null when they carry none): SPX and SPXW of one expiry are two chains. */
+  tradingClass: string | null;
   /** Strikes where both rights are two-sided, ascending. */
   strikes: StrikeQuotes[];
   /** Median underlying price carried by the expiry's quotes; null when none carries one. */
@@ -61,16 +63,26 @@ export function midOf(quote: TwoSided): number {
 
 /** The chain split by expiry (ascending), strikes paired; a strike quoted twice keeps its last quote. */
 export function groupByExpiry(quotes: readonly AnalyticsQuote[]): ExpiryChain[] {
-  const byExpiry = new Map<string, AnalyticsQuote[]>();
+  // Keyed by expiry and class: on a third Friday SPX (AM-settled) and SPXW (PM) share expiry, strike and right.
+  const groups = new Map<string, { expiry: string; tradingClass: string | null; quotes: AnalyticsQuote[] }>();
   for (const quote of quotes) {
-    const list = byExpiry.get(quote.expiry);
-    if (list) list.push(quote);
-    else byExpiry.set(quote.expiry, [quote]);
+    const tradingClass = quote.tradingClass ?? null;
+    const key = `${quote.expiry}|${tradingClass ?? ""}`;
+    const group = groups.get(key);
+    if (group) group.quotes.push(quote);
+    else groups.set(key, { expiry: quote.expiry, tradingClass, quotes: [quote] });
   }
-  return [...byExpiry.keys()].sort().map((expiry) => expiryChain(expiry, byExpiry.get(expiry)!));
+  return [...groups.keys()]
+    .sort()
+    .map((key) => groups.get(key)!)
+    .map((group) => expiryChain(group.expiry, group.tradingClass, group.quotes));
 }
 
-function expiryChain(expiry: string, quotes: readonly AnalyticsQuote[]): ExpiryChain {
+function expiryChain(
+  expiry: string,
+  tradingClass: string | null,
+  quotes: readonly AnalyticsQuote[],
+): ExpiryChain {
   const sides = new Map<number, { call?: TwoSided | null; put?: TwoSided | null }>();
   for (const quote of quotes) {
     const entry = sides.get(quote.strike) ?? {};
@@ -90,6 +102,7 @@ function expiryChain(expiry: string, quotes: readonly AnalyticsQuote[]): ExpiryC
   const times = quotes.flatMap((quote) => (quote.time ? [quote.time.getTime()] : []));
   return {
     expiry,
+    tradingClass,
     strikes,
     underlyingPrice: prices.length > 0 ? median(prices) : null,
     snapshotTime: times.length > 0 ? new Date(Math.round(median(times))) : null,

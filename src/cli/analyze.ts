@@ -49,6 +49,7 @@ function toJson(key: CollectionKey, source: string, rows: readonly ExpiryAnalyti
     source,
     expiries: rows.map((row) => ({
       expiry: row.expiry,
+      trading_class: row.tradingClass,
       collection_time: row.collectionTime,
       years_to_expiry: row.yearsToExpiry,
       exercise_style: row.exerciseStyle,
@@ -96,6 +97,9 @@ function table(header: string[], rows: string[][]): string[] {
 
 function formatAnalytics(key: CollectionKey, source: string, rows: readonly ExpiryAnalyticsRow[]): string {
   const style = rows[0]?.exerciseStyle ?? "european";
+  // An index's classes share expiries (SPX and SPXW on a third Friday): the class tells the rows apart.
+  const label = (row: ExpiryAnalyticsRow) =>
+    row.tradingClass === key.symbol ? row.expiry : `${row.expiry} ${row.tradingClass}`;
   const origin =
     source === "stored" ? "stored by the collection" : "computed now (none stored for this snapshot)";
   const lines = [
@@ -104,7 +108,7 @@ function formatAnalytics(key: CollectionKey, source: string, rows: readonly Expi
     ...table(
       ["expiry", "days", "forward", "rate", "± s.e.", "dividend yield", "strikes used", "residual"],
       rows.map((row) => [
-        row.expiry,
+        label(row),
         (row.yearsToExpiry * DAYS_PER_YEAR).toFixed(1),
         fixed(row.forward, 2),
         percent(row.impliedRate),
@@ -120,7 +124,7 @@ function formatAnalytics(key: CollectionKey, source: string, rows: readonly Expi
       ["expiry", "width", "pairs", "mid", "lend", "borrow", "best lend", "best borrow"],
       rows.flatMap((row) =>
         row.boxRates.map((box) => [
-          row.expiry,
+          label(row),
           String(box.width),
           String(box.pairs),
           percent(box.mid_rate, 2),
@@ -135,7 +139,7 @@ function formatAnalytics(key: CollectionKey, source: string, rows: readonly Expi
   ];
   const breaches = rows.flatMap((row) =>
     (row.parityBreaches ?? []).map((breach) => [
-      row.expiry,
+      label(row),
       String(breach.strike),
       breach.kind,
       breach.edge.toFixed(4),
@@ -145,7 +149,7 @@ function formatAnalytics(key: CollectionKey, source: string, rows: readonly Expi
       `${breach.put_bid}/${breach.put_ask}`,
     ]),
   );
-  const unchecked = rows.filter((row) => row.parityBreaches === null).map((row) => row.expiry);
+  const unchecked = rows.filter((row) => row.parityBreaches === null).map(label);
   lines.push(`parity breaches (edge per share after crossing the spreads): ${breaches.length}`);
   if (breaches.length > 0)
     lines.push(

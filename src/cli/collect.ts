@@ -1,3 +1,4 @@
+import { symbolNames } from "../config/symbols.ts";
 import { runCollection } from "../collect/run.ts";
 import { attachAlerter } from "../alerts/attach.ts";
 import { EventBus } from "../core/events.ts";
@@ -50,7 +51,7 @@ async function collect(options: CollectOptions, stop: StopSignals): Promise<void
   const { config } = loadCommandConfig(options);
   stop.setGrace(config.collect.shutdown_grace_seconds * 1000);
   // An empty --symbols is a mistake, not a request for the configured symbols.
-  const symbols = options.symbols === undefined ? config.symbols : parseSymbols(options.symbols);
+  const symbols = options.symbols === undefined ? symbolNames(config.symbols) : parseSymbols(options.symbols);
   const showBar = !options.json && !options.verbose && process.stderr.isTTY === true;
   const progress = progressReporter(showBar);
   const logger = createLogger({

@@ -1,3 +1,4 @@
+import { symbolEntryOf } from "../config/symbols.ts";
 import { stringify } from "yaml";
 import { redactConfig } from "../config/load.ts";
 import { loadCommandConfig } from "./context.ts";
@@ -5,7 +6,8 @@ import type { ConfigOptions } from "./context.ts";
 
 export function configAction(options: ConfigOptions & { show?: boolean; json?: boolean }): void {
   const { config, file } = loadCommandConfig(options);
-  const safe = redactConfig(config);
+  // Shown as the file would write it, so the output can be pasted back as a configuration.
+  const safe = { ...redactConfig(config), symbols: config.symbols.map(symbolEntryOf) };
   if (options.json) {
     process.stdout.write(JSON.stringify(safe, null, 2) + "\n");
     return;

@@ -1,3 +1,4 @@
+import { symbolNames } from "../config/symbols.ts";
 import { systemClock } from "../core/clock.ts";
 import { selectGateway } from "../core/gateways.ts";
 import type { Clock } from "../core/clock.ts";
@@ -15,6 +16,7 @@ import { DatabaseOutageError } from "../store/outage.ts";
 import { historicalWithGateway } from "../daemon/historical-with-gateway.ts";
 import { backupForDaemon } from "../daemon/backup-slot.ts";
 import { loadEnvFile } from "../config/env-file.ts";
+import { planZone } from "../schedule/zones.ts";
 import { createLogger, logDestination } from "../logger.ts";
 import { migrate } from "../store/migrate.ts";
 import { serveEmbedded } from "../store/serve/serve-embedded.ts";
@@ -153,7 +155,7 @@ export async function runDaemon(
       clock,
       resend: true,
     });
-    const plan = planFromSchedule({ symbols: config.symbols, schedule: config.schedule });
+    const plan = planFromSchedule({ symbols: symbolNames(config.symbols), schedule: config.schedule });
     const settings = config.daemon;
     const { host, port } = selectGateway(config);
     const gatewayAddress = { host, port };
@@ -168,7 +170,7 @@ export async function runDaemon(
         tickMs: settings.tick_seconds * 1000,
         logger,
         ...(config.http.dashboard
-          ? { dashboard: { plan: { symbols: config.symbols, schedule: config.schedule } } }
+          ? { dashboard: { plan: { symbols: symbolNames(config.symbols), schedule: config.schedule } } }
           : {}),
       });
     const daemon = await Daemon.start({
@@ -177,8 +179,9 @@ export async function runDaemon(
       plan,
       clock,
       logger,
-      symbols: config.symbols,
+      symbols: symbolNames(config.symbols),
       gapCheckDays: config.schedule.gap_check_days,
+      zone: planZone(config.schedule),
       quality: config.quality,
       collect: collectWithGateway(handle.db, config, logger, outage, events),
       outage,

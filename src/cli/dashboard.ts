@@ -1,5 +1,6 @@
 import { UsageError } from "../core/errors.ts";
 import type { DatabaseOptions } from "./options.ts";
+import { symbolNames } from "../config/symbols.ts";
 
 export interface DashboardCommandOptions extends DatabaseOptions {
   port: string;
@@ -53,7 +54,7 @@ export async function runDashboard(
       ...(token !== undefined ? { token } : {}),
       tokenEnv: config.http.token_env,
       db: context.db,
-      plan: { symbols: config.symbols, schedule: config.schedule },
+      plan: { symbols: symbolNames(config.symbols), schedule: config.schedule },
       clock: systemClock,
       logger: context.logger,
     }).catch((error: unknown) => {

@@ -1,3 +1,4 @@
+import { symbolNames } from "../config/symbols.ts";
 import {
   addDays,
   etInstant,
@@ -173,7 +174,7 @@ export function scheduleAction(options: ScheduleOptions): void {
   const { config } = loadCommandConfig(options);
   const planZone = parseZone(config.schedule.timezone ?? machineZone(), "schedule.timezone");
   const rows = scheduleRows(from, days, displayZone, {
-    symbols: config.symbols,
+    symbols: symbolNames(config.symbols),
     schedule: config.schedule,
     zone: planZone,
   });

@@ -1,3 +1,4 @@
+import { symbolNames } from "../config/symbols.ts";
 import { UsageError } from "../core/errors.ts";
 import { defaultStatusRange, rangeEndingAt, statusReport } from "../status/report.ts";
 import type { StatusReport, StatusSlot } from "../status/report.ts";
@@ -26,7 +27,7 @@ export async function statusAction(options: StatusCommandOptions): Promise<void>
       const report = await statusReport(db, {
         ...range,
         ...(symbols ? { symbols } : {}),
-        plan: { symbols: config.symbols, schedule: config.schedule },
+        plan: { symbols: symbolNames(config.symbols), schedule: config.schedule },
         now: new Date(),
       });
       process.stdout.write(options.json ? `${JSON.stringify(reportJson(report))}\n` : formatReport(report));

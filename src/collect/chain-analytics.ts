@@ -34,7 +34,9 @@ export async function computeChainAnalytics(
     collectionType: key.collectionType,
   });
   const exercise = exerciseStyleOf(underlying.securityType);
-  return analyzeChain(quotes, { exercise }).map((entry) => toStoredRow(entry, runId));
+  return analyzeChain(quotes, { exercise, symbol: key.symbol }).map((entry) =>
+    toStoredRow(entry, runId, key.symbol),
+  );
 }
 
 /** Computes and stores the analytics of the key's snapshot (replacing earlier ones); returns the expiries stored. */
@@ -86,10 +88,15 @@ export async function chainAnalyticsFor(db: Queryable, key: CollectionKey): Prom
   return { kind: "analytics", source: "computed", rows: computed };
 }
 
-export function toStoredRow(entry: ExpiryAnalytics, runId: string | null): ExpiryAnalyticsRow {
+export function toStoredRow(
+  entry: ExpiryAnalytics,
+  runId: string | null,
+  symbol: string,
+): ExpiryAnalyticsRow {
   const { fit } = entry;
   return {
     expiry: entry.expiry,
+    tradingClass: entry.tradingClass ?? symbol,
     collectionTime: entry.snapshotTime,
     yearsToExpiry: entry.years,
     exerciseStyle: entry.exercise,

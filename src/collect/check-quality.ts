@@ -1,3 +1,4 @@
+import { specOf } from "../config/symbols.ts";
 import { previousTradingDay } from "../calendar/index.ts";
 import type { IsoDate } from "../calendar/index.ts";
 import type { Config } from "../config/schema.ts";
@@ -141,6 +142,6 @@ async function loadCheckInput(target: QualityTarget, deps: QualityDeps): Promise
       // The move since yesterday's close is judged by the volatility expected at that close.
       vix: (await price(VIX, previousDate)) ?? (await price(VIX, date)),
     },
-    pricing: pricingParametersFor(config.pricing, symbol),
+    pricing: pricingParametersFor(config.pricing, symbol, specOf(config.symbols, symbol).exercise),
   };
 }

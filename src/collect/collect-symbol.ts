@@ -1,3 +1,4 @@
+import { specOf } from "../config/symbols.ts";
 import { EXPIRING_ONLY_TYPES, FINAL_SNAPSHOT_TYPES } from "../core/collection.ts";
 import { errorMessage } from "../core/errors.ts";
 import { IbRequestError } from "../ib/client.ts";
@@ -365,7 +366,7 @@ async function snapshotOptions(
     () => stop.abort(),
     lease && spooling ? () => lease.stillHeld(spooling.direct) : undefined,
   );
-  const pricing = pricingParametersFor(config.pricing, symbol);
+  const pricing = pricingParametersFor(config.pricing, symbol, specOf(config.symbols, symbol).exercise);
   const failures: ContractFailure[] = [];
   const total = plan.toRequest.length;
   let done = 0;
@@ -534,19 +535,17 @@ async function recordStatus(
       await deleteOldSnapshot(tx, run.target, underlyingId, replacingBefore, status === "completed");
     }
     if (status === "failed") {
-      await failCollection(
-        tx,
-        statusKey(run.target),
-        errorText ?? problems.join("; "),
-        quotesStored,
-        run.counts,
-      );
+      await failCollection(tx, statusKey(run.target), errorText ?? problems.join("; "), quotesStored, {
+        ...run.counts,
+        completedAt: run.deps.ib.now(),
+      });
     } else {
       await completeCollection(tx, statusKey(run.target), {
         recordsCollected: quotesStored,
         status,
         errorMessage: problems.length > 0 ? problems.join("; ") : null,
         ...run.counts,
+        completedAt: run.deps.ib.now(),
       });
     }
   });

@@ -17,10 +17,9 @@ import { listContracts, upsertContracts } from "../store/repositories/option-cha
 import { upsertUnderlying } from "../store/repositories/underlying-securities.ts";
 import type { SecurityType } from "../store/repositories/underlying-securities.ts";
 import { occSymbol } from "./occ.ts";
+import { isIndexSymbol, settlementOf, symbolSpec } from "../config/symbols.ts";
+import type { SymbolSpec } from "../config/symbols.ts";
 import { errorMessage } from "../core/errors.ts";
-
-/** Symbols that are indexes (CBOE), not stocks or ETFs. */
-const INDEX_SYMBOLS = new Set(["VIX", "SPX", "NDX", "RUT", "XSP", "DJX"]);
 
 export interface UnderlyingInfo {
   symbol: string;
@@ -38,7 +37,10 @@ export interface DiscoveredContract extends QualifiedOption {
 
 export interface ChainDiscovery {
   underlying: UnderlyingInfo;
+  /** The kept classes' parameters merged: every expiry any of them lists. */
   chain: OptionChainParams;
+  /** One SMART row per trading class kept (SPX and SPXW for SPX). */
+  chains: OptionChainParams[];
   /** Every contract listed for the expiries asked for, qualified to a conId and stored. */
   contracts: DiscoveredContract[];
   /** Contracts first seen by this run. */
@@ -66,7 +68,7 @@ export async function discoverUnderlying(
   ib: IbClient,
   symbol: string,
 ): Promise<UnderlyingInfo> {
-  const secType: UnderlyingSecType = INDEX_SYMBOLS.has(symbol) ? "IND" : "STK";
+  const secType: UnderlyingSecType = isIndexSymbol(symbol) ? "IND" : "STK";
   let details;
   try {
     details = await discoveryRequest(ib, () => ib.contractDetails(underlyingContract(symbol, secType)));
@@ -93,13 +95,31 @@ export async function discoverUnderlying(
   return { symbol, secType, securityType, conId: first.contract.conId, primaryExchange, underlyingId };
 }
 
-/** The SMART row of the underlying's own trading class (SPX vs SPXW: the class named like the symbol wins). */
-export function pickChain(rows: readonly OptionChainParams[], symbol: string): OptionChainParams | undefined {
+/**
+ * The SMART rows of the trading classes to collect: every configured class that is listed (SPX and SPXW for
+ * SPX), else the class named like the symbol, else the class with the most expiries.
+ */
+export function pickChains(
+  rows: readonly OptionChainParams[],
+  symbol: string,
+  tradingClasses: readonly string[] | null = null,
+): OptionChainParams[] {
   const smart = rows.filter((row) => row.exchange === "SMART");
-  return (
+  if (tradingClasses !== null) return smart.filter((row) => tradingClasses.includes(row.tradingClass));
+  const own =
     smart.find((row) => row.tradingClass === symbol) ??
-    [...smart].sort((a, b) => b.expirations.length - a.expirations.length)[0]
-  );
+    [...smart].sort((a, b) => b.expirations.length - a.expirations.length)[0];
+  return own ? [own] : [];
+}
+
+/** The union of several classes' parameters (expiries and strikes), for what asks about the chain as a whole. */
+function mergeChains(chains: readonly OptionChainParams[]): OptionChainParams {
+  const first = chains[0]!;
+  return {
+    ...first,
+    expirations: [...new Set(chains.flatMap((chain) => chain.expirations))].sort(),
+    strikes: [...new Set(chains.flatMap((chain) => chain.strikes))].sort((a, b) => a - b),
+  };
 }
 
 export interface DiscoverChainOptions {
@@ -109,6 +129,8 @@ export interface DiscoverChainOptions {
   /** Contract-details requests in flight at once (each is one message; the pacer still rules). */
   concurrency?: number;
   logger?: Logger;
+  /** The symbol's classes and exercise style (config `symbols:`); default: the symbol's own spec. */
+  spec?: SymbolSpec;
 }
 
 /**
@@ -126,15 +148,27 @@ export async function discoverChain(
   const rows = await discoveryRequest(ib, () =>
     ib.secDefOptParams(underlying.symbol, underlying.secType, underlying.conId),
   );
-  const chain = pickChain(rows, underlying.symbol);
-  if (!chain) throw new UnknownSymbolError(`${underlying.symbol} has no option chain on SMART`);
-  const expiries = chain.expirations
-    .map((expiry) => isoFromIbDate(expiry))
-    .filter((expiry): expiry is string => expiry !== null && expiry >= date)
-    .filter((expiry) => options.includeExpiry?.(expiry) ?? true)
-    .sort();
+  const spec = options.spec ?? symbolSpec(underlying.symbol);
+  const chains = pickChains(rows, underlying.symbol, spec.tradingClasses);
+  if (chains.length === 0) {
+    const classes =
+      spec.tradingClasses === null ? "" : ` in trading classes ${spec.tradingClasses.join(", ")}`;
+    throw new UnknownSymbolError(`${underlying.symbol} has no option chain on SMART${classes}`);
+  }
+  const chain = mergeChains(chains);
+  const expiriesOf = (params: OptionChainParams) =>
+    params.expirations
+      .map((expiry) => isoFromIbDate(expiry))
+      .filter((expiry): expiry is string => expiry !== null && expiry >= date)
+      .filter((expiry) => options.includeExpiry?.(expiry) ?? true)
+      .sort();
 
-  const queries = expiries.flatMap((expiry) => (["C", "P"] as const).map((right) => ({ expiry, right })));
+  // One request per class, expiry and right: SPX and SPXW list the same third-Friday expiry separately.
+  const queries = chains.flatMap((params) =>
+    expiriesOf(params).flatMap((expiry) =>
+      (["C", "P"] as const).map((right) => ({ expiry, right, tradingClass: params.tradingClass })),
+    ),
+  );
   const qualified: QualifiedOption[] = [];
   const failed = new Set<string>();
   let next = 0;
@@ -149,13 +183,13 @@ export async function discoverChain(
               underlying.symbol,
               ibDateFromIso(query.expiry),
               query.right,
-              chain.tradingClass,
+              query.tradingClass,
             ),
           ),
         );
         for (const detail of details) {
           const option = readOptionDetails(detail);
-          if (option && option.tradingClass === chain.tradingClass) qualified.push(option);
+          if (option && option.tradingClass === query.tradingClass) qualified.push(option);
         }
       } catch (error) {
         // An expiry that lists nothing (200) is not a failure of the run; anything else is reported.
@@ -181,9 +215,21 @@ export async function discoverChain(
   const withSymbols = qualified
     .map((option) => ({
       ...option,
-      contractSymbol: occSymbol(underlying.symbol, option.expiry, option.right, option.strike),
+      // OCC roots are per class: SPXW's weeklies are "SPXW  …", its AM monthlies "SPX   …".
+      contractSymbol: occSymbol(
+        option.tradingClass || underlying.symbol,
+        option.expiry,
+        option.right,
+        option.strike,
+      ),
     }))
-    .sort((a, b) => compare(a.expiry, b.expiry) || a.strike - b.strike || compare(a.right, b.right));
+    .sort(
+      (a, b) =>
+        compare(a.expiry, b.expiry) ||
+        a.strike - b.strike ||
+        compare(a.right, b.right) ||
+        compare(a.tradingClass, b.tradingClass),
+    );
   const ids = await upsertContracts(
     db,
     withSymbols.map((option) => ({
@@ -196,6 +242,8 @@ export async function discoverChain(
       multiplier: option.multiplier,
       exchange: "SMART",
       tradingClass: option.tradingClass,
+      settlement: settlementOf(underlying.symbol, option.tradingClass, option.expiry),
+      exerciseStyle: spec.exercise,
     })),
   );
   const contracts: DiscoveredContract[] = [];
@@ -210,7 +258,15 @@ export async function discoverChain(
   );
   const expiredMarked = await expireLifecycle(db, underlying.underlyingId, date);
   const newListings = contracts.filter((contract) => !known.has(contract.contractSymbol)).length;
-  return { underlying, chain, contracts, newListings, expiredMarked, failedExpiries: [...failed].sort() };
+  return {
+    underlying,
+    chain,
+    chains,
+    contracts,
+    newListings,
+    expiredMarked,
+    failedExpiries: [...failed].sort(),
+  };
 }
 
 function compare(a: string, b: string): number {

@@ -1,3 +1,5 @@
+import { specOf } from "../config/symbols.ts";
+import { planZone } from "../schedule/zones.ts";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { IsoDate } from "../calendar/index.ts";
 import type { Config } from "../config/schema.ts";
@@ -91,6 +93,7 @@ async function discoverSymbol(
       force && lease.replacingBefore === null ? await replacementStart(target, deps) : null;
     const status = await startCollection(db, statusKey(target), {
       collectionTime: ib.now(),
+      timezone: planZone(config.schedule),
       force,
       runId: lease.runId,
     });
@@ -122,6 +125,7 @@ async function discoverSymbol(
         EXPIRING_ONLY_TYPES.has(type) ? expiry === date : withinMaxDaysToExpiry(date, expiry, maxDays),
       concurrency: config.collect.discovery_concurrency,
       logger,
+      spec: specOf(config.symbols, symbol),
     });
     return { kind: "ready", underlying, discovery, lease };
   } catch (error) {

@@ -1,4 +1,5 @@
 import { priorSessionOf } from "../calendar/index.ts";
+import { settlementOf, settlementTimeEt } from "../config/symbols.ts";
 import type { IsoDate } from "../calendar/index.ts";
 import type { CollectionType } from "../core/collection.ts";
 import type { PricingParameters } from "../pricing/parameters.ts";
@@ -39,7 +40,11 @@ export function toQuoteRow(
       computation: quote.computation,
     },
     underlyingPrice: spot,
-    timeYears: timeToExpiryYears(outcome.time, contract.expiry),
+    timeYears: timeToExpiryYears(
+      outcome.time,
+      contract.expiry,
+      settlementTimeEt(settlementOf(contract.symbol, contract.tradingClass, contract.expiry)),
+    ),
     rate: pricing.rate,
     dividendYield: pricing.dividendYield,
     exercise: pricing.exercise,

@@ -1,7 +1,14 @@
-import { isTradingDay, previousTradingDay, toEt } from "../calendar/index.ts";
+import {
+  etInstant,
+  isTradingDay,
+  nextTradingDay,
+  previousTradingDay,
+  REGULAR_OPEN_ET,
+  toEt,
+} from "../calendar/index.ts";
 import type { IsoDate } from "../calendar/index.ts";
 import type { CollectionRequest, CollectionType } from "../core/collection.ts";
-import { errorMessage } from "../core/errors.ts";
+import { errorMessage, UsageError } from "../core/errors.ts";
 import { discardEvents } from "../core/events.ts";
 import type { ChainvaultEvent } from "../core/events.ts";
 import { newRunId } from "../core/run-id.ts";
@@ -93,6 +100,9 @@ export async function runCollection(
   });
   const signal = control.signal ? AbortSignal.any([control.signal, full.signal]) : full.signal;
   try {
+    // Before anything is written: a date the gateway is not serving is refused whole.
+    await refreshClock(deps);
+    if (request.date !== undefined) refuseLookAhead(request.date, deps.ib.now());
     await replayLeftSpools({
       dir: spoolDir,
       database,
@@ -125,7 +135,6 @@ async function collect(
   const slowDownsBefore = deps.ib.pacingAdjustments.slowDowns;
   await resumeRememberedPacing(deps);
   const lineMsBefore = deps.ib.gatewayLineMilliseconds;
-  await refreshClock(deps);
   // The first collection on a database marks chainvault's start there, by the gateway's clock (see install.ts).
   await recordInstall(deps.db, deps.ib.now(), "collect");
   const date = request.date ?? defaultCollectionDate(deps.ib.now());
@@ -225,7 +234,15 @@ async function closeSpool(spool: QuoteSpool, logger: Logger): Promise<void> {
  */
 async function refreshClock(deps: CollectionDeps): Promise<void> {
   try {
-    await guardOf(deps.ib).execute(() => deps.ib.syncClock(), { kind: "discovery", maxAttempts: 2 });
+    const gatewayNow = await guardOf(deps.ib).execute(() => deps.ib.syncClock(), {
+      kind: "discovery",
+      maxAttempts: 2,
+    });
+    // Every time the run records (status rows, quotes) is the gateway's: the local clock's offset says how far apart.
+    deps.logger.info(
+      { gatewayTime: gatewayNow.toISOString(), localOffsetMs: Math.round(deps.ib.clockOffsetMs) },
+      "gateway clock read; the run's times are the gateway's",
+    );
   } catch (error) {
     deps.logger.warn(
       { err: errorMessage(error) },
@@ -276,6 +293,32 @@ async function collectVix(
   } catch (error) {
     deps.logger.warn({ err: errorMessage(error) }, "could not record VIX; the option collection goes on");
   }
+}
+
+/** `collect --date D` against a gateway that is not serving D's market: refused (exit 2) before anything is stored. */
+export class LookAheadError extends UsageError {}
+
+/**
+ * Refuses a collection date the gateway's clock is not serving. A snapshot is stamped with its date and the
+ * gateway's time; taken for a past date it would file later prices under that date (look-ahead in any
+ * backtest), taken for a future date it would file earlier ones. D is served from its New York midnight until
+ * the next trading day's open: overnight and over a weekend or holiday the gateway still shows D's closing
+ * market (the daemon's EOD slot runs in that window), and the pre-market slot of the next day is already its own.
+ * Past days are not collected as live snapshots: the daemon's gap check fills them with IB's daily bars, stored
+ * as such (collection type hist_daily).
+ */
+export function refuseLookAhead(date: IsoDate, gatewayNow: Date): void {
+  const from = etInstant(date, "00:00");
+  const until = etInstant(nextTradingDay(date), REGULAR_OPEN_ET);
+  if (gatewayNow.getTime() >= from.getTime() && gatewayNow.getTime() < until.getTime()) return;
+  const { date: today, time } = toEt(gatewayNow);
+  const serving = defaultCollectionDate(gatewayNow);
+  const when = gatewayNow < from ? "a future date" : "a past date";
+  throw new LookAheadError(
+    `--date ${date} is ${when} for the gateway: its clock reads ${today} ${time} New York time, so it serves ` +
+      `${serving}'s market; rows stamped ${date} would carry ${gatewayNow < from ? "earlier" : "later"} prices. ` +
+      `Collect ${serving} (omit --date), or let the daemon's gap check fill ${date} with IB's daily bars (hist_daily)`,
+  );
 }
 
 /** The gateway's New York date; on a weekend or holiday the last trading day, whose frozen data it serves. */

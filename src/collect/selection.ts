@@ -39,6 +39,8 @@ export interface ChainContract {
   expiry: IsoDate;
   strike: number;
   right: OptionRight;
+  /** SPX and SPXW list one expiry's strikes separately: a strike's pair is the call and put of one class. */
+  tradingClass?: string;
 }
 
 /** What the store knows of a contract's trading; any field may be unknown. */
@@ -112,15 +114,17 @@ export function strikeWindow(
 export function selectContracts<C extends ChainContract>(input: SelectionInput<C>): SelectionResult<C> {
   const { settings, asOf } = input;
   const skipped = { expired: 0, beyondHorizon: 0, notSelected: 0 };
-  const byExpiry = new Map<IsoDate, C[]>();
+  // Per expiry and class: on a third Friday SPX and SPXW each list their own pairs.
+  const byExpiry = new Map<string, C[]>();
   for (const contract of input.contracts) {
     if (daysBetween(asOf, contract.expiry) < 0) skipped.expired++;
     else if (!withinMaxDaysToExpiry(asOf, contract.expiry, settings.max_days_to_expiry))
       skipped.beyondHorizon++;
     else {
-      const sameExpiry = byExpiry.get(contract.expiry);
+      const key = `${contract.expiry}|${contract.tradingClass ?? ""}`;
+      const sameExpiry = byExpiry.get(key);
       if (sameExpiry) sameExpiry.push(contract);
-      else byExpiry.set(contract.expiry, [contract]);
+      else byExpiry.set(key, [contract]);
     }
   }
 

@@ -54,6 +54,7 @@ async function settle(deps: CollectionDeps, locks: CollectionLocks, key: Collect
         status: "partial",
         recordsCollected: stored,
         errorMessage: message,
+        completedAt: deps.ib.now(),
       });
     });
     deps.logger.warn(

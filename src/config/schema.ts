@@ -1,3 +1,4 @@
+import { symbolSpec } from "./symbols.ts";
 import { z } from "zod";
 import { ISSUE_SEVERITIES } from "../core/events.ts";
 import type { IssueSeverity } from "../core/events.ts";
@@ -536,12 +537,42 @@ const backup = z
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+const ticker = z.string().regex(/^[A-Z][A-Z0-9.]{0,9}$/, "an upper-case ticker such as SPY");
+
 export const configSchema = z
   .object({
-    /** Underlyings to collect, in order. */
+    /**
+     * Underlyings to collect, in order: a ticker, or `{ symbol, trading_classes, exercise }` for index options
+     * (SPX alone means both SPX and SPXW, European; see config/symbols.ts). Parsed into SymbolSpecs.
+     */
     symbols: z
-      .array(z.string().regex(/^[A-Z][A-Z0-9.]{0,9}$/, "an upper-case ticker such as SPY"))
-      .default(["SPY", "PLTR", "TSLA"]),
+      .array(
+        z.union([
+          ticker,
+          z
+            .object({
+              symbol: ticker,
+              trading_classes: z.array(ticker).min(1).optional(),
+              exercise: z.enum(["european", "american"]).optional(),
+            })
+            .strict(),
+          // An already parsed spec, so that parsing a parsed configuration (with overrides) gives it back.
+          z
+            .object({
+              symbol: ticker,
+              tradingClasses: z.array(ticker).min(1).nullable(),
+              exercise: z.enum(["european", "american"]),
+            })
+            .strict()
+            .transform((spec) => ({
+              symbol: spec.symbol,
+              exercise: spec.exercise,
+              ...(spec.tradingClasses === null ? {} : { trading_classes: spec.tradingClasses }),
+            })),
+        ]),
+      )
+      .default(["SPY", "PLTR", "TSLA"])
+      .transform((entries) => entries.map(symbolSpec)),
     database: database.default(database.parse({})),
     ib: ib.default(ib.parse({})),
     /** Several gateways; unset: the one `ib:` describes (src/core/gateways.ts reads either form). */

@@ -57,6 +57,8 @@ export interface DaemonOptions {
   logger: Logger;
   symbols: string[];
   gapCheckDays: number;
+  /** The plan's zone, recorded in the status rows the daemon writes. */
+  zone?: string;
   collect: Collect;
   discover?: Discover;
   openHistorical?: HandlerDeps["openHistorical"];
@@ -147,6 +149,7 @@ export class Daemon {
       clock: options.clock,
       logger: options.logger,
       outage,
+      ...(options.zone === undefined ? {} : { zone: options.zone }),
       tickMs: options.tickMs,
       firstStartLookbackMs: options.firstStartLookbackMs,
       events: options.events ?? discardEvents,
@@ -180,6 +183,7 @@ export class Daemon {
           daemonId,
           symbols: options.symbols,
           gapCheckDays: options.gapCheckDays,
+          ...(options.zone === undefined ? {} : { zone: options.zone }),
           collect: options.collect,
           discover: options.discover,
           openHistorical: options.openHistorical,

@@ -1,3 +1,4 @@
+import { specOf } from "../config/symbols.ts";
 import type { IsoDate } from "../calendar/index.ts";
 import { discoverChain, discoverUnderlying } from "../collect/discovery.ts";
 import { withinMaxDaysToExpiry } from "../collect/selection.ts";
@@ -31,6 +32,7 @@ export function discoverWithGateway(
           includeExpiry: (expiry: IsoDate) => withinMaxDaysToExpiry(date, expiry, maxDays),
           concurrency: config.collect.discovery_concurrency,
           logger,
+          spec: specOf(config.symbols, symbol),
         });
         contracts += discovery.contracts.length;
         logger.info(

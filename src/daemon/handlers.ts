@@ -67,6 +67,8 @@ export interface HandlerDeps {
   symbols: string[];
   /** How many calendar days back the gap check looks. */
   gapCheckDays: number;
+  /** The plan's zone (schedule.timezone, else the machine's): the status rows' `timezone`. */
+  zone?: string;
   collect: Collect;
   discover?: Discover;
   /** Daily bars for days whose snapshot can no longer be taken; without it such gaps are only reported. */
@@ -238,10 +240,20 @@ function stopReason(signal: AbortSignal): string {
 /** Returns a one-line summary, or null when another worker holds or finished the slot. */
 async function runBookkeepingSlot(slot: SlotJob, deps: HandlerDeps, runId: string): Promise<string | null> {
   const { db } = deps;
-  if (!(await claimSlot(db, slot, new Date(slot.at), runId))) return null;
+  // The row's times are the daemon's clock, like the plan that made the slot.
+  const claimed = await claimSlot(db, slot, new Date(slot.at), runId, {
+    startedAt: deps.clock.now(),
+    ...(deps.zone === undefined ? {} : { timezone: deps.zone }),
+  });
+  if (!claimed) return null;
   try {
     const { summary, records } = await bookkeeping(slot, deps);
-    await finishSlot(db, slot, { status: "completed", records, message: summary });
+    await finishSlot(db, slot, {
+      status: "completed",
+      records,
+      message: summary,
+      completedAt: deps.clock.now(),
+    });
     return summary;
   } catch (error) {
     await finishSlot(db, slot, {

@@ -47,22 +47,34 @@ export function markMissed(
   plannedAt: Date,
   reason: string,
   runId?: string,
+  timezone?: string,
 ): Promise<boolean> {
-  return markCollectionMissed(db, keyOf(slot), plannedAt, reason, runId);
+  return markCollectionMissed(db, keyOf(slot), plannedAt, reason, runId, timezone);
 }
 
 /**
  * Claims a bookkeeping slot (not a collector run, which keeps its own status row): true when this
  * worker may run it, false when it already completed or was recorded as missed.
  */
-export function claimSlot(db: Queryable, slot: SlotRef, plannedAt: Date, runId?: string): Promise<boolean> {
-  return claimCollection(db, keyOf(slot), plannedAt, runId);
+export function claimSlot(
+  db: Queryable,
+  slot: SlotRef,
+  plannedAt: Date,
+  runId?: string,
+  options: { startedAt?: Date; timezone?: string } = {},
+): Promise<boolean> {
+  return claimCollection(db, keyOf(slot), plannedAt, runId, options);
 }
 
 export function finishSlot(
   db: Queryable,
   slot: SlotRef,
-  outcome: { status: "completed" | "failed" | "partial"; records?: number; message?: string | null },
+  outcome: {
+    status: "completed" | "failed" | "partial";
+    records?: number;
+    message?: string | null;
+    completedAt?: Date;
+  },
 ): Promise<void> {
   return finishClaimedCollection(db, keyOf(slot), outcome);
 }

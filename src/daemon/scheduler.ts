@@ -22,6 +22,8 @@ export interface SchedulerOptions {
   outage?: DatabaseOutage;
   /** Longest sleep between two looks at the plan, so a wake from sleep is noticed soon. */
   tickMs?: number;
+  /** The plan's zone, recorded in the rows of missed slots. */
+  zone?: string;
   /** On the very first start (no cursor in the database), how far back to look for slots. */
   firstStartLookbackMs?: number;
   /** However long the daemon was away, plan at most this far back (older slots are not revisited). */
@@ -47,7 +49,7 @@ const HOUR = 3_600_000;
  */
 export class Scheduler {
   readonly #options: Required<
-    Omit<SchedulerOptions, "db" | "queue" | "plan" | "clock" | "logger" | "outage" | "events">
+    Omit<SchedulerOptions, "db" | "queue" | "plan" | "clock" | "logger" | "outage" | "events" | "zone">
   > &
     SchedulerOptions;
   #ticking: Promise<TickResult> | null = null;
@@ -103,7 +105,7 @@ export class Scheduler {
         if (installedAt !== null && slot.validUntil <= installedAt) continue;
         const reason = `not run by ${slot.validUntil.toISOString()} (daemon not running or asleep when it was due at ${job.at})`;
         const runId = newRunId();
-        if (await markMissed(db, slot, slot.at, reason, runId)) {
+        if (await markMissed(db, slot, slot.at, reason, runId, this.#options.zone)) {
           result.missed.push(slot);
           logger.warn({ runId, slot: job.key, due: job.at, validUntil: job.validUntil }, "slot missed");
           (this.#options.events ?? discardEvents).emit(slotFinished(job, runId, "missed", reason));

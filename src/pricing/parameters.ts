@@ -5,24 +5,25 @@ import type { ExerciseStyle } from "./option-model.ts";
 export interface PricingParameters {
   rate: number;
   dividendYield: number;
-  /**
-   * Equity and ETF options are American; every symbol chainvault collects today is. Index options (European)
-   * will take theirs from the symbol's configuration.
-   */
+  /** Equity and ETF options are American, index options European (config `symbols:`, config/symbols.ts). */
   exercise: ExerciseStyle;
   /** pricing.max_relative_spread: no IV from a mid whose market is wider than this fraction of it (null: any). */
   maxRelativeSpread: number | null;
 }
 
 /** The configured risk-free rate and the symbol's dividend yield (pricing.dividend_yield, else the default). */
-export function pricingParametersFor(pricing: Config["pricing"], symbol: string): PricingParameters {
+export function pricingParametersFor(
+  pricing: Config["pricing"],
+  symbol: string,
+  exercise: ExerciseStyle = "american",
+): PricingParameters {
   const dividendYield = Object.hasOwn(pricing.dividend_yield, symbol)
     ? pricing.dividend_yield[symbol]
     : undefined;
   return {
     rate: pricing.risk_free_rate,
     dividendYield: dividendYield ?? pricing.default_dividend_yield,
-    exercise: "american",
+    exercise,
     maxRelativeSpread: pricing.max_relative_spread,
   };
 }

@@ -1,6 +1,7 @@
 import { parityBreaches } from "../analytics/breaches.ts";
 import { twoSided } from "../analytics/chain.ts";
 import { timeToExpiryYears } from "../pricing/year-fraction.ts";
+import { settlementOf, settlementTimeEt } from "../config/symbols.ts";
 import type { CheckedQuote, CollectionRule, Finding } from "./types.ts";
 
 /**
@@ -19,7 +20,8 @@ export const parityBreachRule: CollectionRule = {
     const { rate, dividendYield } = input.pricing;
     const pairs = new Map<string, { call?: CheckedQuote; put?: CheckedQuote }>();
     for (const quote of input.quotes) {
-      const key = `${quote.expiry}|${quote.strike}`;
+      // The OCC root names the class: SPX and SPXW share expiry and strike on a third Friday.
+      const key = `${quote.contractSymbol.slice(0, 6)}|${quote.expiry}|${quote.strike}`;
       const pair = pairs.get(key) ?? {};
       if (quote.right === "C") pair.call = quote;
       else pair.put = quote;
@@ -32,7 +34,9 @@ export const parityBreachRule: CollectionRule = {
       if (!call || !put || !callSide || !putSide) continue;
       const spot = call.underlyingPrice ?? put.underlyingPrice ?? input.underlying.price;
       if (spot === null || !(spot > 0)) continue;
-      const years = timeToExpiryYears(call.time, call.expiry);
+      // The OCC root is the class: an AM-settled one (SPX's monthlies) runs to the expiry morning.
+      const settlement = settlementOf(input.symbol, call.contractSymbol.slice(0, 6).trim(), call.expiry);
+      const years = timeToExpiryYears(call.time, call.expiry, settlementTimeEt(settlement));
       const reference = {
         discountFactor: Math.exp(-rate * years),
         forward: spot * Math.exp((rate - dividendYield) * years),

@@ -10,4 +10,4 @@ export {
   type PlanOptions,
   type ScheduleConfig,
 } from "./plan.ts";
-export { checkZone, machineZone, zoneGapNote } from "./zones.ts";
+export { checkZone, machineZone, planZone, zoneGapNote } from "./zones.ts";

@@ -21,7 +21,8 @@ import type { Config } from "../config/schema.ts";
 import type { Clock } from "../core/clock.ts";
 import { slotKey } from "../core/collection.ts";
 import { PER_SYMBOL_TYPES, SLOT_TYPES, type Slot, type SlotType } from "./slot.ts";
-import { checkZone, machineZone } from "./zones.ts";
+import { checkZone, planZone } from "./zones.ts";
+import { hasPmDailies } from "../config/symbols.ts";
 
 /*
  * Why the plan lives in exchange time.
@@ -71,7 +72,7 @@ function contextOf(options: PlanOptions): Context {
   return {
     symbols: options.symbols,
     schedule: options.schedule,
-    zone: checkZone(options.zone ?? options.schedule.timezone ?? machineZone()),
+    zone: options.zone === undefined ? planZone(options.schedule) : checkZone(options.zone),
   };
 }
 
@@ -143,9 +144,15 @@ function slotsOfDate(date: IsoDate, context: Context): Slot[] {
 function computeSlotsOfDate(date: IsoDate, context: Context): Slot[] {
   const { schedule, zone } = context;
   const slots: Slot[] = [];
-  const add = (type: SlotType, at: Date, validUntil: Date, note: string | null): void => {
+  const add = (
+    type: SlotType,
+    at: Date,
+    validUntil: Date,
+    note: string | null,
+    only: readonly string[] | null = null,
+  ): void => {
     if (!schedule[type].enabled) return;
-    const symbols = PER_SYMBOL_TYPES.has(type) ? context.symbols : [null];
+    const symbols = PER_SYMBOL_TYPES.has(type) ? (only ?? context.symbols) : [null];
     for (const symbol of symbols) {
       slots.push({ key: slotKey({ type, symbol, date }), type, symbol, date, at, validUntil, note });
     }
@@ -218,6 +225,13 @@ function computeSlotsOfDate(date: IsoDate, context: Context): Slot[] {
     etSlot("pre_expiry", close, thursdayNote);
     etSlot("settlement", close, thursdayNote);
     if (isMonthlyExpiry(date)) etSlot("expiry_processing", nextOpen, thursdayNote);
+  } else {
+    // Index options with PM dailies (SPXW, XSP, NDXP, RUTW) expire today too: their settlement is collected daily.
+    const dailies = context.symbols.filter(hasPmDailies);
+    if (dailies.length > 0) {
+      const { at, note } = timeOf("settlement");
+      add("settlement", at, close, joinNotes("PM-settled daily expiry", note), dailies);
+    }
   }
   etSlot("eod", nextOpen);
   if (weeklyDiscoveryDay(date) === date && weekday !== 4) {

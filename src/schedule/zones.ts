@@ -6,6 +6,14 @@ export function machineZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
 }
 
+/**
+ * The zone of the plan's local-time slots: schedule.timezone, else the machine's. Status rows record it
+ * (daily_collection_status.timezone) so a reader knows which local day the plan meant.
+ */
+export function planZone(schedule: { timezone?: string | undefined | null }): string {
+  return checkZone(schedule.timezone ?? machineZone());
+}
+
 /** Validates an IANA zone name given by a user; throws RangeError naming the problem. */
 export function checkZone(zone: string): string {
   if (!isValidZone(zone))

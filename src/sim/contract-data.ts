@@ -75,7 +75,7 @@ export function optionContractData(
     0,
     2,
     spec.symbol,
-    "STK",
+    spec.secType,
     "32,109,109,109,109,109,109,109,109,109,109,109,109,109,109,109,109,109",
     expiry,
     "",
@@ -146,19 +146,22 @@ export function chainParameterMessages(
   spec: UnderlyingSpec,
   date: IsoDate,
 ): Field[][] {
-  const parameters = market.chainParameters(spec.symbol, date);
-  if (!parameters || !spec.options) return [];
-  const expirations = parameters.expirations.map(ibDate);
-  return spec.options.exchanges.map((exchange) => [
-    OUT.SECURITY_DEFINITION_OPTION_PARAMETER,
-    reqId,
-    exchange,
-    spec.conId,
-    parameters.tradingClass,
-    parameters.multiplier,
-    expirations.length,
-    ...expirations,
-    parameters.strikes.length,
-    ...parameters.strikes,
-  ]);
+  const options = spec.options;
+  if (!options) return [];
+  // One row per exchange and class: SPX's AM monthlies and SPXW's PM expiries are separate rows, as IB sends them.
+  return market.chainParameters(spec.symbol, date).flatMap((parameters) => {
+    const expirations = parameters.expirations.map(ibDate);
+    return options.exchanges.map((exchange) => [
+      OUT.SECURITY_DEFINITION_OPTION_PARAMETER,
+      reqId,
+      exchange,
+      spec.conId,
+      parameters.tradingClass,
+      parameters.multiplier,
+      expirations.length,
+      ...expirations,
+      parameters.strikes.length,
+      ...parameters.strikes,
+    ]);
+  });
 }

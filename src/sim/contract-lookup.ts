@@ -46,7 +46,6 @@ export function findContracts(market: SyntheticMarket, fields: ContractFields, d
     return secType === spec.secType ? [{ kind: "underlying", spec }] : [];
   if (secType !== "OPT" || !spec.options) return [];
   if (fields.multiplier && Number(fields.multiplier) !== 100) return [];
-  if (fields.tradingClass && fields.tradingClass !== spec.options.tradingClass) return [];
   const right = normalizeRight(fields.right);
   if (right && right !== "C" && right !== "P") return [];
   const matchesExpiry = fields.lastTradeDateOrContractMonth
@@ -57,6 +56,7 @@ export function findContracts(market: SyntheticMarket, fields: ContractFields, d
     if (matchesExpiry && !matchesExpiry(contract.expiry)) continue;
     if (fields.strike !== undefined && Math.abs(contract.strike - fields.strike) > 1e-6) continue;
     if (right && contract.right !== right) continue;
+    if (fields.tradingClass && contract.tradingClass !== fields.tradingClass) continue;
     if (
       fields.localSymbol &&
       fields.localSymbol.replaceAll(" ", "") !== contract.localSymbol.replaceAll(" ", "")

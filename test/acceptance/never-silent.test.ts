@@ -1,3 +1,4 @@
+import { symbolNames } from "../../src/config/symbols.ts";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -198,7 +199,7 @@ describe("never silent: two weeks of the daemon with a dead-lettered, a missed a
       };
       const first = await open();
       await migrate(first.db);
-      const plan = planFromSchedule({ symbols: config.symbols, schedule: config.schedule });
+      const plan = planFromSchedule({ symbols: symbolNames(config.symbols), schedule: config.schedule });
       const from = etInstant("2026-03-08", "12:00");
       const instants = slotInstants(plan, from, etInstant("2026-03-21", "12:00"));
       expect(instants).toHaveLength(10);

@@ -107,7 +107,7 @@ describe("stopping a collection run", () => {
     stop.abort("SIGINT");
     const before = await h.db.query<{ n: number }>("SELECT count(*)::int AS n FROM daily_collection_status");
     const summary = await runCollection(
-      { symbols: ["SPY"], type: "eod", date: "2025-01-14" },
+      { symbols: ["SPY"], type: "eod", date: DATE },
       { db: h.db, ib: h.ib, config: h.config, logger: silent },
       { signal: stop.signal },
     );

@@ -1,3 +1,4 @@
+import { symbolNames } from "../../src/config/symbols.ts";
 import type { LevelWithSilent } from "pino";
 import { afterAll, beforeAll } from "vitest";
 import { configSchema } from "../../src/config/schema.ts";
@@ -27,7 +28,7 @@ export const logger = createLogger({
 
 export function testPlan(): Plan {
   const config = testConfig(7497, 0);
-  return planFromSchedule({ symbols: config.symbols, schedule: config.schedule });
+  return planFromSchedule({ symbols: symbolNames(config.symbols), schedule: config.schedule });
 }
 
 /** 2026-03-09..03-20: the weeks New York and Jerusalem are 6 hours apart, ending on a monthly expiry. */

@@ -11,6 +11,7 @@ import { recordDeadLetter } from "../../src/store/repositories/dead-letters.ts";
 import { recordInstall } from "../../src/store/repositories/install.ts";
 import { recordQualityIssues } from "../../src/store/repositories/quality-issues.ts";
 import type { Harness } from "../collect/harness.ts";
+import { symbolNames } from "../../src/config/symbols.ts";
 
 /**
  * A week of the daemon's bookkeeping, written through the repositories the collector and the daemon use (a
@@ -51,7 +52,7 @@ export function weekPlan(): PlanOptions {
       ...Object.fromEntries(OFF.map((slot) => [slot, { enabled: false }])),
     },
   });
-  return { symbols: config.symbols, schedule: config.schedule };
+  return { symbols: symbolNames(config.symbols), schedule: config.schedule };
 }
 
 /** The collection options of the fixture's SPY chain: a few expiries, every strike near the money. */

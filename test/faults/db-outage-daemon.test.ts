@@ -1,3 +1,4 @@
+import { symbolNames } from "../../src/config/symbols.ts";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -83,7 +84,7 @@ describe("the daemon during a database outage (throwaway PostgreSQL)", () => {
       plan: testPlan(),
       clock,
       logger: log.logger,
-      symbols: config.symbols,
+      symbols: symbolNames(config.symbols),
       gapCheckDays: 10,
       collect: collectWithGateway(handle.db, config, log.logger, outage),
       outage,

@@ -1,3 +1,4 @@
+import { symbolNames } from "../../src/config/symbols.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/core/clock.ts";
 import { EventBus } from "../../src/core/events.ts";
@@ -62,10 +63,10 @@ describe("/readyz and /healthz of a running daemon", () => {
     daemon = await Daemon.start({
       db: handle.db,
       queue: handle.queue,
-      plan: planFromSchedule({ symbols: config.symbols, schedule: config.schedule }),
+      plan: planFromSchedule({ symbols: symbolNames(config.symbols), schedule: config.schedule }),
       clock,
       logger,
-      symbols: config.symbols,
+      symbols: symbolNames(config.symbols),
       gapCheckDays: 10,
       collect: () => Promise.reject(new Error("no collection is due in this test")),
       daemonId: "readiness",

@@ -378,3 +378,23 @@ describe("schedule config", () => {
     expect(() => configSchema.parse({ schedule: { eod: { enabled: true, when: "late" } } })).toThrow();
   });
 });
+
+describe("settlement slots of index options with PM dailies", () => {
+  const withSpx = { symbols: ["SPY", "SPX"], schedule: defaults, zone: ZONE };
+  const settlements = (date: string) =>
+    slotsForDate(date, withSpx)
+      .filter((slot) => slot.type === "settlement")
+      .map((slot) => [slot.symbol, slot.note]);
+
+  it("plans SPX's settlement every trading day, SPY's only on the week's expiry day", () => {
+    expect(settlements("2026-03-10")).toEqual([["SPX", "PM-settled daily expiry"]]);
+    expect(settlements("2026-03-13")).toEqual([
+      ["SPY", null],
+      ["SPX", null],
+    ]);
+    expect(settlements("2026-04-03")).toEqual([]); // Good Friday: closed
+    const tuesday = slotsForDate("2026-03-10", withSpx).find((slot) => slot.type === "settlement")!;
+    expect(tuesday.at.toISOString()).toBe("2026-03-10T19:59:00.000Z"); // 15:59 ET
+    expect(tuesday.validUntil.toISOString()).toBe("2026-03-10T20:00:00.000Z"); // the close
+  });
+});

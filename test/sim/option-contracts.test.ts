@@ -91,7 +91,7 @@ describe("simulated gateway: contracts and chains", () => {
       expect(smart?.underlyingConId).toBe(conId);
       expect(smart?.tradingClass).toBe(symbol);
       expect(smart?.multiplier).toBe(100);
-      const model = sim.market.chainParameters(symbol, TODAY);
+      const model = sim.market.chainParameters(symbol, TODAY)[0];
       expect(smart?.expirations).toEqual(model?.expirations.map((date) => date.replaceAll("-", "")));
       expect(smart?.strikes).toEqual(model?.strikes);
       // The union over expiries contains pairs that do not exist: some expiry lacks some strike.

@@ -26,7 +26,7 @@ export function register(program: Command): void {
         .option("--type <type>", `collection type: ${COLLECTION_TYPES.join(" | ")}`, "eod")
         .option(
           "--date <YYYY-MM-DD>",
-          "New York trading date the rows belong to (default: the gateway's today)",
+          "New York trading date the rows belong to (default: the gateway's today); refused (exit 2) unless the gateway's clock serves it: from its midnight to the next session's open",
         )
         .option(
           "--force",

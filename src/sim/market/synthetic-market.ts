@@ -1,4 +1,4 @@
-import { addDays, type IsoDate, DAY_MS } from "../../calendar/index.ts";
+import { addDays, isMonthlyExpiry, type IsoDate, DAY_MS } from "../../calendar/index.ts";
 import { etAt as etInstant, etOf as toEt, sessionOn as sessionOf } from "./et-time.ts";
 import { impliedVolNear, optionGreeks, optionPrice, type ModelInputs, type Right } from "./option-pricing.ts";
 import { decodeOptionConId, occSymbol, optionConId, type OptionContract } from "./option-contracts.ts";
@@ -121,7 +121,7 @@ export class SyntheticMarket {
     for (const spec of UNDERLYINGS) this.walks.set(spec.symbol, new DailyWalk(seed, spec));
   }
 
-  /** SPY, PLTR, TSLA, VIX. */
+  /** SPY, PLTR, TSLA, VIX and the index option underlyings (SPX, XSP, NDX, RUT). */
   underlyings(): readonly UnderlyingSpec[] {
     return UNDERLYINGS;
   }
@@ -165,7 +165,18 @@ export class SyntheticMarket {
     return strikes;
   }
 
-  /** Every contract listed on date: expiries ascending, then strikes, calls before puts. */
+  /**
+   * The classes that list an expiry: one for equities; for an index with a PM class, the AM class (SPX) lists
+   * only the standard monthlies and the PM class (SPXW) every expiry, the third Fridays too.
+   */
+  classesOf(spec: UnderlyingSpec, expiry: IsoDate): string[] {
+    const options = spec.options;
+    if (!options) return [];
+    if (options.pmClass === undefined) return [options.tradingClass];
+    return isMonthlyExpiry(expiry) ? [options.tradingClass, options.pmClass] : [options.pmClass];
+  }
+
+  /** Every contract listed on date: expiries ascending, then classes, strikes, calls before puts. */
   chain(symbol: string, date: IsoDate): OptionContract[] {
     const key = `${symbol}|${date}`;
     const cached = this.chainCache.get(key);
@@ -174,10 +185,11 @@ export class SyntheticMarket {
     const contracts: OptionContract[] = [];
     if (spec.options) {
       for (const expiry of this.expirations(symbol, date)) {
-        for (const strike of this.strikes(symbol, expiry, date)) {
-          for (const right of ["C", "P"] as const)
-            contracts.push(this.makeContract(spec, expiry, strike, right));
-        }
+        for (const tradingClass of this.classesOf(spec, expiry))
+          for (const strike of this.strikes(symbol, expiry, date)) {
+            for (const right of ["C", "P"] as const)
+              contracts.push(this.makeContract(spec, expiry, strike, right, tradingClass));
+          }
       }
     }
     if (this.chainCache.size > 64) this.chainCache.clear();
@@ -185,35 +197,45 @@ export class SyntheticMarket {
     return contracts;
   }
 
-  /** SECURITY_DEFINITION_OPTION_PARAMETER content: expiries, and strikes as the union over all expiries. */
+  /**
+   * SECURITY_DEFINITION_OPTION_PARAMETER content, one entry per trading class (SPX and SPXW for SPX): its
+   * expiries, and strikes as the union over them.
+   */
   chainParameters(
     symbol: string,
     date: IsoDate,
-  ): { tradingClass: string; multiplier: number; expirations: IsoDate[]; strikes: number[] } | undefined {
+  ): { tradingClass: string; multiplier: number; expirations: IsoDate[]; strikes: number[] }[] {
     const spec = this.spec(symbol);
-    if (!spec.options) return undefined;
-    const expirations = this.expirations(symbol, date);
-    const strikes = new Set<number>();
-    for (const expiry of expirations)
-      for (const strike of this.strikes(symbol, expiry, date)) strikes.add(strike);
-    return {
-      tradingClass: spec.options.tradingClass,
-      multiplier: 100,
-      expirations,
-      strikes: [...strikes].sort((a, b) => a - b),
-    };
+    if (!spec.options) return [];
+    const classes = [spec.options.tradingClass, ...(spec.options.pmClass ? [spec.options.pmClass] : [])];
+    return classes.flatMap((tradingClass) => {
+      const expirations = this.expirations(symbol, date).filter((expiry) =>
+        this.classesOf(spec, expiry).includes(tradingClass),
+      );
+      if (expirations.length === 0) return [];
+      const strikes = new Set<number>();
+      for (const expiry of expirations)
+        for (const strike of this.strikes(symbol, expiry, date)) strikes.add(strike);
+      return [{ tradingClass, multiplier: 100, expirations, strikes: [...strikes].sort((a, b) => a - b) }];
+    });
   }
 
-  private makeContract(spec: UnderlyingSpec, expiry: IsoDate, strike: number, right: Right): OptionContract {
+  private makeContract(
+    spec: UnderlyingSpec,
+    expiry: IsoDate,
+    strike: number,
+    right: Right,
+    tradingClass: string = spec.options?.tradingClass ?? spec.symbol,
+  ): OptionContract {
     return {
-      conId: optionConId(spec.symbol, expiry, strike, right),
+      conId: optionConId(spec.symbol, expiry, strike, right, tradingClass),
       symbol: spec.symbol,
       expiry,
       strike,
       right,
-      tradingClass: spec.options?.tradingClass ?? spec.symbol,
+      tradingClass,
       multiplier: 100,
-      localSymbol: occSymbol(spec.symbol, expiry, strike, right),
+      localSymbol: occSymbol(tradingClass, expiry, strike, right),
     };
   }
 
@@ -226,6 +248,7 @@ export class SyntheticMarket {
     if (!listing) return undefined;
     const asOf = date ?? decoded.expiry;
     if (date && (date < listing.listed || date > decoded.expiry)) return undefined;
+    if (!this.classesOf(spec, decoded.expiry).includes(decoded.tradingClass)) return undefined;
     if (
       !this.strikes(decoded.symbol, decoded.expiry, asOf < decoded.expiry ? asOf : decoded.expiry).includes(
         decoded.strike,
@@ -233,7 +256,7 @@ export class SyntheticMarket {
     ) {
       return undefined;
     }
-    return this.makeContract(spec, decoded.expiry, decoded.strike, decoded.right);
+    return this.makeContract(spec, decoded.expiry, decoded.strike, decoded.right, decoded.tradingClass);
   }
 
   /** Day the expiry of a contract was first listed. */
@@ -281,8 +304,7 @@ export class SyntheticMarket {
   }
 
   private computeSpot(symbol: string, instant: Date): number {
-    const spec = this.spec(symbol);
-    if (spec.secType === "IND") return this.vixLevel(floorMinute(instant));
+    if (symbol === "VIX") return this.vixLevel(floorMinute(instant));
     const walk = this.walk(symbol);
     const at = floorMinute(instant);
     const { date } = toEt(at);
@@ -323,7 +345,7 @@ export class SyntheticMarket {
     const spec = this.spec(symbol);
     const at = floorMinute(instant);
     const { date } = toEt(at);
-    const walk = this.walk(spec.secType === "IND" ? "SPY" : symbol);
+    const walk = this.walk(symbol === "VIX" ? "SPY" : symbol);
     const index = walk.indexOf(date);
     const tradingToday = walk.dayAt(index) === date;
     const fraction = tradingToday ? this.sessionFraction(date, at) : 1;
@@ -341,7 +363,7 @@ export class SyntheticMarket {
     const dayRange = fraction >= 0 && tradingToday ? this.underlyingRange(symbol, date, at) : undefined;
     const historicalVol = fix(walk.historicalVol(index), 4);
     const impliedVolLevel = fix(
-      atmVol(this.spec(spec.secType === "IND" ? "SPY" : symbol), 30 / 365, walk.regimeOn(date)),
+      atmVol(this.spec(symbol === "VIX" ? "SPY" : symbol), 30 / 365, walk.regimeOn(date)),
       4,
     );
     const quote: UnderlyingQuote = {

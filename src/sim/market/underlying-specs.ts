@@ -33,7 +33,13 @@ export interface UnderlyingSpec {
 }
 
 export interface OptionListingSpec {
+  /** The class of the standard monthlies (AM-settled for an index with a pmClass). */
   tradingClass: string;
+  /**
+   * An index's PM-settled class (SPXW): it lists every expiry, the third Fridays too, while `tradingClass` (SPX)
+   * lists only the standard monthlies. Undefined: one class lists everything.
+   */
+  pmClass?: string;
   /** Equity and ETF options are American: priced by the American model, never quoted below exercise value. */
   exercise: ExerciseStyle;
   /** Expiries on every trading day, listed this many calendar days ahead (SPY). 0 = none. */
@@ -82,7 +88,7 @@ const EQUITY_OPTION_EXCHANGES = [
   "PSE",
 ];
 
-export const UNDERLYINGS: readonly UnderlyingSpec[] = [
+const EQUITY_AND_VIX: readonly UnderlyingSpec[] = [
   {
     symbol: "SPY",
     secType: "STK",
@@ -183,12 +189,130 @@ export const UNDERLYINGS: readonly UnderlyingSpec[] = [
   },
 ];
 
+function indexFineIncrement(step: number): () => number {
+  return () => step;
+}
+
+/**
+ * A cash-settled European index option market, kept small: dailies a week ahead, weeklies four, fine strikes
+ * near the money and coarse ones further out (SPX: 5 and 25 points).
+ */
+function indexSpec(
+  symbol: string,
+  fields: {
+    conId: number;
+    longName: string;
+    referencePrice: number;
+    realizedVol: number;
+    tradingClass: string;
+    pmClass?: string;
+    fine: number;
+    coarse: number;
+    dailyLeadDays: number;
+  },
+): UnderlyingSpec {
+  return {
+    symbol,
+    secType: "IND",
+    stockType: "",
+    conId: fields.conId,
+    primaryExchange: "CBOE",
+    longName: fields.longName,
+    referencePrice: fields.referencePrice,
+    realizedVol: fields.realizedVol,
+    shortVol: fields.realizedVol * 0.95,
+    longVol: fields.realizedVol * 1.3,
+    skew: -0.25,
+    smile: 0.04,
+    dividendYield: 0.013,
+    openInterestScale: 9000,
+    dailyVolume: 0,
+    options: {
+      tradingClass: fields.tradingClass,
+      ...(fields.pmClass === undefined ? {} : { pmClass: fields.pmClass }),
+      exercise: "european",
+      dailyLeadDays: fields.dailyLeadDays,
+      weeklyLeadDays: 21,
+      fineIncrement: indexFineIncrement(fields.fine),
+      coarseIncrement: () => fields.coarse,
+      exchanges: ["SMART", "CBOE"],
+      lateClose: true,
+    },
+  };
+}
+
+/** Index options: SPX (AM monthlies) with SPXW (PM weeklies and dailies), XSP, NDX/NDXP, RUT/RUTW. */
+export const INDEX_UNDERLYINGS: readonly UnderlyingSpec[] = [
+  indexSpec("SPX", {
+    conId: 416904,
+    longName: "S&P 500 Stock Index",
+    referencePrice: 5900,
+    realizedVol: 0.14,
+    tradingClass: "SPX",
+    pmClass: "SPXW",
+    fine: 5,
+    coarse: 25,
+    dailyLeadDays: 6,
+  }),
+  indexSpec("XSP", {
+    conId: 55235126,
+    longName: "Mini-SPX Index",
+    referencePrice: 590,
+    realizedVol: 0.14,
+    tradingClass: "XSP",
+    fine: 1,
+    coarse: 5,
+    dailyLeadDays: 0,
+  }),
+  indexSpec("NDX", {
+    conId: 416843,
+    longName: "NASDAQ 100 Stock Index",
+    referencePrice: 21000,
+    realizedVol: 0.18,
+    tradingClass: "NDX",
+    pmClass: "NDXP",
+    fine: 50,
+    coarse: 250,
+    dailyLeadDays: 0,
+  }),
+  indexSpec("RUT", {
+    conId: 416888,
+    longName: "Russell 2000 Stock Index",
+    referencePrice: 2200,
+    realizedVol: 0.2,
+    tradingClass: "RUT",
+    pmClass: "RUTW",
+    fine: 10,
+    coarse: 50,
+    dailyLeadDays: 0,
+  }),
+];
+
+/** Every underlying the simulated gateway knows. */
+export const UNDERLYINGS: readonly UnderlyingSpec[] = [...EQUITY_AND_VIX, ...INDEX_UNDERLYINGS];
+
 export function underlyingSpec(symbol: string): UnderlyingSpec | undefined {
   const wanted = symbol.trim().toUpperCase();
   return UNDERLYINGS.find((spec) => spec.symbol === wanted);
 }
 
-/** Index of an optionable underlying in conId encoding; stable, never reorder. */
-export const OPTION_SYMBOL_CODES: Readonly<Record<string, number>> = { SPY: 0, PLTR: 1, TSLA: 2 };
+/**
+ * Each option class's code in conId encoding (stable, never renumber) with its underlying and the strike unit
+ * conIds count in: half a point for equities and XSP, 5 points for SPX/NDX/RUT, whose strikes are multiples of 5.
+ */
+export const OPTION_CLASS_CODES: Readonly<
+  Record<string, { code: number; symbol: string; strikeUnit: number }>
+> = {
+  SPY: { code: 0, symbol: "SPY", strikeUnit: 0.5 },
+  PLTR: { code: 1, symbol: "PLTR", strikeUnit: 0.5 },
+  TSLA: { code: 2, symbol: "TSLA", strikeUnit: 0.5 },
+  SPX: { code: 3, symbol: "SPX", strikeUnit: 5 },
+  SPXW: { code: 4, symbol: "SPX", strikeUnit: 5 },
+  XSP: { code: 5, symbol: "XSP", strikeUnit: 0.5 },
+  NDX: { code: 6, symbol: "NDX", strikeUnit: 5 },
+  NDXP: { code: 7, symbol: "NDX", strikeUnit: 5 },
+  RUT: { code: 8, symbol: "RUT", strikeUnit: 5 },
+  RUTW: { code: 9, symbol: "RUT", strikeUnit: 5 },
+};
 
 export const RISK_FREE_RATE = 0.04;

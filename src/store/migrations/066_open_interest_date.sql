@@ -16,6 +16,6 @@ COMMENT ON COLUMN market_data_ticks.open_interest IS
 COMMENT ON COLUMN market_data_ticks.open_interest_date IS
     'Trading day the open_interest figure belongs to: the trading day before collection_date (NULL when no figure, or stored before migration 066)';
 COMMENT ON COLUMN market_data_ticks.close_price IS
-    'IB tick 9: the prior session''s close (the trading day before collection_date), not this snapshot''s day';
+    'IB tick 9: the prior session''s close (the trading day before collection_date), not this snapshot''s day; on hist_daily rows (daily bars) the bar''s own close, equal to last_price';
 COMMENT ON COLUMN underlying_ticks.close_price IS
     'IB tick 9: the prior session''s close (the trading day before collection_date), not this snapshot''s day';

@@ -40,8 +40,19 @@ export interface ContractCounts {
 }
 
 /**
+ * When a run ended, by the clock its start was read from (the gateway's for a collection, the daemon's for
+ * its bookkeeping): collection_time, started_at and completed_at of one row come from one clock. Default: the
+ * database's clock (now()), for callers without one.
+ */
+export interface EndedAt {
+  completedAt?: Date;
+}
+
+/**
  * Marks a run as running and returns its row. A run already completed is left untouched and
  * returned as it is (status "completed"): the caller skips it unless `force` is set.
+ * `collectionTime` (default: now) is also started_at: the run's start by its clock. `timezone` is the
+ * plan's zone (schedule.timezone, else the machine's); NULL when the caller has none.
  */
 export async function startCollection(
   db: Queryable,
@@ -60,11 +71,11 @@ export async function startCollection(
   const started = await db.query<CollectionStatusRow>(
     `INSERT INTO daily_collection_status
        (collection_date, symbol, collection_type, collection_time, timezone, started_at, status, run_id)
-     VALUES ($1, $2, $3, $4, COALESCE($5, 'Asia/Jerusalem'), now(), 'running', $7::uuid)
+     VALUES ($1, $2, $3, $4, $5, $4, 'running', $7::uuid)
      ON CONFLICT (collection_date, symbol, collection_type) DO UPDATE SET
        collection_time = EXCLUDED.collection_time,
        timezone = COALESCE($5, daily_collection_status.timezone),
-       started_at = now(), completed_at = NULL, status = 'running', records_collected = NULL, error_message = NULL,
+       started_at = EXCLUDED.started_at, completed_at = NULL, status = 'running', records_collected = NULL, error_message = NULL,
        run_id = $7::uuid, contracts_listed = NULL, contracts_selected = NULL
      WHERE daily_collection_status.status IS DISTINCT FROM 'completed' OR $6::boolean
      ${RETURNING}`,
@@ -84,7 +95,8 @@ export async function completeCollection(
     recordsCollected: number;
     status?: "completed" | "partial";
     errorMessage?: string | null;
-  } & ContractCounts,
+  } & ContractCounts &
+    EndedAt,
 ): Promise<CollectionStatusRow> {
   return updateCollection(
     db,
@@ -101,7 +113,7 @@ export async function failCollection(
   key: CollectionKey,
   errorMessage: string,
   recordsCollected?: number,
-  counts: ContractCounts = {},
+  counts: ContractCounts & EndedAt = {},
 ): Promise<CollectionStatusRow> {
   return updateCollection(db, key, "failed", recordsCollected ?? null, errorMessage, counts);
 }
@@ -112,11 +124,11 @@ async function updateCollection(
   status: CollectionState,
   recordsCollected: number | null,
   errorMessage: string | null,
-  counts: ContractCounts,
+  counts: ContractCounts & EndedAt,
 ): Promise<CollectionStatusRow> {
   const result = await db.query<CollectionStatusRow>(
     `UPDATE daily_collection_status
-        SET status = $4, completed_at = now(), records_collected = $5, error_message = $6,
+        SET status = $4, completed_at = COALESCE($9::timestamptz, now()), records_collected = $5, error_message = $6,
             contracts_listed = $7, contracts_selected = $8
       WHERE collection_date = $1 AND symbol = $2 AND collection_type = $3
      ${RETURNING}`,
@@ -129,6 +141,7 @@ async function updateCollection(
       errorMessage,
       counts.contractsListed ?? null,
       counts.contractsSelected ?? null,
+      counts.completedAt ?? null,
     ],
   );
   const row = result.rows[0];
@@ -193,16 +206,17 @@ export async function markCollectionMissed(
   plannedAt: Date,
   reason: string,
   runId?: string,
+  timezone?: string,
 ): Promise<boolean> {
   const result = await db.query(
     `INSERT INTO daily_collection_status
        (collection_date, collection_time, symbol, collection_type, status, error_message, timezone, run_id)
-     VALUES ($1, $2, $3, $4, 'missed', $5, 'America/New_York', $6::uuid)
+     VALUES ($1, $2, $3, $4, 'missed', $5, $7, $6::uuid)
      ON CONFLICT (collection_date, symbol, collection_type) DO UPDATE
        SET status = 'missed', error_message = EXCLUDED.error_message, run_id = EXCLUDED.run_id
        WHERE daily_collection_status.status IS NULL
           OR daily_collection_status.status NOT IN ('completed', 'partial', 'missed')`,
-    [key.collectionDate, plannedAt, key.symbol, key.collectionType, reason, runId ?? null],
+    [key.collectionDate, plannedAt, key.symbol, key.collectionType, reason, runId ?? null, timezone ?? null],
   );
   return result.rowCount > 0;
 }
@@ -210,23 +224,34 @@ export async function markCollectionMissed(
 /**
  * Marks a run as running unless it already completed or was recorded as missed; returns whether
  * the caller now holds it. For the daemon's bookkeeping slots, whose rows nothing else starts.
+ * `startedAt` is the daemon's clock (default: the database's), `timezone` the plan's zone.
  */
 export async function claimCollection(
   db: Queryable,
   key: CollectionKey,
   plannedAt: Date,
   runId?: string,
+  options: { startedAt?: Date; timezone?: string } = {},
 ): Promise<boolean> {
   const result = await db.query(
     `INSERT INTO daily_collection_status
        (collection_date, collection_time, symbol, collection_type, started_at, status, timezone, run_id)
-     VALUES ($1, $2, $3, $4, now(), 'running', 'America/New_York', $5::uuid)
+     VALUES ($1, $2, $3, $4, COALESCE($6::timestamptz, now()), 'running', $7, $5::uuid)
      ON CONFLICT (collection_date, symbol, collection_type) DO UPDATE
-       SET status = 'running', started_at = now(), error_message = NULL, run_id = EXCLUDED.run_id
+       SET status = 'running', started_at = EXCLUDED.started_at, error_message = NULL, run_id = EXCLUDED.run_id,
+           timezone = COALESCE(EXCLUDED.timezone, daily_collection_status.timezone)
        WHERE daily_collection_status.status IS NULL
           OR daily_collection_status.status NOT IN ('completed', 'missed')
      RETURNING id`,
-    [key.collectionDate, plannedAt, key.symbol, key.collectionType, runId ?? null],
+    [
+      key.collectionDate,
+      plannedAt,
+      key.symbol,
+      key.collectionType,
+      runId ?? null,
+      options.startedAt ?? null,
+      options.timezone ?? null,
+    ],
   );
   return result.rowCount > 0;
 }
@@ -235,11 +260,16 @@ export async function claimCollection(
 export async function finishClaimedCollection(
   db: Queryable,
   key: CollectionKey,
-  outcome: { status: "completed" | "failed" | "partial"; records?: number; message?: string | null },
+  outcome: {
+    status: "completed" | "failed" | "partial";
+    records?: number;
+    message?: string | null;
+  } & EndedAt,
 ): Promise<void> {
   await db.query(
     `UPDATE daily_collection_status
-        SET status = $4::varchar, completed_at = CASE WHEN $4::varchar = 'completed' THEN now() ELSE completed_at END,
+        SET status = $4::varchar,
+            completed_at = CASE WHEN $4::varchar = 'completed' THEN COALESCE($7::timestamptz, now()) ELSE completed_at END,
             records_collected = $5, error_message = $6
       WHERE collection_date = $1 AND symbol = $2 AND collection_type = $3`,
     [
@@ -249,6 +279,7 @@ export async function finishClaimedCollection(
       outcome.status,
       outcome.records ?? null,
       outcome.message ?? null,
+      outcome.completedAt ?? null,
     ],
   );
 }

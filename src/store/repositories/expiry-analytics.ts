@@ -32,6 +32,8 @@ export interface StoredParityBreach {
 
 export interface ExpiryAnalyticsRow {
   expiry: string;
+  /** The option class (SPX or SPXW on a third Friday): analytics never pair contracts of two classes. */
+  tradingClass: string;
   collectionTime: Date;
   yearsToExpiry: number;
   exerciseStyle: "european" | "american";
@@ -53,7 +55,7 @@ export interface ExpiryAnalyticsRow {
   runId: string | null;
 }
 
-const COLUMNS = `expiry, collection_time AS "collectionTime", years_to_expiry AS "yearsToExpiry",
+const COLUMNS = `expiry, trading_class AS "tradingClass", collection_time AS "collectionTime", years_to_expiry AS "yearsToExpiry",
   exercise_style AS "exerciseStyle", underlying_price AS "underlyingPrice", forward,
   discount_factor AS "discountFactor", implied_rate AS "impliedRate",
   implied_dividend_yield AS "impliedDividendYield", rate_std_error AS "rateStdError",
@@ -74,8 +76,15 @@ export async function replaceExpiryAnalytics(
   await db.transaction(async (tx) => {
     await tx.query(
       `DELETE FROM expiry_analytics
-        WHERE collection_date = $1 AND collection_type = $2 AND symbol = $3 AND NOT (expiry = ANY ($4::date[]))`,
-      [key.collectionDate, key.collectionType, key.symbol, rows.map((row) => row.expiry)],
+        WHERE collection_date = $1 AND collection_type = $2 AND symbol = $3
+          AND NOT ((expiry, trading_class) IN (SELECT * FROM unnest($4::date[], $5::text[])))`,
+      [
+        key.collectionDate,
+        key.collectionType,
+        key.symbol,
+        rows.map((row) => row.expiry),
+        rows.map((row) => row.tradingClass),
+      ],
     );
     for (const row of rows) await upsert(tx, key, row);
   });
@@ -87,10 +96,10 @@ async function upsert(tx: Queryable, key: CollectionKey, row: ExpiryAnalyticsRow
        (collection_date, collection_type, symbol, expiry, collection_time, years_to_expiry, exercise_style,
         underlying_price, forward, discount_factor, implied_rate, implied_dividend_yield, rate_std_error,
         strikes_considered, strikes_used, residual_rms, excluded_strikes, box_rates, reference_rate,
-        reference_forward, parity_breach_count, parity_breaches, run_id, computed_at)
+        reference_forward, parity_breach_count, parity_breaches, run_id, computed_at, trading_class)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17::jsonb, $18::jsonb, $19,
-             $20, $21, $22::jsonb, $23::uuid, now())
-     ON CONFLICT (collection_date, collection_type, symbol, expiry) DO UPDATE SET
+             $20, $21, $22::jsonb, $23::uuid, now(), $24)
+     ON CONFLICT (collection_date, collection_type, symbol, expiry, trading_class) DO UPDATE SET
        collection_time = EXCLUDED.collection_time, years_to_expiry = EXCLUDED.years_to_expiry,
        exercise_style = EXCLUDED.exercise_style, underlying_price = EXCLUDED.underlying_price,
        forward = EXCLUDED.forward, discount_factor = EXCLUDED.discount_factor,
@@ -125,6 +134,7 @@ async function upsert(tx: Queryable, key: CollectionKey, row: ExpiryAnalyticsRow
       row.parityBreachCount,
       row.parityBreaches === null ? null : JSON.stringify(row.parityBreaches),
       row.runId,
+      row.tradingClass,
     ],
   );
 }
@@ -139,7 +149,7 @@ export async function listExpiryAnalytics(db: Queryable, key: CollectionKey): Pr
   const result = await db.query<ExpiryAnalyticsRow>(
     `SELECT ${COLUMNS} FROM expiry_analytics
       WHERE collection_date = $1 AND collection_type = $2 AND symbol = $3
-      ORDER BY expiry`,
+      ORDER BY expiry, trading_class`,
     [key.collectionDate, key.collectionType, key.symbol],
   );
   return result.rows;

@@ -13,12 +13,19 @@ export interface ContractRow {
   multiplier?: number;
   exchange?: string;
   tradingClass?: string | null;
+  /** "AM" or "PM" (migration 069); null when unknown. */
+  settlement?: "AM" | "PM" | null;
+  exerciseStyle?: "american" | "european" | null;
 }
 
-export interface StoredContract extends Required<Omit<ContractRow, "ibConId" | "tradingClass">> {
+export interface StoredContract extends Required<
+  Omit<ContractRow, "ibConId" | "tradingClass" | "settlement" | "exerciseStyle">
+> {
   id: number;
   ibConId: number | null;
   tradingClass: string | null;
+  settlement: "AM" | "PM" | null;
+  exerciseStyle: "american" | "european" | null;
 }
 
 const BATCH = 5_000;
@@ -38,9 +45,9 @@ export async function upsertContracts(
     const batch = unique.slice(start, start + BATCH);
     const result = await db.query<{ id: number; contract_symbol: string }>(
       `INSERT INTO option_chains (contract_symbol, underlying_id, strike_price, option_type, expiration_date,
-                                  ib_con_id, multiplier, exchange, trading_class)
+                                  ib_con_id, multiplier, exchange, trading_class, settlement, exercise_style)
        SELECT * FROM unnest($1::text[], $2::int[], $3::numeric[], $4::text[], $5::date[],
-                            $6::bigint[], $7::int[], $8::text[], $9::text[])
+                            $6::bigint[], $7::int[], $8::text[], $9::text[], $10::text[], $11::text[])
        ON CONFLICT (contract_symbol) DO UPDATE SET
          underlying_id = EXCLUDED.underlying_id,
          strike_price = EXCLUDED.strike_price,
@@ -50,6 +57,8 @@ export async function upsertContracts(
          multiplier = EXCLUDED.multiplier,
          exchange = EXCLUDED.exchange,
          trading_class = COALESCE(EXCLUDED.trading_class, option_chains.trading_class),
+         settlement = COALESCE(EXCLUDED.settlement, option_chains.settlement),
+         exercise_style = COALESCE(EXCLUDED.exercise_style, option_chains.exercise_style),
          updated_at = now()
        RETURNING id, contract_symbol`,
       [
@@ -62,6 +71,8 @@ export async function upsertContracts(
         batch.map((r) => r.multiplier ?? 100),
         batch.map((r) => r.exchange ?? "SMART"),
         batch.map((r) => r.tradingClass ?? null),
+        batch.map((r) => r.settlement ?? null),
+        batch.map((r) => r.exerciseStyle ?? null),
       ],
     );
     for (const row of result.rows) ids.set(row.contract_symbol, row.id);
@@ -71,7 +82,8 @@ export async function upsertContracts(
 
 const SELECT_CONTRACT = `SELECT id, contract_symbol AS "contractSymbol", underlying_id AS "underlyingId",
         strike_price AS "strikePrice", option_type AS "optionType", expiration_date AS "expirationDate",
-        ib_con_id AS "ibConId", multiplier, exchange, trading_class AS "tradingClass"
+        ib_con_id AS "ibConId", multiplier, exchange, trading_class AS "tradingClass", settlement,
+        exercise_style AS "exerciseStyle"
    FROM option_chains`;
 
 /** Contracts of one underlying, optionally only those expiring on or after `expiringFrom`. */

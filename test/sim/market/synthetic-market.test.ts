@@ -21,6 +21,7 @@ describe("synthetic market model", () => {
     const conId = optionConId("SPY", "2024-06-21", 512.5, "P");
     expect(decodeOptionConId(conId)).toEqual({
       symbol: "SPY",
+      tradingClass: "SPY",
       expiry: "2024-06-21",
       strike: 512.5,
       right: "P",
