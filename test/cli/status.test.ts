@@ -264,11 +264,12 @@ describe("chainvault status over a real PostgreSQL schema", () => {
     expect(at("2025-01-15", "TSLA").run_id).toBe(runs.manual!.run_id);
 
     // Monday's slots whose window closed before the first collection were never expected of chainvault; the
-    // gap check's (set in the machine's zone, runnable until the next one) still could have run.
+    // gap check's and the backup's (each runnable until the next one) still could have run.
     const monday = report.slots.filter((slot) => slot.date === "2025-01-13" && slot.type !== "eod");
     expect(monday.map((slot) => [slot.type, slot.symbol, slot.outcome]).sort()).toEqual([
       ["analytics", "PLTR", "skipped"],
       ["analytics", "SPY", "skipped"],
+      ["backup", "*", "missed"],
       ["gap_check", "*", "missed"],
       ["pre_market", "PLTR", "skipped"],
       ["pre_market", "SPY", "skipped"],
