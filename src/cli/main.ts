@@ -15,6 +15,7 @@ import * as serviceCommand from "./commands/service.ts";
 import * as daemonCommand from "./commands/daemon.ts";
 import * as simCommand from "./commands/sim.ts";
 import * as alertsCommand from "./commands/alerts.ts";
+import * as archiveCommand from "./commands/archive.ts";
 import * as dashboardCommand from "./commands/dashboard.ts";
 
 /*
@@ -44,6 +45,7 @@ const commands: Array<(program: Command) => void> = [
   simCommand.register,
   alertsCommand.register,
   dashboardCommand.register,
+  archiveCommand.register,
 ];
 
 export function buildProgram(): Command {

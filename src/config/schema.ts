@@ -519,6 +519,32 @@ const quality = z
   })
   .strict();
 
+/** The Parquet archive tier (`chainvault archive`; README "Keeping years of data"). */
+const archive = z
+  .object({
+    /** dir: files under `dir`; s3: objects in `bucket` (credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY). */
+    target: z.enum(["dir", "s3"]).default("dir"),
+    dir: z.string().min(1).default("./chainvault-archive"),
+    /** An S3-compatible endpoint (MinIO, R2, ...); unset: AWS S3 in `region`. */
+    endpoint: z.string().url().optional(),
+    bucket: z.string().min(1).optional(),
+    /** Key prefix inside the bucket, e.g. "chainvault/". */
+    prefix: z.string().default(""),
+    region: z.string().min(1).default("us-east-1"),
+  })
+  .strict()
+  .refine((value) => value.target !== "s3" || value.bucket !== undefined, {
+    message: "archive.target s3 needs archive.bucket",
+    path: ["bucket"],
+  });
+
+/** Raw rows older than keep_days are deleted, but only months with a verified archive (src/archive/retention.ts). */
+const retention = z
+  .object({
+    keep_days: z.number().int().positive().default(730),
+  })
+  .strict();
+
 /** pino's levels, most severe first. */
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -541,6 +567,8 @@ export const configSchema = z
     http: http.default(http.parse({})),
     alerts: alerts.default(alerts.parse({})),
     quality: quality.default(quality.parse({})),
+    archive: archive.default(archive.parse({})),
+    retention: retention.default(retention.parse({})),
     log: z
       .object({ level: z.enum(LOG_LEVELS).default("info") })
       .strict()
