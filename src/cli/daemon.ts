@@ -179,6 +179,7 @@ export async function runDaemon(
       symbols: config.symbols,
       gapCheckDays: config.schedule.gap_check_days,
       quality: config.quality,
+      archive: { archive: config.archive, keepDays: config.retention.keep_days },
       collect: collectWithGateway(handle.db, config, logger, outage, events),
       outage,
       events,

@@ -251,6 +251,8 @@ const scheduleSlots = {
   gap_check: localSlot("08:00"),
   weekend_review: localSlot("08:00"),
   weekend_prep: localSlot("18:00"),
+  /** On the 2nd of each month: the UTC month before has closed in every time zone (README "Keeping years of data"). */
+  archive: localSlot("03:00"),
 };
 /** The collection plan. Collections run in exchange (New York) time; only the housekeeping slots use local time. */
 const schedule = z
@@ -275,6 +277,7 @@ const schedule = z
     gap_check: scheduleSlots.gap_check.default(scheduleSlots.gap_check.parse({})),
     weekend_review: scheduleSlots.weekend_review.default(scheduleSlots.weekend_review.parse({})),
     weekend_prep: scheduleSlots.weekend_prep.default(scheduleSlots.weekend_prep.parse({})),
+    archive: scheduleSlots.archive.default(scheduleSlots.archive.parse({})),
   })
   .strict();
 

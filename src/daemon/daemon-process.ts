@@ -75,6 +75,8 @@ export interface DaemonOptions {
   outage?: DatabaseOutage;
   /** The `quality:` settings for the bookkeeping rules (gap check, expiry); default: the defaults. */
   quality?: HandlerDeps["quality"];
+  /** The monthly archive slot's target and retention.keep_days. */
+  archive?: HandlerDeps["archive"];
   /**
    * Where slot outcomes are reported (`slot_finished`: completed, partial, failed, dead_lettered, missed…) for
    * alerts and metrics to observe; the collector reports to its own sink (see collectWithGateway).
@@ -183,6 +185,7 @@ export class Daemon {
           openHistorical: options.openHistorical,
           historicalFillLimit: options.historicalFillLimit,
           quality: options.quality,
+          archive: options.archive,
           signal: AbortSignal.any([daemon.#stopRuns.signal, job.signal]),
           events,
         });

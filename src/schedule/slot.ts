@@ -17,6 +17,7 @@ export const SLOT_TYPES = [
   "weekly_discovery",
   "weekend_review",
   "weekend_prep",
+  "archive",
 ] as const;
 export type SlotType = (typeof SLOT_TYPES)[number];
 
@@ -36,6 +37,7 @@ export const LOCAL_TIME_TYPES: ReadonlySet<SlotType> = new Set<SlotType>([
   "gap_check",
   "weekend_review",
   "weekend_prep",
+  "archive",
 ]);
 
 /**
