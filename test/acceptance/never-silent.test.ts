@@ -130,6 +130,7 @@ describe("never silent: two weeks of the daemon with a dead-lettered, a missed a
       "gap_check",
       "weekend_review",
       "weekend_prep",
+      "archive",
     ];
     await writeFile(
       configFile,

@@ -129,6 +129,12 @@ describe.each(["dir", "s3"] as const)("archive round trip to a %s target", (kind
     expect(await countIn(db, "market_data_ticks", "2026-10-01", "2026-11-01")).toBe(0);
     expect(await countIn(db, "market_data_ticks", "2026-11-01", "2026-12-01")).toBe(november);
 
+    const info = await runMain(["db", "info"], { env: { DATABASE_URL: server.url } });
+    const droppedRows = retained.dropped.reduce((sum, entry) => sum + entry.rows, 0);
+    expect(info.stdout).toContain(
+      `dropped ${droppedRows.toLocaleString("en-US")} raw rows of 2026-10..2026-10 (archived, verified)`,
+    );
+
     const afterDrop = await verifyArchive(db, target, now);
     expect(afterDrop.failures).toEqual([]);
     expect(afterDrop.checked.filter((entry) => entry.database === "dropped")).toHaveLength(2);

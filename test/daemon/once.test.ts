@@ -81,7 +81,14 @@ describe("`chainvault daemon --once` exit code", () => {
           timezone: "America/New_York",
           ...Object.fromEntries(
             ["pre_market", "analytics", "weekly_discovery", "pre_expiry", "settlement", "monthly_discovery"]
-              .concat(["expiry_processing", "post_expiry", "gap_check", "weekend_review", "weekend_prep"])
+              .concat([
+                "expiry_processing",
+                "post_expiry",
+                "gap_check",
+                "weekend_review",
+                "weekend_prep",
+                "archive",
+              ])
               .map((slot) => [slot, off]),
           ),
         },
