@@ -15,7 +15,7 @@ import {
   streamRange,
   timeBounds,
 } from "../store/reads/archive-reads.ts";
-import type { ArchiveMonthRow, ArchiveTable } from "../store/reads/archive-reads.ts";
+import type { ArchiveColumn, ArchiveMonthRow, ArchiveTable } from "../store/reads/archive-reads.ts";
 import type { ExportColumn } from "../store/reads/export-reads.ts";
 import {
   insertMissingRows,
@@ -58,6 +58,9 @@ export interface Manifest {
   files: ManifestFile[];
 }
 
+/** Written once, read rarely: zstd's high levels cost seconds per month and save about a tenth (bench/archive.ts). */
+const ARCHIVE_ZSTD_LEVEL = 19;
+
 const manifestKey = (month: string) => `${month}/manifest.json`;
 const fileKey = (month: string, table: string) => `${month}/${table}.parquet`;
 
@@ -93,6 +96,8 @@ function selectList(columns: readonly ExportColumn[]): string {
       const id = `"${name.replaceAll('"', '""')}"`;
       if (kind === "timestamptz") return `epoch_ms(${id}) AS ${id}`;
       if (kind === "date") return `CAST(${id} AS VARCHAR) AS ${id}`;
+      // DECIMAL columns come back as doubles: the checksum's canonical number form on both sides.
+      if (kind === "double") return `CAST(${id} AS DOUBLE) AS ${id}`;
       return id;
     })
     .join(", ");
@@ -192,7 +197,7 @@ export async function runArchive(
 async function writeMonth(
   db: Database,
   target: ArchiveTarget,
-  job: { table: ArchiveTable; month: string; columns: ExportColumn[]; schemaVersion: number; dir: string },
+  job: { table: ArchiveTable; month: string; columns: ArchiveColumn[]; schemaVersion: number; dir: string },
 ) {
   const { table, month, columns } = job;
   const file = path.join(job.dir, `${month}-${table}.parquet`);
@@ -200,7 +205,12 @@ async function writeMonth(
   const sum = new ContentChecksum(columns);
   let minTime: Date | null = null;
   let maxTime: Date | null = null;
-  const writer = await openParquetWriter(columns);
+  const writer = await openParquetWriter(columns, {
+    fileTypes: Object.fromEntries(
+      columns.flatMap((column) => (column.fileType === undefined ? [] : [[column.name, column.fileType]])),
+    ),
+    compressionLevel: ARCHIVE_ZSTD_LEVEL,
+  });
   try {
     await writer.startFile(file);
     await streamRange(db, table, from, to, (rows) => {

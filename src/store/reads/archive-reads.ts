@@ -23,13 +23,23 @@ const KIND_OF_TYPE: Record<string, ExportColumnKind> = {
   text: "text",
 };
 
+/** An archived column: appended as `kind`; `fileType` is the Parquet type when it differs (NUMERIC → DECIMAL). */
+export interface ArchiveColumn extends ExportColumn {
+  fileType?: string;
+}
+
 /**
- * The table's columns in order, typed for Parquet. NUMERIC(p, 4) prices become DOUBLE: every value with at most
- * 15 significant digits survives the round trip (the restore casts back to the column's scale).
+ * The table's columns in order, typed for Parquet. NUMERIC(p, s) columns are appended as doubles (the values have
+ * at most 12 significant digits) and written as DECIMAL(p, s): scaled integers, exact at the column's scale.
  */
-export async function archiveColumns(db: Queryable, table: ArchiveTable): Promise<ExportColumn[]> {
-  const result = await db.query<{ column_name: string; data_type: string }>(
-    `SELECT column_name, data_type FROM information_schema.columns
+export async function archiveColumns(db: Queryable, table: ArchiveTable): Promise<ArchiveColumn[]> {
+  const result = await db.query<{
+    column_name: string;
+    data_type: string;
+    numeric_precision: number | null;
+    numeric_scale: number | null;
+  }>(
+    `SELECT column_name, data_type, numeric_precision, numeric_scale FROM information_schema.columns
       WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`,
     [table],
   );
@@ -40,7 +50,13 @@ export async function archiveColumns(db: Queryable, table: ArchiveTable): Promis
         `${table}.${row.column_name} has type ${row.data_type}, which the archive cannot write`,
       );
     }
-    return { name: row.column_name, kind };
+    const decimal =
+      row.data_type === "numeric" && row.numeric_precision !== null && row.numeric_precision <= 18
+        ? `DECIMAL(${row.numeric_precision}, ${row.numeric_scale ?? 0})`
+        : undefined;
+    return decimal === undefined
+      ? { name: row.column_name, kind }
+      : { name: row.column_name, kind, fileType: decimal };
   });
 }
 
