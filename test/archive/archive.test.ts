@@ -155,6 +155,40 @@ describe.each(["dir", "s3"] as const)("archive round trip to a %s target", (kind
     expect(await snapshot(db)).toEqual(before);
   });
 
+  it.runIf(kind === "dir")("lists as JSON, and refuses bad input with exit 2 and one line", async () => {
+    const configFile = path.join(dir, "list.yaml");
+    fs.writeFileSync(configFile, `archive:\n  target: dir\n  dir: ${config.dir}\n`);
+    const as = { env: { DATABASE_URL: server.url } };
+    const listed = await runMain(["archive", "list", "--json", "--config", configFile], as);
+    expect(listed.code, listed.stderr).toBe(0);
+    const entries = JSON.parse(listed.stdout) as {
+      month: string;
+      table: string;
+      verifiedAt: string | null;
+    }[];
+    expect(entries.map((entry) => `${entry.month} ${entry.table}`)).toEqual([
+      "2026-10 market_data_ticks",
+      "2026-10 underlying_ticks",
+      "2026-11 market_data_ticks",
+      "2026-11 underlying_ticks",
+    ]);
+    expect(entries.every((entry) => entry.verifiedAt !== null)).toBe(true);
+    for (const args of [
+      ["archive", "restore", "--month", "2026-13"],
+      ["archive", "restore", "--month", "2025-01"],
+      ["archive", "run", "--before", "2026-02-30"],
+    ]) {
+      const result = await runMain([...args, "--config", configFile], as);
+      expect(result.code, args.join(" ")).toBe(2);
+      expect(result.stderr.trim().split("\n"), args.join(" ")).toHaveLength(1);
+    }
+    const s3WithoutBucket = path.join(dir, "s3.yaml");
+    fs.writeFileSync(s3WithoutBucket, "archive:\n  target: s3\n");
+    const refused = await runMain(["archive", "list", "--config", s3WithoutBucket], as);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("archive.bucket");
+  });
+
   it.runIf(kind === "dir")(
     "a corrupted file fails `archive verify` with exit 1 naming the file",
     async () => {
