@@ -183,6 +183,7 @@ export async function runDaemon(
       gapCheckDays: config.schedule.gap_check_days,
       zone: planZone(config.schedule),
       quality: config.quality,
+      archive: { archive: config.archive, keepDays: config.retention.keep_days },
       collect: collectWithGateway(handle.db, config, logger, outage, events),
       outage,
       events,

@@ -48,7 +48,19 @@ function connectionLine(connection: ConnectionInfo): string {
   return connection.url;
 }
 
-function formatInfo(info: DatabaseInfo, connection: ConnectionInfo): string {
+function retentionLine(info: DatabaseInfo, keepDays: number): string {
+  const { archive } = info;
+  const dropped =
+    archive.dropped > 0
+      ? `dropped ${archive.droppedRows.toLocaleString("en-US")} raw rows of ${archive.droppedFrom}..${archive.droppedTo} (archived, verified)`
+      : "nothing dropped";
+  return (
+    `retention:   keep ${keepDays} days, older months only where a verified archive exists; ${dropped}; ` +
+    `archive: ${archive.archived} month-tables, ${archive.verified} verified`
+  );
+}
+
+function formatInfo(info: DatabaseInfo, connection: ConnectionInfo, keepDays: number): string {
   const mode =
     info.timescaledb === null ? "plain PostgreSQL (no hypertables)" : `TimescaleDB ${info.timescaledb}`;
   const width = Math.max(...Object.keys(info.tables).map((name) => name.length), 5);
@@ -58,6 +70,7 @@ function formatInfo(info: DatabaseInfo, connection: ConnectionInfo): string {
     `mode:        ${mode}`,
     `migration:   ${info.migration}${info.migration === 0 ? " (run `chainvault db migrate`)" : ""}`,
     `hypertables: ${info.hypertables.length > 0 ? info.hypertables.join(", ") : "none"}`,
+    retentionLine(info, keepDays),
     "tables:",
     ...Object.entries(info.tables).map(
       ([name, rows]) => `  ${name.padEnd(width)}  ${rows.toLocaleString("en-US")} rows`,
@@ -86,7 +99,10 @@ export async function dbInfoAction(options: DatabaseOptions & { json?: boolean }
       const info = await databaseInfo(db);
       const connection = connectionInfo(config, servedBy);
       process.stdout.write(
-        options.json ? JSON.stringify({ ...info, connection }) + "\n" : formatInfo(info, connection),
+        options.json
+          ? JSON.stringify({ ...info, retention: { keep_days: config.retention.keep_days }, connection }) +
+              "\n"
+          : formatInfo(info, connection, config.retention.keep_days),
       );
     },
     { readOnly: true },

@@ -15,6 +15,7 @@ import * as serviceCommand from "./commands/service.ts";
 import * as daemonCommand from "./commands/daemon.ts";
 import * as simCommand from "./commands/sim.ts";
 import * as alertsCommand from "./commands/alerts.ts";
+import * as archiveCommand from "./commands/archive.ts";
 import * as dashboardCommand from "./commands/dashboard.ts";
 import * as backupCommand from "./commands/backup.ts";
 
@@ -46,6 +47,7 @@ const commands: Array<(program: Command) => void> = [
   alertsCommand.register,
   dashboardCommand.register,
   backupCommand.register,
+  archiveCommand.register,
 ];
 
 export function buildProgram(): Command {

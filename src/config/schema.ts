@@ -254,6 +254,8 @@ const scheduleSlots = {
   gap_check: localSlot("08:00"),
   weekend_review: localSlot("08:00"),
   weekend_prep: localSlot("18:00"),
+  /** On the 2nd of each month: the UTC month before has closed in every time zone (README "Keeping years of data"). */
+  archive: localSlot("03:00"),
 };
 /** The collection plan. Collections run in exchange (New York) time; only the housekeeping slots use local time. */
 const schedule = z
@@ -279,6 +281,7 @@ const schedule = z
     gap_check: scheduleSlots.gap_check.default(scheduleSlots.gap_check.parse({})),
     weekend_review: scheduleSlots.weekend_review.default(scheduleSlots.weekend_review.parse({})),
     weekend_prep: scheduleSlots.weekend_prep.default(scheduleSlots.weekend_prep.parse({})),
+    archive: scheduleSlots.archive.default(scheduleSlots.archive.parse({})),
   })
   .strict();
 
@@ -533,6 +536,32 @@ const backup = z
   })
   .strict();
 
+/** The Parquet archive tier (`chainvault archive`; README "Keeping years of data"). */
+const archive = z
+  .object({
+    /** dir: files under `dir`; s3: objects in `bucket` (credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY). */
+    target: z.enum(["dir", "s3"]).default("dir"),
+    dir: z.string().min(1).default("./chainvault-archive"),
+    /** An S3-compatible endpoint (MinIO, R2, ...); unset: AWS S3 in `region`. */
+    endpoint: z.string().url().optional(),
+    bucket: z.string().min(1).optional(),
+    /** Key prefix inside the bucket, e.g. "chainvault/". */
+    prefix: z.string().default(""),
+    region: z.string().min(1).default("us-east-1"),
+  })
+  .strict()
+  .refine((value) => value.target !== "s3" || value.bucket !== undefined, {
+    message: "archive.target s3 needs archive.bucket",
+    path: ["bucket"],
+  });
+
+/** Raw rows older than keep_days are deleted, but only months with a verified archive (src/archive/retention.ts). */
+const retention = z
+  .object({
+    keep_days: z.number().int().positive().default(730),
+  })
+  .strict();
+
 /** pino's levels, most severe first. */
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -586,6 +615,8 @@ export const configSchema = z
     alerts: alerts.default(alerts.parse({})),
     quality: quality.default(quality.parse({})),
     backup: backup.default(backup.parse({})),
+    archive: archive.default(archive.parse({})),
+    retention: retention.default(retention.parse({})),
     log: z
       .object({ level: z.enum(LOG_LEVELS).default("info") })
       .strict()

@@ -79,6 +79,8 @@ export interface DaemonOptions {
   quality?: HandlerDeps["quality"];
   /** The `backup` slot's work (see HandlerDeps.backup). */
   backup?: HandlerDeps["backup"];
+  /** The monthly archive slot's target and retention.keep_days. */
+  archive?: HandlerDeps["archive"];
   /**
    * Where slot outcomes are reported (`slot_finished`: completed, partial, failed, dead_lettered, missed…) for
    * alerts and metrics to observe; the collector reports to its own sink (see collectWithGateway).
@@ -190,6 +192,7 @@ export class Daemon {
           historicalFillLimit: options.historicalFillLimit,
           quality: options.quality,
           backup: options.backup,
+          archive: options.archive,
           signal: AbortSignal.any([daemon.#stopRuns.signal, job.signal]),
           events,
         });

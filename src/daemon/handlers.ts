@@ -28,7 +28,8 @@ import type { QualityIssue, QualitySettings } from "../quality/index.ts";
 import { recordQualityIssues } from "../store/repositories/quality-issues.ts";
 import type { QualityIssueInput } from "../store/repositories/quality-issues.ts";
 import { lastQuotedContracts } from "../store/repositories/quote-history.ts";
-import { hasHistoricalFill, processExpiry, storeDailyBar } from "./maintenance.ts";
+import { archiveAndRetain, hasHistoricalFill, processExpiry, storeDailyBar } from "./maintenance.ts";
+import type { ArchiveSettings } from "./maintenance.ts";
 import type { SlotJob, SlotQueue } from "./queue.ts";
 import { queueFor, slotFinished, toJob } from "./slots.ts";
 import type { SlotFinished } from "./slots.ts";
@@ -83,6 +84,8 @@ export interface HandlerDeps {
   quality?: QualitySettings;
   /** Takes a backup (src/store/backup) for the `backup` slot; without it the slot only says so. */
   backup?: () => Promise<{ summary: string; records: number }>;
+  /** The archive target and retention.keep_days for the monthly `archive` slot; without them it is skipped. */
+  archive?: ArchiveSettings;
 }
 
 /** A bookkeeping rule's issue as a data_quality_issues row of (date, symbol, type). */
@@ -296,6 +299,9 @@ async function bookkeeping(slot: SlotJob, deps: HandlerDeps): Promise<{ summary:
     }
     case "post_expiry":
       return postExpiry(slot, deps);
+    case "archive":
+      if (!deps.archive) return { summary: "no archive configured; nothing archived or dropped", records: 0 };
+      return archiveAndRetain(deps.db, deps.archive, { now: deps.clock.now(), logger: deps.logger });
     case "gap_check":
       return gapCheck(slot, deps);
     case "backup":

@@ -1,3 +1,5 @@
+import type { ArchiveConfig } from "../archive/target.ts";
+import type { Logger } from "../logger.ts";
 import type { Database, Queryable } from "../store/database.ts";
 import { EXPIRY_DAY_SNAPSHOT_TYPES } from "../core/collection.ts";
 import { expireContractsOn } from "../store/repositories/lifecycle.ts";
@@ -52,4 +54,51 @@ export async function storeDailyBar(
       volume: row.volume,
     },
   ]);
+}
+
+export interface ArchiveSettings {
+  archive: ArchiveConfig;
+  keepDays: number;
+}
+
+/**
+ * The monthly `archive` slot: archive the closed months, verify every archived file against its manifest and
+ * the database, then apply retention, which deletes only months whose archive just verified. A verification
+ * failure is thrown after retention ran (it kept the failed months), so the slot fails and alerts.
+ */
+export async function archiveAndRetain(
+  db: Database,
+  settings: ArchiveSettings,
+  options: { now: Date; logger: Logger },
+): Promise<{ summary: string; records: number }> {
+  // Loaded when the monthly slot runs, not at daemon start: DuckDB and the S3 SDK are large.
+  const { runArchive, verifyArchive } = await import("../archive/archive.ts");
+  const { applyRetention } = await import("../archive/retention.ts");
+  const { openArchiveTarget } = await import("../archive/target.ts");
+  const target = await openArchiveTarget(settings.archive);
+  try {
+    const monthStart = new Date(`${options.now.toISOString().slice(0, 7)}-01T00:00:00Z`);
+    const written = await runArchive(db, target, monthStart);
+    const verified = await verifyArchive(db, target, options.now);
+    const retention = await applyRetention(db, {
+      keepDays: settings.keepDays,
+      now: options.now,
+      logger: options.logger,
+    });
+    const rows = written.written.reduce((sum, entry) => sum + entry.rows, 0);
+    const dropped = retention.dropped.reduce((sum, entry) => sum + entry.rows, 0);
+    const summary =
+      `archived ${written.written.length} files (${rows} rows), verified ${verified.checked.length}, ` +
+      `retention dropped ${dropped} rows in ${retention.dropped.length} month-tables, kept ${retention.kept.length}`;
+    if (verified.failures.length > 0) {
+      throw new Error(
+        `${summary}; verification failed for ${verified.failures
+          .map((failure) => `${failure.location} (${failure.problem})`)
+          .join(", ")}`,
+      );
+    }
+    return { summary, records: rows };
+  } finally {
+    target.close();
+  }
 }

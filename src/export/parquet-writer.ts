@@ -58,13 +58,32 @@ export interface ParquetWriter {
   close(): void;
 }
 
-export async function openParquetWriter(columns: readonly ExportColumn[]): Promise<ParquetWriter> {
+export interface ParquetWriterOptions {
+  /**
+   * Column name → the type written to the file (e.g. DECIMAL(12,4)) when it differs from the appended kind: the
+   * archive writes NUMERIC columns as scaled integers, which compress better than doubles and keep the scale.
+   */
+  fileTypes?: Readonly<Record<string, string>>;
+  /** zstd level (DuckDB's default 3); the archive, written once and kept for years, uses a higher one. */
+  compressionLevel?: number;
+}
+
+export async function openParquetWriter(
+  columns: readonly ExportColumn[],
+  options: ParquetWriterOptions = {},
+): Promise<ParquetWriter> {
   const instance = await DuckDBInstance.create(":memory:", { threads: "1" });
   const connection: DuckDBConnection = await instance.connect();
   const appends = columns.map((column) => ({ name: column.name, append: appendFor(column.kind) }));
   const ddl = `CREATE TABLE ${TABLE} (${columns
     .map((column) => `${quoteIdentifier(column.name)} ${DUCKDB_TYPE[column.kind]}`)
     .join(", ")})`;
+  const casts = Object.entries(options.fileTypes ?? {}).map(
+    ([name, type]) => `CAST(${quoteIdentifier(name)} AS ${type}) AS ${quoteIdentifier(name)}`,
+  );
+  const source = casts.length > 0 ? `(SELECT * REPLACE (${casts.join(", ")}) FROM ${TABLE})` : TABLE;
+  const level =
+    options.compressionLevel === undefined ? "" : `, COMPRESSION_LEVEL ${options.compressionLevel}`;
   let appender: DuckDBAppender | null = null;
   let file: string | null = null;
   return {
@@ -88,7 +107,7 @@ export async function openParquetWriter(columns: readonly ExportColumn[]): Promi
       appender!.closeSync();
       appender = null;
       await connection.run(
-        `COPY ${TABLE} TO ${quoteLiteral(file!)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)`,
+        `COPY ${source} TO ${quoteLiteral(file!)} (FORMAT parquet, COMPRESSION zstd${level}, ROW_GROUP_SIZE 122880)`,
       );
       await connection.run(`DROP TABLE ${TABLE}`);
       file = null;

@@ -158,6 +158,11 @@ function computeSlotsOfDate(date: IsoDate, context: Context): Slot[] {
     }
   };
 
+  if (date.endsWith("-02")) {
+    // Archive the closed months, then apply guarded retention (src/daemon/maintenance.ts); on any day of the week.
+    const at = zonedInstant(date, schedule.archive.time_local, zone);
+    add("archive", at, new Date(at.getTime() + 24 * 3_600_000), null);
+  }
   const weekday = weekdayOf(date);
   if (weekday === 6 || weekday === 0) {
     const nextOpen = etInstant(nextTradingDay(date), REGULAR_OPEN_ET);
@@ -166,7 +171,7 @@ function computeSlotsOfDate(date: IsoDate, context: Context): Slot[] {
     else add("weekend_prep", zonedInstant(date, schedule.weekend_prep.time_local, zone), nextOpen, null);
     return sortSlots(slots, context);
   }
-  if (!isTradingDay(date)) return slots; // nothing on holidays; the next gap check covers them
+  if (!isTradingDay(date)) return sortSlots(slots, context); // nothing on holidays; the next gap check covers them
 
   const session = sessionOf(date, "equity")!;
   const closeShift = minutesOfDay(session.closeEt) - REGULAR_CLOSE_MINUTES;

@@ -18,6 +18,7 @@ export const SLOT_TYPES = [
   "weekly_discovery",
   "weekend_review",
   "weekend_prep",
+  "archive",
 ] as const;
 export type SlotType = (typeof SLOT_TYPES)[number];
 
@@ -37,6 +38,7 @@ export const LOCAL_TIME_TYPES: ReadonlySet<SlotType> = new Set<SlotType>([
   "gap_check",
   "weekend_review",
   "weekend_prep",
+  "archive",
 ]);
 
 /**

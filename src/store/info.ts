@@ -12,6 +12,57 @@ export interface DatabaseInfo {
   /** chainvault's tables and their row counts. */
   tables: Record<string, number>;
   hypertables: string[];
+  /** The Parquet archive's ledger (migration 076): what retention may drop and what it did. */
+  archive: ArchiveState;
+}
+
+export interface ArchiveState {
+  /** Month-tables written to the archive; verified: read back and matched; dropped: raw rows deleted. */
+  archived: number;
+  verified: number;
+  dropped: number;
+  droppedRows: number;
+  /** Oldest and newest month (YYYY-MM) whose raw rows retention deleted; null when none. */
+  droppedFrom: string | null;
+  droppedTo: string | null;
+}
+
+async function archiveState(db: Queryable): Promise<ArchiveState> {
+  const none: ArchiveState = {
+    archived: 0,
+    verified: 0,
+    dropped: 0,
+    droppedRows: 0,
+    droppedFrom: null,
+    droppedTo: null,
+  };
+  const present = await db.query<{ present: boolean }>(
+    "SELECT to_regclass('archive_months') IS NOT NULL AS present",
+  );
+  if (!present.rows[0]!.present) return none;
+  const result = await db.query<{
+    archived: number;
+    verified: number;
+    dropped: number;
+    dropped_rows: number | null;
+    dropped_from: string | null;
+    dropped_to: string | null;
+  }>(
+    `SELECT count(*)::int8 AS archived, count(verified_at)::int8 AS verified, count(dropped_at)::int8 AS dropped,
+            sum(dropped_rows)::int8 AS dropped_rows,
+            to_char(min(month) FILTER (WHERE dropped_at IS NOT NULL), 'YYYY-MM') AS dropped_from,
+            to_char(max(month) FILTER (WHERE dropped_at IS NOT NULL), 'YYYY-MM') AS dropped_to
+       FROM archive_months`,
+  );
+  const row = result.rows[0]!;
+  return {
+    archived: row.archived,
+    verified: row.verified,
+    dropped: row.dropped,
+    droppedRows: row.dropped_rows ?? 0,
+    droppedFrom: row.dropped_from,
+    droppedTo: row.dropped_to,
+  };
 }
 
 /** What `db info` prints: engine, mode, schema version and table sizes. */
@@ -38,7 +89,14 @@ export async function databaseInfo(db: Database): Promise<DatabaseInfo> {
     );
     hypertables = result.rows.map((row) => row.hypertable_name);
   }
-  return { engine: db.engine, timescaledb, migration: await currentMigration(db), tables, hypertables };
+  return {
+    engine: db.engine,
+    timescaledb,
+    migration: await currentMigration(db),
+    tables,
+    hypertables,
+    archive: await archiveState(db),
+  };
 }
 
 /**

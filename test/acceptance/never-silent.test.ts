@@ -132,6 +132,7 @@ describe("never silent: two weeks of the daemon with a dead-lettered, a missed a
       "weekend_review",
       "weekend_prep",
       "backup",
+      "archive",
     ];
     await writeFile(
       configFile,

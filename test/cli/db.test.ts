@@ -46,14 +46,18 @@ describe("chainvault db migrate / db info --json", () => {
     expect(info.code, info.stderr).toBe(0);
     const parsed = JSON.parse(info.stdout) as Record<string, unknown>;
     expect(Object.keys(parsed).sort()).toEqual([
+      "archive",
       "connection",
       "engine",
       "hypertables",
       "migration",
+      "retention",
       "tables",
       "timescaledb",
     ]);
     expect(parsed).toMatchObject({ engine, timescaledb: null, hypertables: [] });
+    // Nothing archived, nothing dropped: retention keeps everything until an archive verifies.
+    expect(parsed.archive).toMatchObject({ archived: 0, verified: 0, dropped: 0, droppedRows: 0 });
     // Where psql connects: the server itself, or the embedded database once `db serve` (or the daemon) serves it.
     expect(parsed.connection).toMatchObject(
       engine === "pglite"

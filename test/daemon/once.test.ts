@@ -88,6 +88,7 @@ describe("`chainvault daemon --once` exit code", () => {
                 "weekend_review",
                 "weekend_prep",
                 "backup",
+                "archive",
               ])
               .map((slot) => [slot, off]),
           ),

@@ -41,6 +41,7 @@ const OFF = [
   "gap_check",
   "weekend_review",
   "weekend_prep",
+  "archive",
 ];
 
 /** The plan the fixture was written for: EOD and analytics of SPY and QQQ. */

@@ -68,6 +68,7 @@ const RULES = {
   weekly_discovery:   { perSymbol: true,  time: "17:00", basis: "et",    closeRelative: true,  window: "nextOpen" },
   weekend_review:     { perSymbol: false, time: "08:00", basis: "local", closeRelative: false, window: "nextOpen" },
   weekend_prep:       { perSymbol: false, time: "18:00", basis: "local", closeRelative: false, window: "nextOpen" },
+  archive:            { perSymbol: false, time: "03:00", basis: "local", closeRelative: false, window: "dayAfter" },
 } as const;
 type RuleType = keyof typeof RULES;
 
@@ -109,10 +110,13 @@ function expectedSlotsOf(date: string): string[] {
       nextOpen: () => wallToUtc(nextTradingDate(date), "09:30", "America/New_York"),
       nextGapCheck: () => wallToUtc(nextTradingDate(date), "08:00", ZONE),
       nextBackup: () => wallToUtc(nextTradingDate(date), "02:00", "America/New_York"),
+      dayAfter: () => new Date(Date.parse(at) + 86_400_000).toISOString(),
     }[rule.window]();
     for (const symbol of rule.perSymbol ? SYMBOLS : ["*"])
       out.push(`${at} ${type} ${symbol} ${date} ${until}`);
   };
+  // The monthly archive: the 2nd of every month, trading day or not.
+  if (date.endsWith("-02")) put("archive");
   if (weekday === 6) put("weekend_review");
   if (weekday === 0) put("weekend_prep");
   if (weekday === 0 || weekday === 6 || HOLIDAYS_2026.has(date)) return out;

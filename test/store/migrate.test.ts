@@ -133,7 +133,7 @@ describe("TimescaleDB features on the TimescaleDB test engine", () => {
     );
   });
 
-  it("schedules compression and aggregate refreshes, and keeps the retention policy paused", async () => {
+  it("schedules compression and aggregate refreshes, and has no retention policy (retention waits for archives)", async () => {
     const jobs = await db.query<{ proc_name: string; hypertable_name: string; scheduled: boolean }>(
       `SELECT proc_name, hypertable_name, scheduled FROM timescaledb_information.jobs
         WHERE hypertable_name IS NOT NULL ORDER BY proc_name, hypertable_name`,
@@ -145,9 +145,8 @@ describe("TimescaleDB features on the TimescaleDB test engine", () => {
     const byProc = jobs.rows.map((job) => [job.proc_name, job.scheduled]);
     expect(byProc.filter(([proc]) => proc === "policy_compression")).toHaveLength(2);
     expect(byProc.filter(([proc]) => proc === "policy_refresh_continuous_aggregate")).toHaveLength(2);
-    expect(jobs.rows.filter((job) => job.proc_name === "policy_retention")).toEqual([
-      { proc_name: "policy_retention", hypertable_name: "market_data_ticks", scheduled: false },
-    ]);
+    // 077 removed 002's paused policy: src/archive/retention.ts deletes only archived, verified months.
+    expect(jobs.rows.filter((job) => job.proc_name === "policy_retention")).toEqual([]);
   });
 
   it("names each aggregated figure for its own day: open interest with its date, tick 9 as the prior close", async () => {
