@@ -163,7 +163,7 @@ describe("chainvault db serve, and reading while the daemon holds the embedded d
   );
 
   it(
-    "with the daemon running on the embedded engine, status and psql through its socket both succeed",
+    "with the daemon running on the embedded engine, status, export and psql through its socket all succeed",
     { timeout: 180_000 },
     async () => {
       let stop!: (signal: NodeJS.Signals) => void;
@@ -187,6 +187,22 @@ describe("chainvault db serve, and reading while the daemon holds the embedded d
             .filter((slot) => slot.symbol === "PLTR" && slot.type === "eod")
             .map((slot) => slot.outcome),
         ).toEqual(["completed"]);
+
+        // export from another process, as a user runs it: through the daemon's socket, not the locked directory.
+        const daily = await psql(
+          url,
+          "SELECT count(*) FROM chain_daily WHERE underlying_symbol = 'PLTR' AND quote_date = '2025-01-15'",
+        );
+        const days = Number(daily.stdout);
+        expect(days).toBeGreaterThan(0);
+        const exported = await runCli([
+          "export",
+          ...["--symbols", "PLTR", "--from", "2025-01-15", "--to", "2025-01-15", "--layout", "daily"],
+          ...["--out", "-", "--config", configFile],
+        ]);
+        expect(exported.stderr).toBe(`exported ${days} rows (daily, csv) to standard output\n`);
+        expect(exported.code).toBe(0);
+        expect(exported.stdout.split("\n").filter(Boolean)).toHaveLength(1 + days);
 
         const queue = await psql(url, "SELECT count(*) > 0 FROM pg_tables WHERE schemaname = 'pgboss'");
         expect(queue.stdout).toBe("t\n");

@@ -4,6 +4,8 @@ import type { TestDatabase, TestEngine } from "../helpers/db.ts";
 import { seedSyntheticChains, tradingDaysFrom } from "../helpers/synthetic-chains.ts";
 
 const DAYS = tradingDaysFrom("2026-11-30", 2);
+// Wednesday before Thanksgiving (Thursday 2026-11-26, NYSE closed) and the Friday after.
+const HOLIDAY_DAYS = tradingDaysFrom("2026-11-25", 2);
 
 describe.each(["pglite", "postgres", "timescale"] as TestEngine[])(
   "views chain_quotes and chain_daily (%s)",
@@ -18,6 +20,12 @@ describe.each(["pglite", "postgres", "timescale"] as TestEngine[])(
         days: DAYS,
         expiries: 2,
         strikes: 3,
+      });
+      rows += await seedSyntheticChains(test.db, {
+        symbols: ["IWM"],
+        days: HOLIDAY_DAYS,
+        expiries: 2,
+        strikes: 5,
       });
     }, 60_000);
 
@@ -94,13 +102,67 @@ describe.each(["pglite", "postgres", "timescale"] as TestEngine[])(
         ask_eod: eod.ask,
         underlying_bid_eod: eod.underlying_bid,
         underlying_ask_eod: eod.underlying_ask,
+        // As reported on quote_date: IB's close and open interest are the previous session's.
         prior_close: eod.prior_close,
-        // IB's open interest is the previous session's: it carries that day, not quote_date.
+        open_interest_reported: eod.open_interest,
         open_interest_date: DAYS[0],
         delta_eod: eod.delta,
-        open_interest: eod.open_interest,
         trade_volume: eod.volume,
+        // quote_date's own figures come with the next trading day's snapshot, not stored yet.
+        close: null,
+        open_interest: null,
       });
+    });
+
+    it("chain_daily: each day's own open interest and close, from the next trading day's snapshot", async () => {
+      const { db } = test;
+      const [monday, tuesday] = DAYS as [string, string];
+      const dailyRow = async (day: string) =>
+        (
+          await db.query(
+            `SELECT * FROM chain_daily WHERE underlying_symbol = 'SPY' AND quote_date = $1
+              ORDER BY expiration, strike, option_type LIMIT 1`,
+            [day],
+          )
+        ).rows[0]!;
+      const mondayRow = await dailyRow(monday);
+      const tuesdayEod = (
+        await db.query(
+          `SELECT * FROM chain_quotes WHERE occ_symbol = $1 AND collection_date = $2 AND collection_type = 'eod'`,
+          [mondayRow.occ_symbol, tuesday],
+        )
+      ).rows[0]!;
+      expect(tuesdayEod.open_interest_date).toBe(monday);
+      expect(mondayRow).toMatchObject({
+        open_interest: tuesdayEod.open_interest,
+        close: tuesdayEod.prior_close,
+      });
+      expect((await dailyRow(tuesday)).open_interest).toBeNull();
+    });
+
+    it("chain_daily across a holiday: Wednesday's figures come from Friday's snapshot", async () => {
+      const { db } = test;
+      expect(HOLIDAY_DAYS).toEqual(["2026-11-25", "2026-11-27"]);
+      const days = await db.query(
+        `SELECT d.quote_date, d.open_interest, d.close, d.open_interest_date, q.open_interest AS friday_oi,
+                q.prior_close AS friday_prior_close, q.open_interest_date AS friday_oi_date
+           FROM chain_daily d
+           LEFT JOIN chain_quotes q ON q.contract_id = d.contract_id AND q.collection_date = '2026-11-27'
+                                   AND q.collection_type = 'eod'
+          WHERE d.contract_id = (SELECT min(w.contract_id) FROM chain_daily w JOIN chain_daily f USING (contract_id)
+                                  WHERE w.underlying_symbol = 'IWM' AND w.quote_date = '2026-11-25'
+                                    AND f.quote_date = '2026-11-27')
+          ORDER BY d.quote_date`,
+      );
+      const [wednesday, friday] = days.rows as [Record<string, unknown>, Record<string, unknown>];
+      expect(wednesday).toMatchObject({ quote_date: "2026-11-25", friday_oi_date: "2026-11-25" });
+      expect(wednesday.open_interest).toBe(wednesday.friday_oi);
+      expect(wednesday.close).toBe(wednesday.friday_prior_close);
+      expect(wednesday.open_interest).not.toBeNull();
+      // Friday's snapshot reported Wednesday's figures (no session on Thanksgiving); Friday's own come Monday.
+      expect(friday).toMatchObject({ quote_date: "2026-11-27", open_interest_date: "2026-11-25" });
+      expect(friday.open_interest).toBeNull();
+      expect(friday.close).toBeNull();
     });
   },
 );
