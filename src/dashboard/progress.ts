@@ -1,19 +1,10 @@
 import type { Clock } from "../core/clock.ts";
 import type { ChainvaultEvent, EventBus } from "../core/events.ts";
 
-/** One symbol's run as the dashboard shows it while it goes. */
-export interface RunProgress {
-  runId: string;
-  date: string;
-  symbol: string;
-  type: string;
-  phase: "discovery" | "snapshots" | "done";
-  done: number;
-  total: number;
-  linesInUse: number;
-  lines: number;
+/** One symbol's run as the dashboard shows it while it goes: its latest progress event and when it came. */
+export type RunProgress = Omit<Extract<ChainvaultEvent, { kind: "collection_progress" }>, "kind"> & {
   updatedAt: Date;
-}
+};
 
 export interface ProgressSnapshot {
   /** Where the figures come from: this process's collector ("live"), or nothing running here. */

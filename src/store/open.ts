@@ -78,6 +78,17 @@ export interface ReadingDatabase {
 }
 
 /**
+ * The serve record of the process holding a locked embedded data directory, when that process serves it;
+ * otherwise the lock error again, with `advice` on what to do instead.
+ */
+export function serverOfLockedDir(error: DataDirLockedError, advice: string): ServeRecord {
+  const record = readServeRecord(error.dataDir);
+  if (record === null || record.pid !== error.holderPid)
+    throw new DataDirLockedError(error.dataDir, error.holderPid, error.holderHost, advice);
+  return record;
+}
+
+/**
  * For commands that only read: like openDatabase, but an embedded data directory held by another process
  * that serves it (`db serve`, the daemon; see serve/serve-record.ts) is read through that server, read-only.
  */
@@ -86,16 +97,11 @@ export async function openForReading(options: OpenDatabaseOptions): Promise<Read
     return { db: await openDatabase(options), servedBy: null };
   } catch (error) {
     if (!(error instanceof DataDirLockedError)) throw error;
-    const record = readServeRecord(error.dataDir);
-    if (record === null || record.pid !== error.holderPid) {
-      throw new DataDirLockedError(
-        error.dataDir,
-        error.holderPid,
-        error.holderHost,
-        "it does not serve the database for reading (a `collect` run, or database.serve_port is null): " +
-          "wait for it to finish, or let the daemon serve it (database.serve_port).",
-      );
-    }
+    const record = serverOfLockedDir(
+      error,
+      "it does not serve the database for reading (a `collect` run, or database.serve_port is null): " +
+        "wait for it to finish, or let the daemon serve it (database.serve_port).",
+    );
     const url = servedUrl(record);
     const db = await openPostgres({ url, poolSize: 2, logger: options.logger, engine: "pglite" });
     try {

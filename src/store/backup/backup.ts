@@ -9,7 +9,8 @@ import { CHAINVAULT_VERSION } from "../../core/version.ts";
 import { UsageError } from "../../core/errors.ts";
 import { DataDirLockedError } from "../data-dir-lock.ts";
 import type { Engine } from "../database.ts";
-import { readServeRecord, servedUrl } from "../serve/serve-record.ts";
+import { servedUrl } from "../serve/serve-record.ts";
+import { serverOfLockedDir } from "../open.ts";
 import { writeCopyDump } from "./copy-dump.ts";
 import { applyDumpSettings, clientSession, pgliteSession, summarizeTables } from "./table-dump.ts";
 import type { CopyOutSession, TableSummary } from "./table-dump.ts";
@@ -344,16 +345,11 @@ async function backupEmbedded(
     opened = await openEmbedded(dataDir, logger);
   } catch (error) {
     if (!(error instanceof DataDirLockedError)) throw error;
-    const record = readServeRecord(error.dataDir);
-    if (record === null || record.pid !== error.holderPid) {
-      throw new DataDirLockedError(
-        error.dataDir,
-        error.holderPid,
-        error.holderHost,
-        "it does not serve the database (a `collect` run, or database.serve_port is null): back up once it has " +
-          "finished, or let the daemon serve the database (database.serve_port) or back it up itself (backup slot).",
-      );
-    }
+    const record = serverOfLockedDir(
+      error,
+      "it does not serve the database (a `collect` run, or database.serve_port is null): back up once it has " +
+        "finished, or let the daemon serve the database (database.serve_port) or back it up itself (backup slot).",
+    );
     const url = servedUrl(record);
     logger?.info({ url, pid: record.pid }, "data directory in use: backing up through its server");
     return withClient(url, async (client, session) => {
