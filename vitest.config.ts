@@ -9,10 +9,14 @@ import { defineConfig } from "vitest/config";
  * durations (node_modules/.vite) orders the rest, and replaces this list once every file has one.
  */
 const SLOW_FIRST = [
+  "test/store/backup.test.ts",
   "test/collect/pacing.test.ts",
   "test/daemon/daemon.test.ts",
   "test/faults/pacing-storm.test.ts",
   "test/faults/disk-full.test.ts",
+  "test/dashboard/dashboard-api.test.ts",
+  "test/store/chain-views.test.ts",
+  "test/export/export.test.ts",
   "test/collect/market-data.test.ts",
   "test/store/data-dir-lock.test.ts",
   "test/faults/db-outage.test.ts",
@@ -29,6 +33,10 @@ const SLOW_FIRST = [
   "test/faults/force-replace.test.ts",
   "test/daemon/signals.test.ts",
   "test/faults/run-owner.test.ts",
+  "test/dashboard/storage-timescale.test.ts",
+  "test/export/export-served.test.ts",
+  "test/collect/index-options.test.ts",
+  "test/dashboard/browser.test.ts",
 ];
 
 class SlowFirstSequencer extends BaseSequencer {

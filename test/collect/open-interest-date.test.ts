@@ -11,6 +11,8 @@ const CASES: [string, string, string][] = [
   ["after the closure for President Carter's funeral", "2025-01-10", "2025-01-08"],
 ];
 
+const FEW = { range: 0.02, min_strikes: 4 };
+
 describe("open interest carries the trading day it belongs to", () => {
   let h: Harness;
   const stored = new Map<string, { withOi: number; dates: Set<string | null> }>();
@@ -21,7 +23,12 @@ describe("open interest carries the trading day it belongs to", () => {
       start: { date: CASES[0]![1], timeEt: "16:45" },
       sim: { frozenClock: true },
       config: {
-        selection: { mode: "window", max_days_to_expiry: 10 },
+        // A few strikes: what is dated, not how many, is the point.
+        selection: {
+          mode: "window",
+          max_days_to_expiry: 10,
+          tiers: { low_iv: FEW, normal_iv: FEW, high_iv: FEW },
+        },
         collect: { include_vix: false },
       },
     });

@@ -57,8 +57,14 @@ export function weekPlan(): PlanOptions {
 }
 
 /** The collection options of the fixture's SPY chain: a few expiries, every strike near the money. */
+/** Eight strikes around the money per expiry: both sides, a forward and a smile, without the whole chain's cost. */
+const NEAR_MONEY = { range: 0.02, min_strikes: 8 };
 export const CHAIN_CONFIG = {
-  selection: { mode: "all", max_days_to_expiry: 10 },
+  selection: {
+    mode: "window",
+    max_days_to_expiry: 10,
+    tiers: { low_iv: NEAR_MONEY, normal_iv: NEAR_MONEY, high_iv: NEAR_MONEY },
+  },
   collect: { include_vix: false },
 };
 

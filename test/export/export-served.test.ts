@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runDbServe } from "../../src/cli/db.ts";
 import { migrate } from "../../src/store/migrate.ts";
 import { openDatabase } from "../../src/store/open.ts";
+import { copyMigratedDataDir } from "../helpers/pglite-template.ts";
 import type { ServedDatabase } from "../../src/store/serve/serve-embedded.ts";
 import { runCli, runMain } from "../helpers/cli.ts";
 import { openDuckDb } from "../helpers/duckdb.ts";
@@ -27,7 +28,7 @@ describe("chainvault export while db serve (as the daemon does) holds the embedd
       configFile,
       `database: { data_dir: ${JSON.stringify(dataDir)}, serve_port: 0 }\nlog: { level: error }\n`,
     );
-    const db = await openDatabase({ dataDir });
+    const db = await openDatabase({ dataDir: await copyMigratedDataDir(dataDir) });
     try {
       await migrate(db);
       rows = await seedSyntheticChains(db, { symbols: ["SPY"], days: DAYS, expiries: 1, strikes: 4 });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../src/store/database.ts";
 import { migrate } from "../../src/store/migrate.ts";
 import { openDatabase } from "../../src/store/open.ts";
+import { copyMigratedDataDir } from "../helpers/pglite-template.ts";
 import { exportColumns, partitionColumns } from "../../src/store/reads/export-reads.ts";
 import type { ExportLayout } from "../../src/store/reads/export-reads.ts";
 import { runMain } from "../helpers/cli.ts";
@@ -55,7 +56,8 @@ async function seeded(engine: "postgres" | "pglite", dir: string) {
     env = { DATABASE_URL: server.url };
     drop = () => server.drop();
   } else {
-    const dataDir = path.join(dir, "data");
+    // A copy of the migrated template: initdb is most of this file's setup on a loaded machine.
+    const dataDir = await copyMigratedDataDir(path.join(dir, "data"));
     db = await openDatabase({ dataDir });
     env = { dataDir };
   }

@@ -25,7 +25,8 @@ import { serveEmbedded } from "../../src/store/serve/serve-embedded.ts";
 import { runMain } from "../helpers/cli.ts";
 import { backupForDaemon } from "../../src/daemon/backup-slot.ts";
 import { runRestore } from "../../src/store/backup/restore.ts";
-import { createServerDatabase } from "../helpers/db.ts";
+import { createServerDatabase, openMigratedPglite } from "../helpers/db.ts";
+import { copyMigratedDataDir } from "../helpers/pglite-template.ts";
 
 const silent = pino({ level: "silent" });
 const MONDAY = "2025-01-13";
@@ -226,7 +227,7 @@ describe("backup and restore round trips", () => {
     const dataDir = path.join(tmp, "data");
     const out = path.join(tmp, "embedded");
     const env = { DATABASE_URL: undefined, CHAINVAULT_DATA_DIR: undefined };
-    const { db, pglite } = await openEmbedded(dataDir);
+    const { db, pglite } = await openEmbedded(await copyMigratedDataDir(dataDir));
     await migrate(db);
     const served = await serveEmbedded({ pglite, db, dataDir, port: 0, idleInTransactionSeconds: 30 });
     let backup;
@@ -280,8 +281,7 @@ describe("backup and restore round trips", () => {
   });
 
   it("the daemon's backup slot: a copy dump through the instance it holds, restored elsewhere", async () => {
-    const { db, pglite } = await openEmbedded("memory://");
-    await migrate(db);
+    const { db, pglite } = await openMigratedPglite();
     const config = configSchema.parse({ backup: { dir: path.join(tmp, "daemon"), keep: 3 } });
     try {
       await collect(db, ["SPY"]).done;
