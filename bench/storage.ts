@@ -31,6 +31,7 @@ const { values: args } = parseArgs({
     layouts: { type: "string", default: "contract_order,current,scaled_by_snapshot" },
     queries: { type: "string", default: "12" },
     start: { type: "string", default: "2025-01-02" },
+    columns: { type: "boolean", default: false },
   },
 });
 
@@ -78,6 +79,13 @@ const LAYOUTS: Record<string, string> = {
   // TimescaleDB compresses with delta-of-delta and simple-8b. Converted after the load (COPY sends decimals).
   scaled_by_snapshot: relayout({ floats: false, segmentby: "", orderby: SNAPSHOT_ORDER }),
   scaled: "",
+  // 90-day chunks: fewer, fuller chunks (each chunk's empty row-store table and indexes stay behind).
+  current_90d: "SELECT set_chunk_time_interval('market_data_ticks', INTERVAL '90 days');",
+  // Contract ids assigned calls first, then puts (each by expiry, strike): the sim lists C and P of a strike
+  // side by side, so ids alternate between a call and a put and neighbouring rows of a snapshot's batch jump.
+  current_calls_first: "",
+  scaled_calls_first: "",
+  scaled_90d: "SELECT set_chunk_time_interval('market_data_ticks', INTERVAL '90 days');",
   float8_segment_date: relayout({
     floats: true,
     segmentby: "collection_date",
@@ -105,6 +113,7 @@ function scaledSql(orderby: string): string {
   return (
     "DROP MATERIALIZED VIEW IF EXISTS hourly_option_summary CASCADE;" +
     "DROP MATERIALIZED VIEW IF EXISTS daily_option_summary CASCADE;" +
+    "DROP VIEW IF EXISTS chain_quotes, chain_daily CASCADE;" +
     "SELECT remove_compression_policy('market_data_ticks', if_exists => true);" +
     "ALTER TABLE market_data_ticks SET (timescaledb.compress = false);" +
     `ALTER TABLE market_data_ticks ${columns.join(", ")};` +
@@ -117,6 +126,7 @@ function relayout(layout: { floats: boolean; segmentby: string; orderby: string 
   const floats = layout.floats
     ? "DROP MATERIALIZED VIEW IF EXISTS hourly_option_summary CASCADE;" +
       "DROP MATERIALIZED VIEW IF EXISTS daily_option_summary CASCADE;" +
+      "DROP VIEW IF EXISTS chain_quotes, chain_daily CASCADE;" +
       "SELECT remove_compression_policy('market_data_ticks', if_exists => true);" +
       "ALTER TABLE market_data_ticks SET (timescaledb.compress = false);" +
       `ALTER TABLE market_data_ticks ${FLOAT_COLUMNS.map((name) => `ALTER COLUMN ${name} TYPE double precision`).join(", ")};`
@@ -236,6 +246,36 @@ async function queryMs(db: Database, symbols: string[], days: IsoDate[], count: 
   return times[Math.floor(times.length / 2)]!;
 }
 
+/** Per column of the compressed chunks: the bytes its compressed values take (pg_column_size, after TOAST). */
+async function printColumnSizes(db: Database): Promise<void> {
+  const tables = await db.query<{ name: string }>(
+    "SELECT format('%I.%I', c.schema_name, c.table_name) AS name FROM _timescaledb_catalog.chunk c " +
+      "JOIN _timescaledb_catalog.hypertable h ON h.id = c.hypertable_id " +
+      "JOIN _timescaledb_catalog.hypertable p ON p.compressed_hypertable_id = h.id " +
+      "WHERE p.table_name = 'market_data_ticks' AND NOT c.dropped",
+  );
+  if (tables.rows.length === 0) return;
+  const columns = await db.query<{ name: string }>(
+    "SELECT attname AS name FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped",
+    [tables.rows[0]!.name],
+  );
+  const sums = columns.rows.map(
+    ({ name }) => `coalesce(sum(pg_column_size(${JSON.stringify(name)})), 0)::float8`,
+  );
+  const union = tables.rows.map(({ name }) => `SELECT ${sums.join(", ")} FROM ${name}`).join(" UNION ALL ");
+  const totals = await db.query<Record<string, number>>(
+    `SELECT ${columns.rows.map((_, i) => `sum(c${i})::float8 AS c${i}`).join(", ")} FROM (${union}) t(${columns.rows.map((_, i) => `c${i}`).join(", ")})`,
+  );
+  const row = totals.rows[0]!;
+  const sized = columns.rows
+    .map(({ name }, i) => ({ name, bytes: row[`c${i}`]! }))
+    .sort((a, b) => b.bytes - a.bytes);
+  console.log(
+    "  compressed bytes per column: " +
+      sized.map(({ name, bytes }) => `${name} ${(bytes / 1024).toFixed(0)} kB`).join(", "),
+  );
+}
+
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 
 async function runLayout(name: string, data: Generated, symbols: string[], days: IsoDate[]) {
@@ -252,6 +292,13 @@ async function runLayout(name: string, data: Generated, symbols: string[], days:
       const rows = [...data.contracts.values()]
         .filter((row) => row.symbol === symbol)
         .map(({ symbol: _symbol, ...row }) => ({ ...row, underlyingId }));
+      if (name.endsWith("calls_first"))
+        rows.sort(
+          (a, b) =>
+            a.optionType.localeCompare(b.optionType) ||
+            a.expirationDate.localeCompare(b.expirationDate) ||
+            a.strikePrice - b.strikePrice,
+        );
       for (let i = 0; i < rows.length; i += 5_000) {
         for (const [key, id] of await upsertContracts(db, rows.slice(i, i + 5_000))) ids.set(key, id);
       }
@@ -264,7 +311,9 @@ async function runLayout(name: string, data: Generated, symbols: string[], days:
       await insertQuotes(db, batch);
     }
     if (name.startsWith("scaled")) {
-      await db.exec(scaledSql(name === "scaled" ? CONTRACT_ORDER : SNAPSHOT_ORDER));
+      await db.exec(
+        scaledSql(name === "scaled" || name === "scaled_contract_90d" ? CONTRACT_ORDER : SNAPSHOT_ORDER),
+      );
       await db.exec("VACUUM FULL market_data_ticks");
     }
     const loadS = (performance.now() - loadStarted) / 1000;
@@ -291,6 +340,7 @@ async function runLayout(name: string, data: Generated, symbols: string[], days:
         `${queryAfter.toFixed(1)} ms (${(queryAfter / queryBefore).toFixed(2)}x)  ` +
         `[${chunks.rows[0]!.n} chunks; load ${loadS.toFixed(0)} s, compress ${compressS.toFixed(0)} s]`,
     );
+    if (args.columns) await printColumnSizes(db);
     return { before, after };
   } finally {
     await db.close();
