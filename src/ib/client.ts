@@ -905,7 +905,9 @@ export class IbClient extends EventEmitter {
       "the gateway connection dropped; reconnecting (requests wait for it)",
     );
     clearTimeout(this.outageTimer);
-    this.outageTimer = setTimeout(() => this.giveUp(), Math.max(0, giveUpAt - now));
+    // Which limit ends the wait is known now: a timer may fire a millisecond before the wall clock agrees.
+    const endedByDeadline = giveUpAt === this.deadline;
+    this.outageTimer = setTimeout(() => this.giveUp(undefined, endedByDeadline), Math.max(0, giveUpAt - now));
   }
 
   /** Reconnects with capped exponential backoff until it works, the outage limit passes or the client closes. */
@@ -959,14 +961,14 @@ export class IbClient extends EventEmitter {
   }
 
   /** The outage outlasted its limit (or `error` says why else): everything waiting and everything later fails. */
-  private giveUp(error?: GatewayUnavailableError): void {
+  private giveUp(error?: GatewayUnavailableError, endedByDeadline = Date.now() >= this.deadline): void {
     if (this.unavailableError || this.closing) return;
     const since = this.outageSince;
     const reason =
       error ??
       new GatewayUnavailableError(
         `the gateway at ${this.address} has been unreachable since ${since === undefined ? "now" : new Date(since).toISOString()}` +
-          (Date.now() >= this.deadline
+          (endedByDeadline
             ? " and the run's deadline has passed"
             : ` (${Math.round(this.options.maxOutageMs / 1000)} s, the longest outage this run waits out)`) +
           "; stopped waiting for it",
