@@ -26,6 +26,7 @@ import type { Database } from "../src/store/database.ts";
 import { ARCHIVE_TABLES } from "../src/store/reads/archive-reads.ts";
 import { upsertContracts } from "../src/store/repositories/option-chains.ts";
 import { insertQuotes } from "../src/store/repositories/quotes.ts";
+import { simulatedQuoteRow } from "./simulated-quote-row.ts";
 import { insertUnderlyingTicks } from "../src/store/repositories/underlying-ticks.ts";
 import { upsertUnderlying } from "../src/store/repositories/underlying-securities.ts";
 import { SyntheticMarket } from "../src/sim/market/synthetic-market.ts";
@@ -103,31 +104,14 @@ async function seedFromSimulator(
             marketDataType: 1,
           },
         ]);
-        const quotes = contracts.map((contract) => {
-          const quote = market.optionQuote(contract, time);
-          return {
+        const quotes = contracts.map((contract) =>
+          simulatedQuoteRow(market.optionQuote(contract, time), {
             contractId: ids.get(contract.localSymbol)!,
             time,
             collectionDate: date,
             collectionType: type,
-            bidPrice: quote.bid,
-            askPrice: quote.ask,
-            lastPrice: quote.last,
-            closePrice: quote.close,
-            bidSize: quote.bidSize,
-            askSize: quote.askSize,
-            volume: quote.volume,
-            openInterest: quote.openInterest,
-            impliedVolatility: quote.model.impliedVol,
-            delta: quote.model.delta,
-            gamma: quote.model.gamma,
-            theta: quote.model.theta,
-            vega: quote.model.vega,
-            underlyingPrice: quote.underlyingPrice,
-            marketDataType: 1,
-            greeksSource: "ib" as const,
-          };
-        });
+          }),
+        );
         total += await insertQuotes(db, quotes);
       }
     }

@@ -11,7 +11,7 @@
  * after compression, median of --queries snapshots.
  */
 import { parseArgs } from "node:util";
-import { addDays, isTradingDay } from "../src/calendar/index.ts";
+import { etInstant } from "../src/calendar/index.ts";
 import type { IsoDate } from "../src/calendar/index.ts";
 import { SyntheticMarket } from "../src/sim/market/synthetic-market.ts";
 import type { Database } from "../src/store/database.ts";
@@ -21,8 +21,10 @@ import { upsertContracts } from "../src/store/repositories/option-chains.ts";
 import type { ContractRow } from "../src/store/repositories/option-chains.ts";
 import { insertQuotes } from "../src/store/repositories/quotes.ts";
 import type { QuoteRow } from "../src/store/repositories/quotes.ts";
+import { simulatedQuoteRow } from "./simulated-quote-row.ts";
 import { upsertUnderlying } from "../src/store/repositories/underlying-securities.ts";
 import { openTimescalePglite } from "../test/helpers/db.ts";
+import { tradingDaysFrom } from "../test/helpers/synthetic-chains.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -139,22 +141,9 @@ function relayout(layout: { floats: boolean; segmentby: string; orderby: string 
 }
 
 const SNAPSHOTS = [
-  { type: "analytics", timeUtc: "20:45:00Z" },
-  { type: "eod", timeUtc: "21:45:00Z" },
+  { type: "analytics", timeEt: "15:45" },
+  { type: "eod", timeEt: "16:45" },
 ];
-
-function tradingDays(start: IsoDate, count: number): IsoDate[] {
-  const days: IsoDate[] = [];
-  for (let day = start; days.length < count; day = addDays(day, 1)) if (isTradingDay(day)) days.push(day);
-  return days;
-}
-
-/** New York is on winter time in January–March and summer time after; the snapshot instants follow it. */
-function instantOf(day: IsoDate, timeUtc: string): Date {
-  const winter = day < `${day.slice(0, 4)}-03-09` || day >= `${day.slice(0, 4)}-11-02`;
-  const at = new Date(`${day}T${timeUtc}`);
-  return winter ? at : new Date(at.getTime() - 3_600_000);
-}
 
 interface Generated {
   contracts: Map<string, ContractRow & { symbol: string }>;
@@ -170,7 +159,7 @@ function generate(symbols: string[], days: IsoDate[]): Generated {
     for (const symbol of symbols) {
       const chain = market.chain(symbol, day);
       for (const snapshot of SNAPSHOTS) {
-        const instant = instantOf(day, snapshot.timeUtc);
+        const instant = etInstant(day, snapshot.timeEt);
         for (const contract of chain) {
           if (!contracts.has(contract.localSymbol)) {
             contracts.set(contract.localSymbol, {
@@ -185,29 +174,14 @@ function generate(symbols: string[], days: IsoDate[]): Generated {
               tradingClass: contract.tradingClass,
             });
           }
-          const quote = market.optionQuote(contract, instant);
           quotes.push({
             localSymbol: contract.localSymbol,
-            contractId: 0,
-            time: instant,
-            collectionDate: day,
-            collectionType: snapshot.type,
-            bidPrice: quote.bid,
-            askPrice: quote.ask,
-            lastPrice: quote.last,
-            closePrice: quote.close,
-            bidSize: quote.bidSize,
-            askSize: quote.askSize,
-            volume: quote.volume,
-            openInterest: quote.openInterest,
-            impliedVolatility: quote.model.impliedVol,
-            delta: quote.model.delta,
-            gamma: quote.model.gamma,
-            theta: quote.model.theta,
-            vega: quote.model.vega,
-            underlyingPrice: quote.underlyingPrice,
-            marketDataType: 1,
-            greeksSource: "ib",
+            ...simulatedQuoteRow(market.optionQuote(contract, instant), {
+              contractId: 0,
+              time: instant,
+              collectionDate: day,
+              collectionType: snapshot.type,
+            }),
           });
         }
       }
@@ -349,7 +323,7 @@ async function runLayout(name: string, data: Generated, symbols: string[], days:
 
 async function main() {
   const symbols = args.symbols.split(",");
-  const days = tradingDays(args.start, Number(args.days));
+  const days = tradingDaysFrom(args.start, Number(args.days));
   const layouts = args.layouts.split(",");
   for (const name of layouts) if (!(name in LAYOUTS)) throw new Error(`unknown layout ${name}`);
   const data = generate(symbols, days);
