@@ -1,4 +1,4 @@
-import { specOf } from "../config/symbols.ts";
+import { specOf, tradesLastOn } from "../config/symbols.ts";
 import { EXPIRING_ONLY_TYPES, FINAL_SNAPSHOT_TYPES } from "../core/collection.ts";
 import { errorMessage } from "../core/errors.ts";
 import { IbRequestError } from "../ib/client.ts";
@@ -250,8 +250,13 @@ async function checkQuality(
 function nothingExpires(run: SymbolRun, discovery: ChainDiscovery): string | null {
   const { symbol, date, type } = run.target;
   if (!EXPIRING_ONLY_TYPES.has(type)) return null;
-  const listed = discovery.chain.expirations.some((expiry) => isoFromIbDate(expiry) === date);
-  return listed ? null : `no ${symbol} options expire on ${date}: nothing to collect`;
+  const listed = discovery.chains.some((params) =>
+    params.expirations.some((expiry) => {
+      const iso = isoFromIbDate(expiry);
+      return iso !== null && tradesLastOn(symbol, params.tradingClass, iso, date);
+    }),
+  );
+  return listed ? null : `no ${symbol} options have their last trading day on ${date}: nothing to collect`;
 }
 
 /** What the run found instead of contracts, and what to change. */
@@ -262,7 +267,7 @@ function noContractsText(run: SymbolRun, discovery: ChainDiscovery): string {
       ? `; IB did not list the expiries ${discovery.failedExpiries.join(", ")} (retry: \`chainvault collect --symbols ${symbol} --type ${type} --date ${date}\`)`
       : "";
   if (EXPIRING_ONLY_TYPES.has(type))
-    return `IB lists a ${symbol} expiry on ${date} but returned no contracts for it; nothing was stored${unlisted}`;
+    return `IB lists ${symbol} options whose last trading day is ${date} but returned no contracts for them; nothing was stored${unlisted}`;
   const next = discovery.chain.expirations
     .map((expiry) => isoFromIbDate(expiry))
     .filter((expiry): expiry is string => expiry !== null && expiry >= date)
@@ -470,16 +475,22 @@ async function recordDeadLetters(run: SymbolRun, failures: readonly ContractFail
   }
 }
 
-/** A final snapshot on a contract's expiry day is its last: the contract's expiry is collected. */
+/**
+ * A final snapshot on a contract's last trading day (its expiry day, or the day before for an AM-settled one) is
+ * its last: the contract's expiry is collected.
+ */
 async function markExpiringCollected(
   run: SymbolRun,
   plan: SnapshotPlan,
   storedIds: readonly number[],
 ): Promise<void> {
   const { date } = run.target;
-  const expiringToday = [...storedIds, ...plan.alreadyStored].filter(
-    (id) => plan.byId.get(id)?.expiry === date,
-  );
+  const expiringToday = [...storedIds, ...plan.alreadyStored].filter((id) => {
+    const contract = plan.byId.get(id);
+    return (
+      contract !== undefined && tradesLastOn(contract.symbol, contract.tradingClass, contract.expiry, date)
+    );
+  });
   await markExpiryCollected(run.deps.db, expiringToday, date);
 }
 

@@ -124,8 +124,8 @@ function mergeChains(chains: readonly OptionChainParams[]): OptionChainParams {
 
 export interface DiscoverChainOptions {
   date: IsoDate;
-  /** Which listed expiries ("YYYY-MM-DD") to qualify; default all from `date` on. */
-  includeExpiry?: (expiry: IsoDate) => boolean;
+  /** Which listed expiries ("YYYY-MM-DD") of which trading class to qualify; default all from `date` on. */
+  includeExpiry?: (expiry: IsoDate, tradingClass: string) => boolean;
   /** Contract-details requests in flight at once (each is one message; the pacer still rules). */
   concurrency?: number;
   logger?: Logger;
@@ -160,7 +160,7 @@ export async function discoverChain(
     params.expirations
       .map((expiry) => isoFromIbDate(expiry))
       .filter((expiry): expiry is string => expiry !== null && expiry >= date)
-      .filter((expiry) => options.includeExpiry?.(expiry) ?? true)
+      .filter((expiry) => options.includeExpiry?.(expiry, params.tradingClass) ?? true)
       .sort();
 
   // One request per class, expiry and right: SPX and SPXW list the same third-Friday expiry separately.

@@ -1,4 +1,4 @@
-import { specOf } from "../config/symbols.ts";
+import { specOf, tradesLastOn } from "../config/symbols.ts";
 import { planZone } from "../schedule/zones.ts";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { IsoDate } from "../calendar/index.ts";
@@ -121,8 +121,10 @@ async function discoverSymbol(
     const maxDays = config.selection.max_days_to_expiry;
     const discovery = await discoverChain(db, ib, underlying, {
       date,
-      includeExpiry: (expiry) =>
-        EXPIRING_ONLY_TYPES.has(type) ? expiry === date : withinMaxDaysToExpiry(date, expiry, maxDays),
+      includeExpiry: (expiry, tradingClass) =>
+        EXPIRING_ONLY_TYPES.has(type)
+          ? tradesLastOn(symbol, tradingClass, expiry, date)
+          : withinMaxDaysToExpiry(date, expiry, maxDays),
       concurrency: config.collect.discovery_concurrency,
       logger,
       spec: specOf(config.symbols, symbol),

@@ -1,4 +1,4 @@
-import { isMonthlyExpiry } from "../calendar/index.ts";
+import { isMonthlyExpiry, previousTradingDay } from "../calendar/index.ts";
 import type { IsoDate } from "../calendar/index.ts";
 import type { ExerciseStyle } from "../pricing/option-model.ts";
 
@@ -84,6 +84,30 @@ export function settlementOf(symbol: string, tradingClass: string | null, expiry
   const index = Object.hasOwn(INDEX_OPTIONS, symbol) ? INDEX_OPTIONS[symbol] : undefined;
   if (!index || index.amClass === null) return "PM";
   return (tradingClass ?? symbol) === index.amClass && isMonthlyExpiry(expiry) ? "AM" : "PM";
+}
+
+/**
+ * The last day a contract trades: the session before its expiry date for an AM-settled one (its value is fixed on
+ * the expiry morning's opening prints, so its pre-expiry and settlement snapshots belong to the day before), the
+ * expiry date itself for a PM-settled one.
+ */
+export function lastTradingDayOf(settlement: Settlement, expiry: IsoDate): IsoDate {
+  return settlement === "AM" ? previousTradingDay(expiry) : expiry;
+}
+
+/** Whether a contract of the class and expiry trades for the last time on `date` (its pre-expiry and settlement day). */
+export function tradesLastOn(
+  symbol: string,
+  tradingClass: string | null,
+  expiry: IsoDate,
+  date: IsoDate,
+): boolean {
+  return lastTradingDayOf(settlementOf(symbol, tradingClass, expiry), expiry) === date;
+}
+
+/** Whether the symbol lists an AM-settled monthly class (SPX, NDX, RUT), whose last trading day precedes its expiry. */
+export function hasAmMonthlies(symbol: string): boolean {
+  return Object.hasOwn(INDEX_OPTIONS, symbol) && INDEX_OPTIONS[symbol]!.amClass !== null;
 }
 
 /** The configured underlyings' names, in order. */

@@ -1,4 +1,5 @@
 import type { ArchiveConfig } from "../archive/target.ts";
+import { previousTradingDay } from "../calendar/index.ts";
 import type { Logger } from "../logger.ts";
 import type { Database, Queryable } from "../store/database.ts";
 import { EXPIRY_DAY_SNAPSHOT_TYPES } from "../core/collection.ts";
@@ -21,10 +22,10 @@ export interface ExpiryCheck {
 
 /**
  * Marks contracts that expired on `date` as expired in the lifecycle, with expiry_collected set
- * when a quote of theirs from that day is stored.
+ * when a quote of theirs from their last trading day is stored (the day before, for AM-settled ones).
  */
 export async function processExpiry(db: Queryable, date: string): Promise<ExpiryCheck> {
-  const expired = await expireContractsOn(db, date, EXPIRY_DAY_SNAPSHOT_TYPES);
+  const expired = await expireContractsOn(db, date, previousTradingDay(date), EXPIRY_DAY_SNAPSHOT_TYPES);
   const uncollected = expired
     .filter((contract) => !contract.collected)
     .map((contract) => contract.contractId);

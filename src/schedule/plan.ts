@@ -22,7 +22,7 @@ import type { Clock } from "../core/clock.ts";
 import { slotKey } from "../core/collection.ts";
 import { PER_SYMBOL_TYPES, SLOT_TYPES, type Slot, type SlotType } from "./slot.ts";
 import { checkZone, planZone } from "./zones.ts";
-import { hasPmDailies } from "../config/symbols.ts";
+import { hasAmMonthlies, hasPmDailies } from "../config/symbols.ts";
 
 /*
  * Why the plan lives in exchange time.
@@ -231,11 +231,28 @@ function computeSlotsOfDate(date: IsoDate, context: Context): Slot[] {
     etSlot("settlement", close, thursdayNote);
     if (isMonthlyExpiry(date)) etSlot("expiry_processing", nextOpen, thursdayNote);
   } else {
+    // AM-settled monthlies (SPX, NDX, RUT) stop trading the session before their expiry morning: today, when the
+    // next session is a monthly expiry. Their last look before settlement is taken today.
+    const amLastDay = isMonthlyExpiry(next) ? context.symbols.filter(hasAmMonthlies) : [];
+    if (amLastDay.length > 0) {
+      const { at, note } = timeOf("pre_expiry");
+      add(
+        "pre_expiry",
+        at,
+        close,
+        joinNotes(`last trading day of the AM-settled monthlies of ${next}`, note),
+        amLastDay,
+      );
+    }
     // Index options with PM dailies (SPXW, XSP, NDXP, RUTW) expire today too: their settlement is collected daily.
     const dailies = context.symbols.filter(hasPmDailies);
     if (dailies.length > 0) {
       const { at, note } = timeOf("settlement");
-      add("settlement", at, close, joinNotes("PM-settled daily expiry", note), dailies);
+      const why =
+        amLastDay.length > 0
+          ? "PM-settled daily expiry; AM-settled monthlies' last trading day"
+          : "PM-settled daily expiry";
+      add("settlement", at, close, joinNotes(why, note), dailies);
     }
   }
   etSlot("eod", nextOpen);

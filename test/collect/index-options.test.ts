@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema.ts";
-import { settlementOf, specOf, symbolEntryOf } from "../../src/config/symbols.ts";
+import { settlementOf, specOf, symbolEntryOf, tradesLastOn } from "../../src/config/symbols.ts";
+import { processExpiry } from "../../src/daemon/maintenance.ts";
+import { slotsForDate } from "../../src/schedule/index.ts";
 import type { CollectionSummary } from "../../src/collect/summary.ts";
 import { startHarness, type Harness } from "./harness.ts";
 
@@ -158,5 +160,66 @@ describe("SPX with both trading classes, end to end", () => {
       expect(adjacent.pairs).toBeGreaterThan(2);
       expect(adjacent.mid_rate).not.toBeNull();
     }
+  });
+});
+
+/**
+ * SPX's AM-settled monthlies stop trading the session before their expiry morning: the settlement collection of
+ * that Thursday takes them with the SPXW dailies expiring that day, Friday's takes only the PM-settled SPXW, and
+ * expiry processing counts the Thursday snapshot as the AM contracts' expiry-day data.
+ */
+describe("SPX AM-settled monthlies on their last trading day", () => {
+  let h: Harness;
+  const THURSDAY = "2025-01-16";
+  const storedClasses = async (type: string, date: string) =>
+    (
+      await h.db.query<{ trading_class: string; expiration_date: string }>(
+        `SELECT DISTINCT c.trading_class, c.expiration_date::text AS expiration_date
+           FROM market_data_ticks t JOIN option_chains c ON c.id = t.contract_id
+          WHERE t.collection_type = $1 AND t.collection_date = $2 ORDER BY 1, 2`,
+        [type, date],
+      )
+    ).rows.map((row) => `${row.trading_class} ${row.expiration_date}`);
+
+  beforeAll(async () => {
+    h = await startHarness({
+      engine: "postgres",
+      start: { date: THURSDAY, timeEt: "15:59" },
+      sim: { frozenClock: true },
+      config: { symbols: ["SPX"], collect: { include_vix: false } },
+    });
+  }, 120_000);
+  afterAll(() => h?.close());
+
+  it("collects the SPX monthlies of Friday in Thursday's settlement snapshot, beside Thursday's SPXW", async () => {
+    const summary = await h.collect({ symbols: ["SPX"], date: THURSDAY, type: "settlement" });
+    expect(summary.symbols[0]).toMatchObject({ symbol: "SPX", status: "completed" });
+    expect(await storedClasses("settlement", THURSDAY)).toEqual([`SPX ${MONTHLY}`, `SPXW ${THURSDAY}`]);
+    const check = await processExpiry(h.db, MONTHLY);
+    // The AM contracts snapshotted on Thursday (the selection's strikes) have their last look; Friday's SPXW and
+    // the AM strikes outside the selection were never collected here.
+    const amIds = await h.db.query<{ id: number }>(
+      `SELECT DISTINCT c.id FROM option_chains c JOIN market_data_ticks t ON t.contract_id = c.id
+        WHERE c.trading_class = 'SPX' AND c.expiration_date = $1 AND t.collection_date = $2`,
+      [MONTHLY, THURSDAY],
+    );
+    expect(amIds.rows.length).toBeGreaterThan(0);
+    for (const { id } of amIds.rows) expect(check.uncollected).not.toContain(Number(id));
+    expect(check.collected).toBe(amIds.rows.length);
+    expect(check.uncollected.length).toBe(check.expired - amIds.rows.length);
+  });
+
+  it("plans SPX's pre-expiry and settlement on that Thursday, and no SPY pre-expiry", () => {
+    const slots = slotsForDate(THURSDAY, {
+      symbols: ["SPY", "SPX"],
+      schedule: h.config.schedule,
+      zone: "UTC",
+    })
+      .filter((slot) => slot.type === "pre_expiry" || slot.type === "settlement")
+      .map((slot) => `${slot.type} ${slot.symbol}`);
+    expect(slots).toEqual(["pre_expiry SPX", "settlement SPX"]);
+    expect(tradesLastOn("SPX", "SPX", MONTHLY, THURSDAY)).toBe(true);
+    expect(tradesLastOn("SPX", "SPXW", MONTHLY, THURSDAY)).toBe(false);
+    expect(tradesLastOn("SPY", "SPY", MONTHLY, MONTHLY)).toBe(true);
   });
 });

@@ -119,7 +119,10 @@ describe("one collection run's id, events and empty chains", () => {
       [MONDAY],
     );
     expect(row.rows).toEqual([
-      { status: "completed", error_message: "no PLTR options expire on 2025-01-13: nothing to collect" },
+      {
+        status: "completed",
+        error_message: "no PLTR options have their last trading day on 2025-01-13: nothing to collect",
+      },
     ]);
   });
 

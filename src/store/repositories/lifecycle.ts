@@ -54,7 +54,10 @@ export async function expireLifecycle(db: Queryable, underlyingId: number, date:
   return result.rowCount;
 }
 
-/** Marks contracts whose snapshot on their own expiry day is stored. Returns how many changed. */
+/**
+ * Marks contracts whose snapshot on their last trading day (`date`: the expiry day, or the session before it for
+ * an AM-settled contract) is stored. Returns how many changed.
+ */
 export async function markExpiryCollected(
   db: Queryable,
   contractIds: readonly number[],
@@ -64,7 +67,7 @@ export async function markExpiryCollected(
   const result = await db.query(
     `UPDATE option_contract_lifecycle AS l SET expiry_collected = true
        FROM option_chains AS c
-      WHERE c.id = l.contract_id AND l.contract_id = ANY($1::int[]) AND c.expiration_date = $2::date
+      WHERE c.id = l.contract_id AND l.contract_id = ANY($1::int[]) AND c.expiration_date >= $2::date
         AND l.expiry_collected IS NOT TRUE`,
     [contractIds, date],
   );
@@ -73,19 +76,22 @@ export async function markExpiryCollected(
 
 /**
  * Marks every contract expiring on `date` expired (adding its lifecycle row if missing), with
- * expiry_collected set when one of its quotes of `snapshotTypes` from that day is stored. Returns
- * each such contract and whether it was collected.
+ * expiry_collected set when one of its quotes of `snapshotTypes` from its last trading day is stored: `date`,
+ * or `amLastTradingDay` for an AM-settled contract (it stopped trading the session before its expiry morning).
+ * Returns each such contract and whether it was collected.
  */
 export async function expireContractsOn(
   db: Queryable,
   date: string,
+  amLastTradingDay: string,
   snapshotTypes: readonly string[],
 ): Promise<{ contractId: number; collected: boolean }[]> {
   const result = await db.query<{ contract_id: number; collected: boolean }>(
     `WITH expired AS (
        SELECT c.id AS contract_id,
               EXISTS (SELECT 1 FROM market_data_ticks t
-                       WHERE t.contract_id = c.id AND t.collection_date = $1
+                       WHERE t.contract_id = c.id
+                         AND t.collection_date = CASE WHEN c.settlement = 'AM' THEN $3::date ELSE $1::date END
                          AND t.collection_type = ANY($2::text[])) AS collected
          FROM option_chains c
         WHERE c.expiration_date = $1
@@ -98,7 +104,7 @@ export async function expireContractsOn(
              last_seen = GREATEST(option_contract_lifecycle.last_seen, EXCLUDED.last_seen)
      )
      SELECT contract_id, collected FROM expired`,
-    [date, snapshotTypes],
+    [date, snapshotTypes, amLastTradingDay],
   );
   return result.rows.map((row) => ({ contractId: Number(row.contract_id), collected: row.collected }));
 }
