@@ -18,7 +18,9 @@ export function summaryJson(summary: CollectionSummary): object {
       new_listings: entry.new_listings,
       duration_s: entry.duration_s,
       // A split collection's parts, and what kept it from completing.
-      ...(entry.parts === undefined ? {} : { parts: entry.parts, ...(entry.error ? { error: entry.error } : {}) }),
+      ...(entry.parts === undefined
+        ? {}
+        : { parts: entry.parts, ...(entry.error ? { error: entry.error } : {}) }),
     })),
     duration_s: summary.duration_s,
     pacing_lower_bound_s: summary.pacing_lower_bound_s,

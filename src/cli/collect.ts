@@ -100,7 +100,11 @@ async function collect(options: CollectOptions, stop: StopSignals): Promise<void
                 },
                 { signal: stop.signal, runId },
               ).finally(() => queue.stop({ graceful: true, timeoutMs: 5_000 }))
-            : runCollection(request, { db, ib, config: loaded, logger, onProgress, events }, { signal: stop.signal, runId })
+            : runCollection(
+                request,
+                { db, ib, config: loaded, logger, onProgress, events },
+                { signal: stop.signal, runId },
+              )
         ).catch((error: unknown) => {
           // The database went away before the run could start (its symbols report later outages themselves).
           if (error instanceof DatabaseOutageError) throw new CommandFailure(error.message);
@@ -118,7 +122,10 @@ async function collect(options: CollectOptions, stop: StopSignals): Promise<void
         }
         if (summary.symbols.some((entry) => entry.status === "failed")) process.exitCode = EXIT_FAILURE;
         // A split collection is timed and scripted on its outcome: anything short of completed is a failure.
-        else if (split && summary.symbols.some((entry) => !["completed", "skipped", "busy"].includes(entry.status)))
+        else if (
+          split &&
+          summary.symbols.some((entry) => !["completed", "skipped", "busy"].includes(entry.status))
+        )
           process.exitCode = EXIT_FAILURE;
         else if (summary.symbols.some((entry) => entry.status === "busy")) process.exitCode = EXIT_BUSY;
         if (summary.stopped !== undefined) {

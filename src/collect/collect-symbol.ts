@@ -292,7 +292,10 @@ function busyMessage(target: SymbolTarget, owner: CollectionOwner | null): strin
 }
 
 /** The underlying's quote; its tick is stored once per collection (a resumed run keeps the first). */
-export async function snapshotUnderlying(run: SymbolRun, underlying: UnderlyingInfo): Promise<UnderlyingQuote> {
+export async function snapshotUnderlying(
+  run: SymbolRun,
+  underlying: UnderlyingInfo,
+): Promise<UnderlyingQuote> {
   const { db, ib } = run.deps;
   const { symbol, date, type } = run.target;
   const quote = await quoteUnderlying(ib, symbol, underlying.secType, underlying.conId, run.engine);

@@ -2,7 +2,6 @@ import { specOf } from "../config/symbols.ts";
 import type { Config } from "../config/schema.ts";
 import { FINAL_SNAPSHOT_TYPES } from "../core/collection.ts";
 import type { CollectionType, PartJob } from "../core/collection.ts";
-import { errorMessage } from "../core/errors.ts";
 import { newRunId } from "../core/run-id.ts";
 import type { IbClient } from "../ib/client.ts";
 import type { Logger } from "../logger.ts";
@@ -92,7 +91,12 @@ export async function runPart(part: PartJob, deps: PartRunDeps, signal?: AbortSi
     const toRequest = contracts.filter((contract) => !storedIds.has(contract.contractId));
     const already = contracts.length - toRequest.length;
     logger.info(
-      { contracts: contracts.length, alreadyStored: already, toRequest: toRequest.length, attempt: row.attempts },
+      {
+        contracts: contracts.length,
+        alreadyStored: already,
+        toRequest: toRequest.length,
+        attempt: row.attempts,
+      },
       "part started",
     );
     const byId = new Map(contracts.map((contract) => [contract.contractId, contract]));
@@ -117,7 +121,9 @@ export async function runPart(part: PartJob, deps: PartRunDeps, signal?: AbortSi
         symbol: part.symbol,
         ...(signal ? { signal } : {}),
         onResult: async (outcome) => {
-          writer.add(toQuoteRow(outcome, byId.get(outcome.key)!, part.date, type, row.underlyingPrice, pricing));
+          writer.add(
+            toQuoteRow(outcome, byId.get(outcome.key)!, part.date, type, row.underlyingPrice, pricing),
+          );
           await writer.maybeFlush();
         },
         onFailure: (failure) => {
@@ -177,7 +183,10 @@ export async function runPart(part: PartJob, deps: PartRunDeps, signal?: AbortSi
       failed: failures.length,
       error: failures.length > 0 ? `${failures.length} contracts failed (see collection_dead_letters)` : null,
     });
-    logger.info({ status, stored, requested: toRequest.length, collection: collection?.text }, "part finished");
+    logger.info(
+      { status, stored, requested: toRequest.length, collection: collection?.text },
+      "part finished",
+    );
     return { status, stored, requested: toRequest.length, collection };
   } finally {
     await lock.release();

@@ -113,16 +113,9 @@ export function aggregateParts(parts: readonly PartStanding[]): PartsAggregate {
   const stored = sorted.reduce((sum, part) => sum + part.storedCount, 0);
   const selected = sorted.reduce((sum, part) => sum + part.contractCount, 0);
   const open = sorted.some((part) => part.status === "queued" || part.status === "running");
-  const state = open
-    ? "running"
-    : missing.length === 0
-      ? "completed"
-      : stored > 0
-        ? "partial"
-        : "failed";
+  const state = open ? "running" : missing.length === 0 ? "completed" : stored > 0 ? "partial" : "failed";
   const text =
     `parts ${completed}/${sorted.length}` +
     (missing.length > 0 ? `, missing ${missing.map((index) => `#${index}`).join(" ")}` : "");
   return { state, total: sorted.length, completed, missing, stored, selected, text };
 }
-

@@ -158,7 +158,14 @@ export async function runSplitCollection(
         planned.push({ target, lease: outcome.lease, summary, started: preparation.started });
       } catch (error) {
         // Nothing queued for this symbol: its status row says why, the other symbols go on.
-        symbols.push(await collectSymbol(preparation, { kind: "failed", error, lease: outcome.lease, statusStarted: true }, { ...deps, logger }, engine));
+        symbols.push(
+          await collectSymbol(
+            preparation,
+            { kind: "failed", error, lease: outcome.lease, statusStarted: true },
+            { ...deps, logger },
+            engine,
+          ),
+        );
       }
     }
     symbols.push(...(await waitForParts(planned, deps, control.signal)));
@@ -201,7 +208,8 @@ async function waitForParts(
         if (row.status !== "queued" && row.status !== "running") continue;
         const state = await deps.queue.partJobState(job);
         if (state === "failed" || state === "cancelled" || state === null) {
-          const why = state === null ? "its job is gone from the queue" : `its job ${state} after its retries`;
+          const why =
+            state === null ? "its job is gone from the queue" : `its job ${state} after its retries`;
           await settleParts(deps.db, key, {
             index: job.index,
             planId: job.planId,
@@ -219,7 +227,8 @@ async function waitForParts(
       }
     }
     deps.onParts?.(planned.map((entry) => ({ symbol: entry.target.symbol, aggregate: last.get(entry)! })));
-    if (open.size > 0) await sleep(deps.pollMs ?? 500, undefined, signal ? { signal } : {}).catch(() => undefined);
+    if (open.size > 0)
+      await sleep(deps.pollMs ?? 500, undefined, signal ? { signal } : {}).catch(() => undefined);
   }
   for (const entry of open) {
     const aggregate = last.get(entry);
@@ -237,7 +246,8 @@ async function summaryOf(entry: Planned, deps: SplitDeps, aggregate: PartsAggreg
   const { summary } = entry;
   try {
     const row = await getCollection(deps.db, statusKey(entry.target));
-    summary.status = row?.status === "completed" ? "completed" : row?.status === "failed" ? "failed" : "partial";
+    summary.status =
+      row?.status === "completed" ? "completed" : row?.status === "failed" ? "failed" : "partial";
     if (row?.errorMessage) summary.error = row.errorMessage;
   } catch (error) {
     summary.status = aggregate.state === "completed" ? "completed" : "partial";

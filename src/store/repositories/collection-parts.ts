@@ -130,12 +130,17 @@ export async function finishPart(
   key: CollectionKey,
   index: number,
   runId: string,
-  outcome: { status: "completed" | "partial" | "queued"; stored: number; failed: number; error: string | null },
+  outcome: {
+    status: "completed" | "partial" | "queued";
+    stored: number;
+    failed: number;
+    error: string | null;
+  },
 ): Promise<boolean> {
   const result = await db.query(
     `UPDATE collection_parts
-        SET status = $6, stored_count = $7, failed_count = $8, error_message = $9,
-            completed_at = CASE WHEN $6 = 'queued' THEN NULL ELSE now() END
+        SET status = $6::text, stored_count = $7, failed_count = $8, error_message = $9,
+            completed_at = CASE WHEN $6::text = 'queued' THEN NULL ELSE now() END
       WHERE collection_date = $1 AND symbol = $2 AND collection_type = $3 AND part_index = $4 AND run_id = $5
         AND status = 'running'`,
     [...keyParams(key), index, runId, outcome.status, outcome.stored, outcome.failed, outcome.error],
