@@ -145,6 +145,7 @@ export async function runSplitCollection(
                 index: part.index,
                 contractIds: part.contracts.map((contract) => contract.contractId),
                 underlyingPrice: price,
+                contractsListed: outcome.discovery.contracts.length,
               })),
             ),
           );
@@ -210,18 +211,23 @@ async function waitForParts(
         if (state === "failed" || state === "cancelled" || state === null) {
           const why =
             state === null ? "its job is gone from the queue" : `its job ${state} after its retries`;
-          await settleParts(deps.db, key, {
-            index: job.index,
-            planId: job.planId,
-            status: "failed",
-            error: `${why}${row.errorMessage ? ` (last: ${row.errorMessage})` : ""}`,
-          });
+          await settleParts(
+            deps.db,
+            key,
+            {
+              index: job.index,
+              planId: job.planId,
+              status: "failed",
+              error: `${why}${row.errorMessage ? ` (last: ${row.errorMessage})` : ""}`,
+            },
+            deps.ib.now(),
+          );
         }
       }
       const aggregate = aggregateRows(await listParts(deps.db, key));
       last.set(entry, aggregate);
       if (aggregate.state !== "running") {
-        await settleParts(deps.db, key);
+        await settleParts(deps.db, key, undefined, deps.ib.now());
         open.delete(entry);
         results.push(await summaryOf(entry, deps, aggregate));
       }

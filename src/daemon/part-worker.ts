@@ -137,12 +137,17 @@ export class PartWorker {
         );
         this.#options.onPart?.(part, { status: "handed back", error: message });
         if (job.retryCount >= queue.retryLimit)
-          await settleParts(db, partCollectionKey(part), {
-            index: part.index,
-            planId: part.planId,
-            status: "failed",
-            error: `its retries ran out; last: ${message}`,
-          }).catch(() => undefined);
+          await settleParts(
+            db,
+            partCollectionKey(part),
+            {
+              index: part.index,
+              planId: part.planId,
+              status: "failed",
+              error: `its retries ran out; last: ${message}`,
+            },
+            ib.now(),
+          ).catch(() => undefined);
         throw error;
       }
     });
