@@ -13,6 +13,7 @@ const SLOW_FIRST = [
   "test/collect/pacing.test.ts",
   "test/daemon/daemon.test.ts",
   "test/faults/split-sigkill.test.ts",
+  "test/faults/split-refusing-gateway.test.ts",
   "test/faults/pacing-storm.test.ts",
   "test/faults/disk-full.test.ts",
   "test/dashboard/dashboard-api.test.ts",
