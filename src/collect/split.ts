@@ -17,7 +17,7 @@ import { contractsPerPart, splitIntoParts } from "./parts.ts";
 import type { PartsAggregate } from "./parts.ts";
 import { prepareSymbol, statusKey } from "./prepare-symbol.ts";
 import type { CollectionDeps, SymbolTarget } from "./prepare-symbol.ts";
-import { defaultCollectionDate, refuseLookAhead } from "./run.ts";
+import { collectVix, defaultCollectionDate, refuseLookAhead } from "./run.ts";
 import type { RunControl } from "./run.ts";
 import { underlyingPriceOf } from "./snapshots.ts";
 import type { SnapshotEngineOptions } from "./snapshots.ts";
@@ -102,6 +102,8 @@ export async function runSplitCollection(
   const symbols: SymbolSummary[] = [];
   const planned: Planned[] = [];
   try {
+    if (deps.config.collect.include_vix && !control.signal?.aborted)
+      await collectVix({ ...deps, logger }, locks, { date, type: request.type, force: false }, engine);
     for (const symbol of request.symbols) {
       if (control.signal?.aborted) break;
       const target: SymbolTarget = { symbol, date, type: request.type, force: false };
