@@ -143,7 +143,8 @@ export class PartWorker {
           "part handed back to the queue",
         );
         this.#options.onPart?.(part, { status: "handed back", error: message });
-        if (job.retryCount >= queue.retryLimit)
+        // Its last attempt failed here (not cut short by this worker's stop, which another worker resumes).
+        if (job.retryCount >= queue.retryLimit && !this.#stop.signal.aborted)
           await settleParts(
             db,
             partCollectionKey(part),
