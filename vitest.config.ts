@@ -14,6 +14,7 @@ const SLOW_FIRST = [
   "test/daemon/daemon.test.ts",
   "test/faults/split-sigkill.test.ts",
   "test/faults/split-refusing-gateway.test.ts",
+  "test/collect/split.test.ts",
   "test/faults/pacing-storm.test.ts",
   "test/faults/disk-full.test.ts",
   "test/dashboard/dashboard-api.test.ts",
