@@ -1,5 +1,8 @@
 // The simulated gateway in a process of its own (as a real gateway is), for benchmarks: prints {host, port}
 // as one JSON line on stdout once it listens, stops on SIGTERM. Options come as one JSON argument.
+// A line "stats" on stdin is answered with one JSON line {messagesReceived, messagesSent, connections}; the
+// end of stdin (the parent gone, even by SIGKILL) stops it too, so a crashed bench leaves no gateway behind.
+import { createInterface } from "node:readline";
 import { startSimulator } from "../src/sim/server.ts";
 import type { SimOptions } from "../src/sim/server.ts";
 
@@ -13,6 +16,11 @@ const sim = await startSimulator({
   lines: options.lines ?? Infinity,
 });
 process.stdout.write(`${JSON.stringify({ host: sim.host, port: sim.port })}\n`);
-process.on("SIGTERM", () => {
-  void sim.close().then(() => process.exit(0));
+const stop = () => void sim.close().then(() => process.exit(0));
+process.on("SIGTERM", stop);
+const input = createInterface({ input: process.stdin });
+input.on("line", (line) => {
+  if (line.trim() === "stats")
+    process.stdout.write(`${JSON.stringify({ ...sim.stats(), connections: sim.connections() })}\n`);
 });
+input.on("close", stop);
