@@ -51,6 +51,8 @@ const BOUND_RATIO_GOAL = 1.2;
 const SAMPLE_MS = 500;
 /** A gateway receiving more than this many messages per second is busy (heartbeats are far fewer). */
 const BUSY_RATE = 5;
+/** What `chainvault worker` logs once connected to its gateway, just before it subscribes to the part queue. */
+const READY_LINE = "taking parts";
 
 // ---- cleanup: every process and database this bench starts, on any exit ----------------------------------
 const children = new Set<ChildProcess>();
@@ -104,6 +106,8 @@ interface Cli {
   child: ChildProcess;
   logFile: string;
   stdout(): string;
+  /** stdout and stderr together, as they came. */
+  output(): string;
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
@@ -116,11 +120,16 @@ function startCli(args: string[], databaseUrl: string, logFile: string): Cli {
   children.add(child);
   const log = createWriteStream(logFile);
   let stdout = "";
+  let output = "";
   child.stdout!.on("data", (chunk: Buffer) => {
     stdout += chunk.toString();
+    output += chunk.toString();
     log.write(chunk);
   });
-  child.stderr!.on("data", (chunk: Buffer) => log.write(chunk));
+  child.stderr!.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+    log.write(chunk);
+  });
   const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once("close", (code, signal) => {
       children.delete(child);
@@ -128,7 +137,7 @@ function startCli(args: string[], databaseUrl: string, logFile: string): Cli {
       resolve({ code, signal });
     }),
   );
-  return { child, logFile, stdout: () => stdout, done };
+  return { child, logFile, stdout: () => stdout, output: () => output, done };
 }
 
 async function tail(file: string, lines = 15): Promise<string> {
@@ -249,7 +258,10 @@ async function statsOfAll(): Promise<GatewayStats[]> {
   return await Promise.all(gateways.map((gateway) => gateway.stats()));
 }
 
-/** Waits until each worker's gateway has one more client connection than before it started. */
+/**
+ * Waits until every worker is connected to its gateway and subscribed to the part queue: its gateway has one
+ * more client connection than before the workers started, and the worker has logged READY_LINE.
+ */
 async function waitForWorkers(workers: Cli[], before: GatewayStats[], ceilingMs = 120_000): Promise<void> {
   const deadline = Date.now() + ceilingMs;
   for (;;) {
@@ -257,10 +269,16 @@ async function waitForWorkers(workers: Cli[], before: GatewayStats[], ceilingMs 
       if (worker.child.exitCode !== null || worker.child.signalCode !== null)
         throw new Error(`a worker exited before the run started:\n${await tail(worker.logFile)}`);
     const now = await statsOfAll();
-    if (workers.every((_, index) => now[index]!.connections > before[index]!.connections)) return;
+    if (
+      workers.every(
+        (worker, index) =>
+          now[index]!.connections > before[index]!.connections && worker.output().includes(READY_LINE),
+      )
+    )
+      return;
     if (Date.now() > deadline)
       throw new Error(
-        `the workers did not connect to their gateways within ${ceilingMs / 1000} s:\n` +
+        `the workers were not ready (connected and "${READY_LINE}") within ${ceilingMs / 1000} s:\n` +
           (await Promise.all(workers.map((worker) => tail(worker.logFile, 5)))).join("\n"),
       );
     await sleep(200);
