@@ -212,7 +212,10 @@ function changesOf(event: ChainvaultEvent, rules: AlertRules): AlertChange[] {
           remove: [],
           type: event.type,
           runId: event.runId,
-          message: `the gateway could not be reached when ${event.type}:${event.symbol}:${event.date} was due: ${event.error}`,
+          message:
+            event.gateway === undefined
+              ? `the gateway could not be reached when ${event.type}:${event.symbol}:${event.date} was due: ${event.error}`
+              : `gateway "${event.gateway}" could not be reached; its worker takes no parts until it answers: ${event.error}`,
         },
       ];
     case "gateway_reachable":

@@ -17,6 +17,10 @@ export function summaryJson(summary: CollectionSummary): object {
       coverage: entry.coverage,
       new_listings: entry.new_listings,
       duration_s: entry.duration_s,
+      // A split collection's parts, and what kept it from completing.
+      ...(entry.parts === undefined
+        ? {}
+        : { parts: entry.parts, ...(entry.error ? { error: entry.error } : {}) }),
     })),
     duration_s: summary.duration_s,
     pacing_lower_bound_s: summary.pacing_lower_bound_s,
@@ -42,10 +46,14 @@ export function formatSummary(summary: CollectionSummary): string {
   const errors = summary.symbols
     .filter((entry) => entry.error)
     .map((entry) => `  ${entry.symbol}: ${entry.error}`);
+  const parts = summary.symbols
+    .filter((entry) => entry.parts !== undefined)
+    .map((entry) => `  ${entry.symbol}: ${entry.parts}`);
   return [
     `${summary.type} collection for ${summary.date} (run ${summary.run_id})`,
     line(header),
     ...rows.map(line),
+    ...(parts.length > 0 ? ["parts:", ...parts] : []),
     ...(errors.length > 0 ? ["errors:", ...errors] : []),
     `took ${summary.duration_s.toFixed(1)} s; IB's pacing allows no less than ${summary.pacing_lower_bound_s.toFixed(1)} s ` +
       `(${summary.messages_sent} messages)`,

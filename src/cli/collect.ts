@@ -1,5 +1,8 @@
 import { symbolNames } from "../config/symbols.ts";
 import { runCollection } from "../collect/run.ts";
+import { runSplitCollection } from "../collect/split.ts";
+import type { PartsAggregate } from "../collect/parts.ts";
+import { openFleetQueue } from "./worker.ts";
 import { attachAlerter } from "../alerts/attach.ts";
 import { EventBus } from "../core/events.ts";
 import type { CollectionSummary } from "../collect/summary.ts";
@@ -24,6 +27,7 @@ export interface CollectOptions extends DatabaseOptions {
   force?: boolean;
   verbose?: boolean;
   json?: boolean;
+  split?: boolean;
 }
 
 export async function collectAction(options: CollectOptions): Promise<void> {
@@ -77,10 +81,30 @@ async function collect(options: CollectOptions, stop: StopSignals): Promise<void
       const events = new EventBus(logger);
       const alerts = attachAlerter(events, db, loaded, logger);
       try {
-        const summary = await runCollection(
-          { symbols, type, force: options.force ?? false, ...(date ? { date } : {}) },
-          { db, ib, config: loaded, logger, onProgress, events },
-          { signal: stop.signal, runId },
+        const request = { symbols, type, force: options.force ?? false, ...(date ? { date } : {}) };
+        const split = options.split === true || loaded.collect.split;
+        const queue = split ? await openFleetQueue(loaded, logger) : null;
+        const summary = await (
+          queue
+            ? runSplitCollection(
+                request,
+                {
+                  db,
+                  ib,
+                  config: loaded,
+                  logger,
+                  onProgress,
+                  events,
+                  queue,
+                  onParts: partsProgress(options.json === true),
+                },
+                { signal: stop.signal, runId },
+              ).finally(() => queue.stop({ graceful: true, timeoutMs: 5_000 }))
+            : runCollection(
+                request,
+                { db, ib, config: loaded, logger, onProgress, events },
+                { signal: stop.signal, runId },
+              )
         ).catch((error: unknown) => {
           // The database went away before the run could start (its symbols report later outages themselves).
           if (error instanceof DatabaseOutageError) throw new CommandFailure(error.message);
@@ -97,6 +121,12 @@ async function collect(options: CollectOptions, stop: StopSignals): Promise<void
           }
         }
         if (summary.symbols.some((entry) => entry.status === "failed")) process.exitCode = EXIT_FAILURE;
+        // A split collection is timed and scripted on its outcome: anything short of completed is a failure.
+        else if (
+          split &&
+          summary.symbols.some((entry) => !["completed", "skipped", "busy"].includes(entry.status))
+        )
+          process.exitCode = EXIT_FAILURE;
         else if (summary.symbols.some((entry) => entry.status === "busy")) process.exitCode = EXIT_BUSY;
         if (summary.stopped !== undefined) {
           process.stderr.write(
@@ -141,6 +171,17 @@ function reportInterruption(
       "run the same command again to resume\n",
   );
   process.exitCode = exitCodeForSignal(signal);
+}
+
+/** One line on stderr whenever a split collection's parts move: "SPY parts 7/9, missing #3 #8". */
+function partsProgress(json: boolean): (progress: { symbol: string; aggregate: PartsAggregate }[]) => void {
+  let last = "";
+  return (progress) => {
+    const line = progress.map((entry) => `${entry.symbol} ${entry.aggregate.text}`).join("; ");
+    if (json || line === last || line === "") return;
+    last = line;
+    process.stderr.write(`chainvault: ${line}\n`);
+  };
 }
 
 function gatewayAddress(config: Parameters<typeof selectGateway>[0]): string {

@@ -18,6 +18,7 @@ import * as alertsCommand from "./commands/alerts.ts";
 import * as archiveCommand from "./commands/archive.ts";
 import * as dashboardCommand from "./commands/dashboard.ts";
 import * as backupCommand from "./commands/backup.ts";
+import * as workerCommand from "./commands/worker.ts";
 
 /*
  * Adding a command: two files, so that `chainvault --help` and every other command start without loading
@@ -48,6 +49,7 @@ const commands: Array<(program: Command) => void> = [
   dashboardCommand.register,
   backupCommand.register,
   archiveCommand.register,
+  workerCommand.register,
 ];
 
 export function buildProgram(): Command {

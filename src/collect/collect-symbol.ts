@@ -31,8 +31,8 @@ import type { SnapshotEngineOptions, SnapshotOutcome, SnapshotsEnd, UnderlyingQu
 import { emptySymbolSummary, finishSymbolSummary } from "./summary.ts";
 import type { CollectionProgress, SymbolSummary } from "./summary.ts";
 
-/** What every step of a symbol's collection works with. */
-interface SymbolRun {
+/** What every step of a symbol's collection works with (a split collection's coordinator too, src/collect/split.ts). */
+export interface SymbolRun {
   target: SymbolTarget;
   deps: CollectionDeps;
   engine: SnapshotEngineOptions;
@@ -292,7 +292,10 @@ function busyMessage(target: SymbolTarget, owner: CollectionOwner | null): strin
 }
 
 /** The underlying's quote; its tick is stored once per collection (a resumed run keeps the first). */
-async function snapshotUnderlying(run: SymbolRun, underlying: UnderlyingInfo): Promise<UnderlyingQuote> {
+export async function snapshotUnderlying(
+  run: SymbolRun,
+  underlying: UnderlyingInfo,
+): Promise<UnderlyingQuote> {
   const { db, ib } = run.deps;
   const { symbol, date, type } = run.target;
   const quote = await quoteUnderlying(ib, symbol, underlying.secType, underlying.conId, run.engine);
@@ -304,7 +307,7 @@ async function snapshotUnderlying(run: SymbolRun, underlying: UnderlyingInfo): P
 }
 
 /** The discovered contracts the selection settings keep, given the underlying's price, IV and recent activity. */
-async function chooseContracts(
+export async function chooseContracts(
   run: SymbolRun,
   underlying: UnderlyingInfo,
   discovery: ChainDiscovery,

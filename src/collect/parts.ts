@@ -81,3 +81,41 @@ export function splitIntoParts<C extends ChainContract>(
     contracts: partContracts,
   }));
 }
+
+/** How one part stands, as the aggregation needs it. */
+export interface PartStanding {
+  index: number;
+  status: "queued" | "running" | "completed" | "partial" | "failed";
+  contractCount: number;
+  storedCount: number;
+}
+
+/**
+ * A split collection's outcome from its parts: running while any part is queued or running; then completed when
+ * every part is, else partial (something stored) or failed (nothing), with the parts not completed named.
+ */
+export interface PartsAggregate {
+  state: "running" | "completed" | "partial" | "failed";
+  total: number;
+  completed: number;
+  /** Indexes of the parts not completed (still to run, partial, or failed). */
+  missing: number[];
+  stored: number;
+  selected: number;
+  /** "parts 7/9, missing #3 #8" (completed parts of all). */
+  text: string;
+}
+
+export function aggregateParts(parts: readonly PartStanding[]): PartsAggregate {
+  const sorted = [...parts].sort((a, b) => a.index - b.index);
+  const missing = sorted.filter((part) => part.status !== "completed").map((part) => part.index);
+  const completed = sorted.length - missing.length;
+  const stored = sorted.reduce((sum, part) => sum + part.storedCount, 0);
+  const selected = sorted.reduce((sum, part) => sum + part.contractCount, 0);
+  const open = sorted.some((part) => part.status === "queued" || part.status === "running");
+  const state = open ? "running" : missing.length === 0 ? "completed" : stored > 0 ? "partial" : "failed";
+  const text =
+    `parts ${completed}/${sorted.length}` +
+    (missing.length > 0 ? `, missing ${missing.map((index) => `#${index}`).join(" ")}` : "");
+  return { state, total: sorted.length, completed, missing, stored, selected, text };
+}

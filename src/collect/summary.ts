@@ -25,6 +25,8 @@ export interface SymbolSummary {
   new_listings: number;
   duration_s: number;
   error?: string;
+  /** A split collection's parts: "parts 7/9, missing #3 #8" (src/collect/split.ts). */
+  parts?: string;
 }
 
 export interface CollectionSummary {

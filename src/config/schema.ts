@@ -146,6 +146,13 @@ const collect = z
      * it cut short as interrupted; past this many seconds it exits anyway (the next run resumes either way).
      */
     shutdown_grace_seconds: z.number().int().min(1).max(3600).default(30),
+    /**
+     * Split each collection into parts queued in the job queue, which `chainvault worker` processes (and daemons)
+     * take, each with its own gateway: one collection, many gateways. Off: one process collects it whole.
+     */
+    split: z.boolean().default(false),
+    /** The time one part takes at its gateway's pacing (its size: contracts = rate × seconds ÷ 2). */
+    part_seconds: z.number().int().min(1).max(3600).default(60),
   })
   .strict();
 

@@ -44,3 +44,18 @@ export interface CollectionRequest {
 export function slotKey(slot: { type: string; symbol: string | null; date: IsoDate }): string {
   return `${slot.type}:${slot.symbol ?? "*"}:${slot.date}`;
 }
+
+/**
+ * One part of a split collection (src/collect/split.ts), as its job in the queue names it. Plain JSON: it is
+ * stored in the job row.
+ */
+export interface PartJob {
+  /** `type:symbol:date#index`: one run at a time per part key. */
+  key: string;
+  /** The coordinator run that planned it; a job of a replaced plan finds nothing to do. */
+  planId: string;
+  date: string;
+  symbol: string;
+  type: string;
+  index: number;
+}

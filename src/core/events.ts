@@ -88,7 +88,16 @@ export type ChainvaultEvent =
     }
   | { kind: "ib_messages_sent"; count: number }
   | { kind: "ib_error"; code: number }
-  | { kind: "gateway_unreachable"; date: IsoDate; symbol: string; type: string; runId: string; error: string }
+  | {
+      kind: "gateway_unreachable";
+      date: IsoDate;
+      symbol: string;
+      type: string;
+      runId: string;
+      error: string;
+      /** Which of the configured gateways (a fleet's worker names its own); absent: the one gateway. */
+      gateway?: string;
+    }
   | { kind: "gateway_reachable" }
   | {
       kind: "gap_found";

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { PgBoss, fromPglite } from "pg-boss";
 import type { ConstructorOptions, Job, PGliteLike } from "pg-boss";
+import type { PartJob } from "../core/collection.ts";
 import type { Logger } from "../logger.ts";
 import type { DatabaseOutage } from "../store/outage.ts";
 
@@ -57,6 +58,18 @@ export const MAINTAIN_QUEUE = "chainvault.maintain";
 export const DEAD_LETTER_QUEUE = "chainvault.dead";
 export const WORK_QUEUES = [COLLECT_QUEUE, MAINTAIN_QUEUE] as const;
 export type WorkQueue = (typeof WORK_QUEUES)[number];
+export type { PartJob };
+/**
+ * The parts of split collections (src/collect/split.ts): taken by whichever process has a free gateway. Apart
+ * from the work queues, so a daemon without splitting never waits for it, and without a dead-letter queue: a
+ * part whose retries ran out is recorded failed in collection_parts, where its collection's outcome is read.
+ */
+export const PARTS_QUEUE = "chainvault.parts";
+
+export type PartHandler = (
+  part: PartJob,
+  job: { id: string; retryCount: number; signal: AbortSignal },
+) => Promise<void>;
 
 /**
  * The job id is derived from the slot key, so a second `send` of the same slot - from a restart,
@@ -163,6 +176,51 @@ export class SlotQueue {
       if (existing.has(name)) await this.#boss.updateQueue(name, options);
       else await this.#boss.createQueue(name, { ...options, policy });
     }
+    const { deadLetter: _none, ...partOptions } = options;
+    if (existing.has(PARTS_QUEUE)) await this.#boss.updateQueue(PARTS_QUEUE, partOptions);
+    else await this.#boss.createQueue(PARTS_QUEUE, { ...partOptions, policy });
+  }
+
+  /** The retries a part gets after its first attempt (the queue's retry limit). */
+  get retryLimit(): number {
+    return this.#options.retryLimit ?? 4;
+  }
+
+  /** Queues a part once per plan: its id derives from the part key and the plan, so a re-send is a no-op. */
+  async enqueuePart(part: PartJob): Promise<boolean> {
+    const id = await this.#boss.send(
+      PARTS_QUEUE,
+      { ...part },
+      { id: jobIdFor(`part:${part.key}@${part.planId}`), singletonKey: part.key },
+    );
+    return id !== null;
+  }
+
+  /** The state of a part's job (created, retry, active, completed, failed, …), or null when none was queued. */
+  async partJobState(part: PartJob): Promise<string | null> {
+    const [job] = await this.#boss.findJobs(PARTS_QUEUE, { id: jobIdFor(`part:${part.key}@${part.planId}`) });
+    return job?.state ?? null;
+  }
+
+  /** Takes parts, one at a time, until offWorkParts: returns the registration to give back. */
+  async workParts(handler: PartHandler): Promise<string> {
+    const workerId = await this.#boss.work<PartJob>(
+      PARTS_QUEUE,
+      { batchSize: 1, pollingIntervalSeconds: this.#options.pollingIntervalSeconds ?? 0.5 },
+      async (jobs: Job<PartJob>[]) => {
+        for (const job of jobs)
+          await handler(job.data, { id: job.id, retryCount: job.retryCount ?? 0, signal: job.signal });
+      },
+    );
+    this.#workers.push(workerId);
+    return workerId;
+  }
+
+  /** Stops taking parts (a part in flight finishes first). */
+  async offWorkParts(workerId: string): Promise<void> {
+    const at = this.#workers.indexOf(workerId);
+    if (at >= 0) this.#workers.splice(at, 1);
+    if (!this.#stopped) await this.#boss.offWork(PARTS_QUEUE, { id: workerId });
   }
 
   /** Queues a slot once; false when a job for this key already exists (queued, running or done). */

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { IsoDate } from "../../src/calendar/index.ts";
-import { contractsPerPart, splitIntoParts } from "../../src/collect/parts.ts";
+import { aggregateParts, contractsPerPart, splitIntoParts } from "../../src/collect/parts.ts";
+import type { PartStanding } from "../../src/collect/parts.ts";
+import { partSize } from "../../src/collect/split.ts";
+import { configSchema } from "../../src/config/schema.ts";
 import type { ChainContract } from "../../src/collect/selection.ts";
 
 let nextConId = 1;
@@ -63,5 +66,73 @@ describe("a slot cut into parts", () => {
   it("an empty slot has no parts; a part smaller than one strike is refused", () => {
     expect(splitIntoParts("k", [], 50)).toEqual([]);
     expect(() => splitIntoParts("k", chain, 1)).toThrow(RangeError);
+  });
+});
+
+describe("a split collection's outcome from its parts", () => {
+  const part = (index: number, status: PartStanding["status"], stored = 10): PartStanding => ({
+    index,
+    status,
+    contractCount: 10,
+    storedCount: stored,
+  });
+
+  it("is running while any part is queued or running", () => {
+    expect(aggregateParts([part(0, "completed"), part(1, "queued", 0)]).state).toBe("running");
+    expect(aggregateParts([part(0, "running", 3), part(1, "failed", 0)]).state).toBe("running");
+  });
+
+  it("is completed when every part is, with the stored and selected totals", () => {
+    const all = aggregateParts([part(1, "completed"), part(0, "completed")]);
+    expect(all).toMatchObject({
+      state: "completed",
+      total: 2,
+      completed: 2,
+      missing: [],
+      stored: 20,
+      selected: 20,
+    });
+    expect(all.text).toBe("parts 2/2");
+  });
+
+  it("is partial with the parts not completed listed, or failed when nothing was stored", () => {
+    const parts = Array.from({ length: 9 }, (_, i) => part(i, "completed"));
+    parts[3] = part(3, "failed", 0);
+    parts[8] = part(8, "partial", 7);
+    const partial = aggregateParts(parts);
+    expect(partial.state).toBe("partial");
+    expect(partial.missing).toEqual([3, 8]);
+    expect(partial.text).toBe("parts 7/9, missing #3 #8");
+    expect(aggregateParts([part(0, "failed", 0), part(1, "failed", 0)]).state).toBe("failed");
+  });
+});
+
+describe("a part's size from the configuration", () => {
+  it("is collect.part_seconds at the slowest gateway's share of its login's rate", () => {
+    const config = configSchema.parse({
+      gateways: [
+        {
+          name: "a",
+          host: "127.0.0.1",
+          port: 4001,
+          client_id: 1,
+          max_messages_per_second: 50,
+          max_market_data_lines: 100,
+        },
+        {
+          name: "b",
+          host: "127.0.0.1",
+          port: 4002,
+          client_id: 2,
+          max_messages_per_second: 40,
+          max_market_data_lines: 100,
+        },
+      ],
+      collect: { part_seconds: 10 },
+    });
+    expect(partSize(config)).toBe(200);
+    expect(partSize(configSchema.parse({}))).toBe(
+      contractsPerPart(configSchema.parse({}).ib.max_messages_per_second, 60),
+    );
   });
 });

@@ -32,6 +32,12 @@ export function register(program: Command): void {
           "--force",
           "re-run a completed collection: the new snapshot is stored beside the old one, which is deleted when the new one is recorded",
         )
+        .option(
+          "--split",
+          "split the collection into parts (config collect.part_seconds each) that `chainvault worker` processes take\n" +
+            "from the queue, one gateway each; wait for them and print the summary (needs a PostgreSQL server).\n" +
+            "Also on with config collect.split. Exit status 0 only when every part completed",
+        )
         .option("--verbose", "log every step (debug level)")
         .option(
           "--json",

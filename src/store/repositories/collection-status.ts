@@ -325,3 +325,17 @@ export async function listRunningCollectorKeys(db: Queryable): Promise<Collectio
     collectionType: row.collection_type,
   }));
 }
+
+/**
+ * Locks the key's row until the caller's transaction ends and returns its status (null: no row). Whoever
+ * settles a split collection's outcome holds it, so two workers finishing its last parts at once take turns and
+ * the second sees the first's part.
+ */
+export async function lockCollection(tx: Queryable, key: CollectionKey): Promise<CollectionState | null> {
+  const result = await tx.query<{ status: CollectionState | null }>(
+    `SELECT status FROM daily_collection_status
+      WHERE collection_date = $1 AND symbol = $2 AND collection_type = $3 FOR UPDATE`,
+    [key.collectionDate, key.symbol, key.collectionType],
+  );
+  return result.rows[0]?.status ?? null;
+}
