@@ -233,6 +233,10 @@ function configYaml(): string {
 interface GatewayActivity {
   name: string;
   messages: number;
+  /** From its worker's log: parts run, error-100 slow-downs of its pacer, seconds between a part and the next. */
+  parts: number;
+  slowDowns: number;
+  gapSeconds: number;
   /** Seconds from the start of the run to the first and last sample in which it was busy (null: never). */
   busyFrom: number | null;
   busyTo: number | null;
@@ -283,6 +287,31 @@ async function waitForWorkers(workers: Cli[], before: GatewayStats[], ceilingMs 
       );
     await sleep(200);
   }
+}
+
+/** What a worker's JSON log lines tell about its parts (diagnostics only: a missing line counts nothing). */
+function workerLogFigures(output: string): { parts: number; slowDowns: number; gapSeconds: number } {
+  let parts = 0;
+  let slowDowns = 0;
+  let gapMs = 0;
+  let finishedAt: number | null = null;
+  for (const line of output.split("\n")) {
+    if (!line.startsWith("{")) continue;
+    let entry: { time?: number; msg?: string; code?: number };
+    try {
+      entry = JSON.parse(line) as typeof entry;
+    } catch {
+      continue;
+    }
+    if (entry.code === 100) slowDowns++;
+    if (entry.msg === "part started" && finishedAt !== null && entry.time !== undefined)
+      gapMs += entry.time - finishedAt;
+    if (entry.msg === "part finished") {
+      parts++;
+      finishedAt = entry.time ?? null;
+    }
+  }
+  return { parts, slowDowns, gapSeconds: Math.round(gapMs) / 1000 };
 }
 
 interface CollectSummaryJson {
@@ -370,6 +399,7 @@ async function run(workerCount: number, label: string): Promise<RunResult> {
       return {
         name: `g${index + 1}`,
         messages: after[index]!.messagesReceived - before[index]!.messagesReceived,
+        ...workerLogFigures(workers[index]?.output() ?? ""),
         busyFrom,
         busyTo,
       };
@@ -424,12 +454,13 @@ try {
         .join(
           ",",
         )}): ${fixed(result.seconds)} s, exit ${result.exitCode}, contracts ${result.contracts ?? "-"}, ` +
-        `messages ${result.messages}, collector's own bound ${fixed(result.collectorBoundSeconds)} s, ` +
+        `messages ${result.messages}, ` +
         `${workerCount}-gateway bound ${fixed(bound)} s, ratio ${fixed(result.seconds / bound, 3)}, load ${result.loadAverage.join(" ")}`,
     );
     for (const g of result.gateways)
       console.log(
-        `  ${g.name}: ${String(g.messages).padStart(6)} messages, busy ${fixed(g.busyFrom)}–${fixed(g.busyTo)} s` +
+        `  ${g.name}: ${String(g.messages).padStart(6)} messages, ${g.parts} parts, ${g.slowDowns} × error 100, ` +
+          `${fixed(g.gapSeconds, 2)} s between parts, busy ${fixed(g.busyFrom)}–${fixed(g.busyTo)} s` +
           (g.busyFrom !== null && g.busyTo !== null && g.busyTo > g.busyFrom
             ? ` (${fixed(g.messages / (g.busyTo - g.busyFrom))} msg/s while busy)`
             : ""),
