@@ -24,10 +24,15 @@ export interface GatewayProcess {
   stop(): Promise<void>;
 }
 
-/** Starts the simulator with its clock at 16:45 New York time on `date` and resolves once it listens. */
+/**
+ * Starts the simulator with its clock at 16:45 New York time on `date` and resolves once it listens. `warm`:
+ * symbols whose chains and quotes it computes once first, so its first answers do not carry the start-up cost
+ * of a fresh process (compiling, filling caches) that a long-running gateway has long paid.
+ */
 export async function startGatewayProcess(
   date: string,
   limits: { rate?: number; lines?: number } = {},
+  warm: string[] = [],
 ): Promise<GatewayProcess> {
   const child = spawn(
     process.execPath,
@@ -40,6 +45,7 @@ export async function startGatewayProcess(
         start: { date, timeEt: "16:45" },
         rate: limits.rate ?? IB_MESSAGES_PER_SECOND,
         lines: limits.lines ?? IB_MARKET_DATA_LINES,
+        warm,
       }),
     ],
     // stdin stays open while this process lives: its end tells the simulator to stop.

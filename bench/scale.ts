@@ -35,6 +35,8 @@ const { values } = parseArgs({
     /** The runs, in order, as worker counts; the speed-up is the first run's time over the last's. */
     workers: { type: "string", default: "1,3" },
     "keep-logs": { type: "boolean", default: false },
+    /** Start the simulators cold: no chains and quotes computed before the first run. */
+    cold: { type: "boolean", default: false },
   },
 });
 const GATEWAYS = 3;
@@ -428,11 +430,12 @@ async function run(workerCount: number, label: string): Promise<RunResult> {
 const fixed = (value: number | null, digits = 1) => (value === null ? "-" : value.toFixed(digits));
 let failed = false;
 try {
-  for (let index = 0; index < GATEWAYS; index++) gateways.push(await startGatewayProcess(values.date));
+  for (let index = 0; index < GATEWAYS; index++)
+    gateways.push(await startGatewayProcess(values.date, {}, values.cold ? [] : symbols));
   await writeFile(path.join(work, "chainvault.yaml"), configYaml());
   console.log(
     `bench/scale: ${symbols.join("+")} ${values.type} ${values.date}, selection all; ${GATEWAYS} simulated gateways ` +
-      `(own processes, ${IB_MESSAGES_PER_SECOND} msg/s and ${IB_MARKET_DATA_LINES} lines each, one login each); ` +
+      `(own processes, ${IB_MESSAGES_PER_SECOND} msg/s and ${IB_MARKET_DATA_LINES} lines each, one login each, ${values.cold ? "cold" : "chains and quotes computed once before the runs"}); ` +
       `pacer ${pacerRate} msg/s, 95 lines per gateway; collect.part_seconds ${partSeconds}; PostgreSQL ${new URL(process.env.CHAINVAULT_TEST_PG_URL ?? "postgres://127.0.0.1:5432").host}`,
   );
   console.log(
@@ -500,6 +503,7 @@ try {
       date: values.date,
       type: values.type,
       part_seconds: partSeconds,
+      simulators_warmed: !values.cold,
       pacer_messages_per_second: pacerRate,
       cores: os.cpus().length,
       runs: results,
