@@ -173,6 +173,8 @@ export async function runDaemon(
           ? { dashboard: { plan: { symbols: symbolNames(config.symbols), schedule: config.schedule } } }
           : {}),
       });
+    // The slots' split collections queue their parts on the daemon's own queue, known once it started.
+    const started: { daemon?: Daemon } = {};
     const daemon = await Daemon.start({
       db: handle.db,
       queue: handle.queue,
@@ -184,7 +186,7 @@ export async function runDaemon(
       zone: planZone(config.schedule),
       quality: config.quality,
       archive: { archive: config.archive, keepDays: config.retention.keep_days },
-      collect: collectWithGateway(handle.db, config, logger, outage, events),
+      collect: collectWithGateway(handle.db, config, logger, outage, events, () => started.daemon?.queue),
       outage,
       events,
       discover: discoverWithGateway(handle.db, config, logger, events),
@@ -199,7 +201,9 @@ export async function runDaemon(
         retryDelayMaxSeconds: settings.retry_delay_max_seconds,
         heartbeatSeconds: settings.heartbeat_seconds,
       },
+      ...(config.collect.split ? { parts: { config } } : {}),
     });
+    started.daemon = daemon;
     const graceMs = settings.shutdown_grace_seconds * 1000;
     if (monitor) {
       try {

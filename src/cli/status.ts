@@ -79,6 +79,7 @@ export function reportJson(report: StatusReport): object {
       duration_s: slot.durationSeconds,
       error: slot.error,
       note: slot.note,
+      parts: slot.parts,
     })),
   };
 }
@@ -104,7 +105,10 @@ function cells(slot: StatusSlot): string[] {
     dash(slot.coverage, (value) => `${(value * 100).toFixed(1)}%`),
     dash(slot.qualityScore, (value) => value.toFixed(3)),
     dash(slot.durationSeconds, (value) => `${value.toFixed(1)}s`),
-    oneLine(slot.error ?? slot.note, ERROR_WIDTH),
+    oneLine(
+      [slot.parts, slot.error ?? slot.note].filter((text) => text !== null).join("; ") || null,
+      ERROR_WIDTH,
+    ),
   ];
 }
 

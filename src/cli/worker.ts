@@ -1,5 +1,11 @@
 import { attachAlerter } from "../alerts/attach.ts";
 import { EventBus } from "../core/events.ts";
+import { systemClock } from "../core/clock.ts";
+import { selectGateway } from "../core/gateways.ts";
+import { assertExposureAllowed, resolveHttpToken } from "../http/access.ts";
+import { createDaemonMonitor } from "../http/monitor.ts";
+import type { DaemonMonitor } from "../http/monitor.ts";
+import type { Database } from "../store/database.ts";
 import { UsageError } from "../core/errors.ts";
 import { PartWorker } from "../daemon/part-worker.ts";
 import { SlotQueue } from "../daemon/queue.ts";
@@ -13,6 +19,7 @@ import { exitCodeForSignal } from "./stop-signals.ts";
 export interface WorkerOptions extends DatabaseOptions {
   verbose?: boolean;
   json?: boolean;
+  http?: boolean;
 }
 
 /** The queue a fleet shares: pg-boss on the PostgreSQL server every process reaches. */
@@ -32,6 +39,28 @@ export async function openFleetQueue(config: Config, logger: Logger): Promise<Sl
     retryDelayMaxSeconds: settings.retry_delay_max_seconds,
     heartbeatSeconds: settings.heartbeat_seconds,
   });
+}
+
+/** /healthz (the worker's loop goes round), /readyz (database, queue, its gateway) and /metrics, as the daemon's. */
+async function serveEndpoints(
+  config: Config,
+  parts: { db: Database; events: EventBus; logger: Logger; worker: PartWorker; queue: SlotQueue },
+): Promise<DaemonMonitor> {
+  const token = resolveHttpToken(config.http);
+  assertExposureAllowed(config.http.host, token, config.http.token_env);
+  const { host, port } = selectGateway(config);
+  const monitor = await createDaemonMonitor({
+    http: config.http,
+    token,
+    db: parts.db,
+    gateway: { host, port },
+    events: parts.events,
+    clock: systemClock,
+    tickMs: config.daemon.tick_seconds * 1000,
+    logger: parts.logger,
+  });
+  await monitor.serve({ scheduler: parts.worker, queue: parts.queue });
+  return monitor;
 }
 
 export async function workerAction(options: WorkerOptions): Promise<void> {
@@ -82,7 +111,11 @@ export async function workerAction(options: WorkerOptions): Promise<void> {
         });
         logger.info({ gateway: worker.gateway, worker: worker.name }, "worker started");
         worker.start();
+        const monitor = options.http
+          ? await serveEndpoints(loaded, { db, events, logger, worker, queue })
+          : null;
         const signal = await stopped;
+        await monitor?.close();
         logger.info({ signal }, "stopping: the part in flight goes back to the queue");
         await worker.stop(signal);
         await queue.stop({ graceful: true, timeoutMs: loaded.collect.shutdown_grace_seconds * 1000 });

@@ -13,7 +13,6 @@ import { failPart, finishPart, listParts, startPart } from "../store/repositorie
 import {
   completeCollection,
   failCollection,
-  getCollection,
   lockCollection,
 } from "../store/repositories/collection-status.ts";
 import type { CollectionKey } from "../store/repositories/collection-status.ts";
@@ -143,14 +142,12 @@ export async function runPart(part: PartJob, deps: PartRunDeps, signal?: AbortSi
         end.gatewayUnavailable?.message ??
         (signal?.aborted ? `stopped (${String(signal.reason)})` : "the run stopped taking contracts");
       const error = `${end.notCollected} of ${toRequest.length} contracts not collected: ${why}; another attempt resumes`;
-      await settleParts(db, key, {
-        index: part.index,
-        runId,
-        status: "queued",
-        stored,
-        failed: failures.length,
-        error,
-      });
+      await settleParts(
+        db,
+        key,
+        { index: part.index, runId, status: "queued", stored, failed: failures.length, error },
+        ib.now(),
+      );
       throw new PartHandedBack(error);
     }
     for (const failure of failures) {
@@ -175,14 +172,20 @@ export async function runPart(part: PartJob, deps: PartRunDeps, signal?: AbortSi
         part.date,
       );
     const status = failures.length > 0 ? "partial" : "completed";
-    const collection = await settleParts(db, key, {
-      index: part.index,
-      runId,
-      status,
-      stored,
-      failed: failures.length,
-      error: failures.length > 0 ? `${failures.length} contracts failed (see collection_dead_letters)` : null,
-    });
+    const collection = await settleParts(
+      db,
+      key,
+      {
+        index: part.index,
+        runId,
+        status,
+        stored,
+        failed: failures.length,
+        error:
+          failures.length > 0 ? `${failures.length} contracts failed (see collection_dead_letters)` : null,
+      },
+      ib.now(),
+    );
     logger.info(
       { status, stored, requested: toRequest.length, collection: collection?.text },
       "part finished",
@@ -215,6 +218,8 @@ export async function settleParts(
   db: Database,
   key: CollectionKey,
   end?: PartEnd,
+  /** By the clock the collection's start was read from (the gateway's); default the database's. */
+  completedAt?: Date,
 ): Promise<PartsAggregate | null> {
   return db.transaction(async (tx) => {
     const current = await lockCollection(tx, key);
@@ -224,7 +229,7 @@ export async function settleParts(
     if (parts.length === 0) return null;
     const aggregate = aggregateRows(parts);
     if (aggregate.state === "running" || current === null || current === "completed") return aggregate;
-    await recordOutcome(tx, key, aggregate, parts);
+    await recordOutcome(tx, key, aggregate, parts, completedAt);
     return aggregate;
   });
 }
@@ -233,10 +238,15 @@ async function recordOutcome(
   tx: Queryable,
   key: CollectionKey,
   aggregate: PartsAggregate,
-  parts: readonly { partIndex: number; errorMessage: string | null; status: string }[],
+  parts: readonly PartRow[],
+  completedAt: Date | undefined,
 ): Promise<void> {
-  const row = await getCollection(tx, key);
-  const counts = { contractsListed: row?.contractsListed ?? null, contractsSelected: aggregate.selected };
+  const listed = Math.max(...parts.map((part) => part.contractsListed ?? 0));
+  const counts = {
+    contractsListed: parts.some((part) => part.contractsListed !== null) ? listed : null,
+    contractsSelected: aggregate.selected,
+    ...(completedAt ? { completedAt } : {}),
+  };
   const why = parts
     .filter((part) => part.status !== "completed" && part.errorMessage !== null)
     .map((part) => `#${part.partIndex}: ${part.errorMessage}`);

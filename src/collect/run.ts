@@ -256,7 +256,7 @@ async function refreshClock(deps: CollectionDeps): Promise<void> {
  * run refreshes it the way it replaces a symbol's rows: the new tick is written first, then the older
  * ones are deleted, so the collection never lacks one.
  */
-async function collectVix(
+export async function collectVix(
   deps: CollectionDeps,
   locks: CollectionLocks,
   target: { date: IsoDate; type: CollectionType; force: boolean },

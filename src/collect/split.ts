@@ -17,7 +17,7 @@ import { contractsPerPart, splitIntoParts } from "./parts.ts";
 import type { PartsAggregate } from "./parts.ts";
 import { prepareSymbol, statusKey } from "./prepare-symbol.ts";
 import type { CollectionDeps, SymbolTarget } from "./prepare-symbol.ts";
-import { defaultCollectionDate, refuseLookAhead } from "./run.ts";
+import { collectVix, defaultCollectionDate, refuseLookAhead } from "./run.ts";
 import type { RunControl } from "./run.ts";
 import { underlyingPriceOf } from "./snapshots.ts";
 import type { SnapshotEngineOptions } from "./snapshots.ts";
@@ -102,6 +102,8 @@ export async function runSplitCollection(
   const symbols: SymbolSummary[] = [];
   const planned: Planned[] = [];
   try {
+    if (deps.config.collect.include_vix && !control.signal?.aborted)
+      await collectVix({ ...deps, logger }, locks, { date, type: request.type, force: false }, engine);
     for (const symbol of request.symbols) {
       if (control.signal?.aborted) break;
       const target: SymbolTarget = { symbol, date, type: request.type, force: false };
@@ -145,6 +147,7 @@ export async function runSplitCollection(
                 index: part.index,
                 contractIds: part.contracts.map((contract) => contract.contractId),
                 underlyingPrice: price,
+                contractsListed: outcome.discovery.contracts.length,
               })),
             ),
           );
@@ -210,18 +213,23 @@ async function waitForParts(
         if (state === "failed" || state === "cancelled" || state === null) {
           const why =
             state === null ? "its job is gone from the queue" : `its job ${state} after its retries`;
-          await settleParts(deps.db, key, {
-            index: job.index,
-            planId: job.planId,
-            status: "failed",
-            error: `${why}${row.errorMessage ? ` (last: ${row.errorMessage})` : ""}`,
-          });
+          await settleParts(
+            deps.db,
+            key,
+            {
+              index: job.index,
+              planId: job.planId,
+              status: "failed",
+              error: `${why}${row.errorMessage ? ` (last: ${row.errorMessage})` : ""}`,
+            },
+            deps.ib.now(),
+          );
         }
       }
       const aggregate = aggregateRows(await listParts(deps.db, key));
       last.set(entry, aggregate);
       if (aggregate.state !== "running") {
-        await settleParts(deps.db, key);
+        await settleParts(deps.db, key, undefined, deps.ib.now());
         open.delete(entry);
         results.push(await summaryOf(entry, deps, aggregate));
       }

@@ -1,5 +1,8 @@
 import type { IsoDate } from "../calendar/index.ts";
 import { runCollection } from "../collect/run.ts";
+import { runSplitCollection } from "../collect/split.ts";
+import type { PartQueue } from "../collect/split.ts";
+import type { CollectionDeps } from "../collect/prepare-symbol.ts";
 import type { RunControl } from "../collect/run.ts";
 import type { CollectionSummary } from "../collect/summary.ts";
 import type { Config } from "../config/schema.ts";
@@ -31,6 +34,8 @@ export function collectWithGateway(
   logger: Logger,
   outage?: DatabaseOutage,
   events: EventSink = discardEvents,
+  /** The queue split collections go to (config collect.split); without one, each slot is collected whole. */
+  partQueue?: () => PartQueue | undefined,
 ): (
   request: CollectionRequest & { date: IsoDate; deadline?: Date },
   control?: RunControl,
@@ -65,7 +70,12 @@ export function collectWithGateway(
       throw error;
     }
     try {
-      const summary = await runCollection(
+      const queue = config.collect.split ? partQueue?.() : undefined;
+      const collect = queue
+        ? (given: CollectionRequest, deps: CollectionDeps, options: RunControl) =>
+            runSplitCollection(given, { ...deps, queue }, options)
+        : runCollection;
+      const summary = await collect(
         request,
         {
           db,

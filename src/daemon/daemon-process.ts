@@ -21,6 +21,8 @@ import type { ScheduleHealth } from "./health.ts";
 import { SlotQueue, WORK_QUEUES } from "./queue.ts";
 import type { QueueConnection, SlotJob, SlotQueueOptions } from "./queue.ts";
 import { Scheduler } from "./scheduler.ts";
+import { PartWorker } from "./part-worker.ts";
+import type { Config } from "../config/schema.ts";
 import type { TickResult } from "./scheduler.ts";
 import { toJob } from "./slots.ts";
 import type { Plan } from "./slots.ts";
@@ -86,6 +88,11 @@ export interface DaemonOptions {
    * alerts and metrics to observe; the collector reports to its own sink (see collectWithGateway).
    */
   events?: EventSink;
+  /**
+   * Take parts of split collections too (config collect.split), with the configuration's first gateway: a
+   * daemon is one of the fleet's workers. Absent: it takes none.
+   */
+  parts?: { config: Config };
 }
 
 /** What one slot came to in a `runDue` pass: the outcome of its last attempt in this process. */
@@ -131,6 +138,7 @@ export class Daemon {
   readonly #inFlight = new Set<string>();
   readonly #outage: DatabaseOutage;
   readonly #ownsOutage: boolean;
+  #parts: PartWorker | null = null;
   /** The handlers running now, so stop() can wait for them before the caller closes the database. */
   readonly #runs = new Set<Promise<unknown>>();
   #loop: Promise<void> | null = null;
@@ -214,6 +222,16 @@ export class Daemon {
       });
     }
     await queue.workDeadLetters((slot) => recordSlotDeadLetter(slot, { db, logger: options.logger, events }));
+    if (options.parts) {
+      daemon.#parts = new PartWorker({
+        db: options.db,
+        config: options.parts.config,
+        logger: options.logger,
+        events,
+        queue,
+      });
+      daemon.#parts.start();
+    }
     if (options.loop !== false) daemon.#loop = daemon.scheduler.run(daemon.#abort.signal);
     options.logger.info({ daemonId }, "daemon started");
     return daemon;
@@ -294,6 +312,8 @@ export class Daemon {
     this.#abort.abort();
     this.#stopRuns.abort(reason);
     await this.#loop;
+    // A part in flight goes back to the queue: another worker resumes it.
+    await this.#parts?.stop(reason);
     const inFlight = [...this.#inFlight];
     if (inFlight.length > 0)
       this.#options.logger.info({ inFlight, graceMs }, "stopping the run in flight: no further contracts");
@@ -313,6 +333,7 @@ export class Daemon {
   async kill(): Promise<void> {
     this.#running = false;
     this.#abort.abort();
+    void this.#parts?.stop("killed");
     await this.queue.stop({ graceful: false });
     if (this.#ownsOutage) await this.#outage.close();
   }

@@ -42,7 +42,10 @@ export class PartWorker {
   readonly #options: PartWorkerOptions;
   readonly #stop = new AbortController();
   #loop: Promise<void> | undefined;
+  #beat: NodeJS.Timeout | undefined;
   partsDone = 0;
+  /** When the worker's event loop last went round (a timer every few seconds): what /healthz judges. */
+  lastLoopAt: Date | null = null;
 
   constructor(options: PartWorkerOptions) {
     this.#options = options;
@@ -51,6 +54,9 @@ export class PartWorker {
   }
 
   start(): void {
+    this.lastLoopAt = new Date();
+    this.#beat ??= setInterval(() => (this.lastLoopAt = new Date()), 5_000);
+    this.#beat.unref();
     this.#loop ??= this.#run().catch((error: unknown) =>
       this.#options.logger.error({ err: errorMessage(error) }, "the part worker stopped"),
     );
@@ -59,6 +65,7 @@ export class PartWorker {
   /** Stops taking parts; a part in flight is handed back (it resumes elsewhere). */
   async stop(reason = "a stop request"): Promise<void> {
     if (!this.#stop.signal.aborted) this.#stop.abort(reason);
+    clearInterval(this.#beat);
     await this.#loop;
   }
 
@@ -136,13 +143,19 @@ export class PartWorker {
           "part handed back to the queue",
         );
         this.#options.onPart?.(part, { status: "handed back", error: message });
-        if (job.retryCount >= queue.retryLimit)
-          await settleParts(db, partCollectionKey(part), {
-            index: part.index,
-            planId: part.planId,
-            status: "failed",
-            error: `its retries ran out; last: ${message}`,
-          }).catch(() => undefined);
+        // Its last attempt failed here (not cut short by this worker's stop, which another worker resumes).
+        if (job.retryCount >= queue.retryLimit && !this.#stop.signal.aborted)
+          await settleParts(
+            db,
+            partCollectionKey(part),
+            {
+              index: part.index,
+              planId: part.planId,
+              status: "failed",
+              error: `its retries ran out; last: ${message}`,
+            },
+            ib.now(),
+          ).catch(() => undefined);
         throw error;
       }
     });

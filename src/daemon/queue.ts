@@ -220,7 +220,7 @@ export class SlotQueue {
   async offWorkParts(workerId: string): Promise<void> {
     const at = this.#workers.indexOf(workerId);
     if (at >= 0) this.#workers.splice(at, 1);
-    if (!this.#stopped) await this.#boss.offWork(PARTS_QUEUE, { id: workerId });
+    if (!this.#stopped) await this.#boss.offWork(PARTS_QUEUE, { id: workerId, wait: true });
   }
 
   /** Queues a slot once; false when a job for this key already exists (queued, running or done). */

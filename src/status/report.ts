@@ -8,6 +8,9 @@ import type { PlanOptions } from "../schedule/index.ts";
 import type { Queryable } from "../store/database.ts";
 import type { CollectionStatusRow } from "../store/repositories/collection-status.ts";
 import { readInstall } from "../store/repositories/install.ts";
+import { partStandingsBetween } from "../store/reads/part-reads.ts";
+import { aggregateParts } from "../collect/parts.ts";
+import type { PartStanding } from "../collect/parts.ts";
 import { readStatusFacts } from "../store/status-facts.ts";
 import type { SlotKeyFields } from "../store/status-facts.ts";
 import { coverageOf, deriveOutcome } from "./outcome.ts";
@@ -42,6 +45,8 @@ export interface StatusSlot {
   error: string | null;
   /** What a run that went well left to say (a bookkeeping slot's summary, "nothing expires today"). */
   note: string | null;
+  /** A split collection's parts: "parts 7/9, missing #3 #8"; null when it was not split. */
+  parts: string | null;
 }
 
 export interface StatusReport {
@@ -143,6 +148,15 @@ export async function statusReport(db: Queryable, options: StatusOptions): Promi
     slots.push(describe(fields, null, derived, row, quality.get(key)));
   }
   slots.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : Number(a.manual) - Number(b.manual)));
+  const parts = new Map<string, PartStanding[]>();
+  for (const part of await partStandingsBetween(db, from, to)) {
+    const key = slotKey({ type: part.type, symbol: part.symbol, date: part.date });
+    parts.set(key, [...(parts.get(key) ?? []), part]);
+  }
+  for (const slot of slots) {
+    const standing = parts.get(slotKey({ type: slot.type, symbol: slot.symbol, date: slot.date }));
+    if (standing) slot.parts = aggregateParts(standing).text;
+  }
 
   const counts = Object.fromEntries(SLOT_OUTCOMES.map((outcome) => [outcome, 0])) as Record<
     SlotOutcome,
@@ -185,6 +199,7 @@ function describe(
       started && finished ? Math.round((finished.getTime() - started.getTime()) / 100) / 10 : null,
     error: quiet ? null : derived.error,
     note: quiet ? derived.error : null,
+    parts: null,
   };
 }
 

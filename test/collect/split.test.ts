@@ -16,6 +16,7 @@ import { openDatabase } from "../../src/store/open.ts";
 import { listPartsOfDate } from "../../src/store/repositories/collection-parts.ts";
 import { statusRows, storedQuotes } from "../faults/checks.ts";
 import { createServerDatabase } from "../helpers/db.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 const DATE = "2025-01-15";
 const silent = pino({ level: process.env.SPLIT_LOG ?? "silent" });
@@ -26,7 +27,7 @@ const silent = pino({ level: process.env.SPLIT_LOG ?? "silent" });
  * (as separate processes would have), take the parts. Every contract is stored once and the collection is
  * completed with all its parts.
  */
-describe("a split collection run by three workers", () => {
+describe("split collections run by workers in this process, each with its own gateway and queue connection", () => {
   let server: Awaited<ReturnType<typeof createServerDatabase>>;
   let db: Database;
   const sims: Simulator[] = [];
@@ -132,6 +133,73 @@ describe("a split collection run by three workers", () => {
         );
       } finally {
         for (const worker of workers) await worker.stop();
+        for (const queue of queues) await queue.stop({ graceful: false });
+      }
+    },
+  );
+  it(
+    "a stopped worker hands its part in flight back; another worker resumes it",
+    { timeout: 60_000 },
+    async () => {
+      const queues: SlotQueue[] = [];
+      const open = async () => {
+        const queue = await SlotQueue.open({
+          connection: { url: server.url },
+          logger: silent,
+          heartbeatSeconds: 10,
+          retryDelaySeconds: 1,
+          pollingIntervalSeconds: 0.5,
+        });
+        queues.push(queue);
+        return queue;
+      };
+      const worker = async (gateway: string) => {
+        const started = new PartWorker({
+          db,
+          config: preferGateway(config, gateway),
+          logger: silent,
+          events: new EventBus(silent),
+          queue: await open(),
+        });
+        started.start();
+        return started;
+      };
+      const ib = await IbClient.connect(clientOptionsFromConfig(config, silent));
+      let second: PartWorker | undefined;
+      try {
+        const first = await worker("g1");
+        const coordinatorQueue = await open();
+        const collection = runSplitCollection(
+          { symbols: ["TSLA"], type: "eod", date: DATE },
+          { db, ib, config, logger: silent, queue: coordinatorQueue, pollMs: 100 },
+        );
+        const running = async () =>
+          (await listPartsOfDate(db, DATE)).find(
+            (part) => part.symbol === "TSLA" && part.status === "running",
+          );
+        await waitUntil(async () => (await running()) !== undefined, { what: "a TSLA part in flight" });
+        const inFlight = (await running())!;
+        await first.stop("SIGTERM");
+        const handedBack = (await listPartsOfDate(db, DATE)).find(
+          (part) => part.symbol === "TSLA" && part.partIndex === inFlight.partIndex,
+        )!;
+        expect(handedBack.status).toBe("queued");
+        expect(handedBack.errorMessage).toContain("SIGTERM");
+
+        second = await worker("g2");
+        const summary = await collection;
+        expect(summary.symbols.map((entry) => entry.status)).toEqual(["completed"]);
+        const resumed = (await listPartsOfDate(db, DATE)).find(
+          (part) => part.symbol === "TSLA" && part.partIndex === inFlight.partIndex,
+        )!;
+        expect(resumed).toMatchObject({ status: "completed", gateway: "g2" });
+        expect(resumed.attempts).toBe(2);
+        const quotes = await storedQuotes(db, { date: DATE, symbol: "TSLA" });
+        expect(quotes.rows).toBe(summary.symbols[0]!.contracts_selected);
+        expect(quotes.distinctContracts).toBe(quotes.rows);
+      } finally {
+        await ib.close();
+        await second?.stop();
         for (const queue of queues) await queue.stop({ graceful: false });
       }
     },

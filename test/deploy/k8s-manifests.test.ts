@@ -95,6 +95,7 @@ const manifests = readdirSync(K8S_DIR)
 
 interface Container {
   name: string;
+  args?: string[];
   env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
   livenessProbe?: Json;
   readinessProbe?: Json;
@@ -162,6 +163,14 @@ describe("deploy/k8s manifests", () => {
       expect(JSON.stringify(chainvault.readinessProbe)).toContain("127.0.0.1:9464/readyz");
     },
   );
+
+  it("the scheduler runs the daemon; the workers take split collections' parts and serve their probes", () => {
+    for (const deployment of deployments) {
+      const args = deployment.containers.find((c) => c.name === "chainvault")!.args;
+      if (deployment.name === "chainvault-scheduler") expect(args?.[0]).toBe("daemon");
+      else expect(args, deployment.name).toEqual(["worker", "--http"]);
+    }
+  });
 
   it("every gateway logs in with its own IB login: pacing and lines are per login", () => {
     const logins = deployments.map(

@@ -17,6 +17,11 @@ export function register(program: Command): void {
             "the worker is stopped goes back to the queue and resumes elsewhere. A killed worker's part is taken again\n" +
             "after daemon.heartbeat_seconds. See README, Running a fleet.",
         )
+        .option(
+          "--http",
+          "serve /healthz, /readyz (database, queue, this gateway) and /metrics on http.host:http.port, as the daemon does\n" +
+            "(for Kubernetes probes; the same token rule: off loopback it needs http.token / http.token_env)",
+        )
         .option("--verbose", "log every step (debug level)")
         .option(
           "--json",

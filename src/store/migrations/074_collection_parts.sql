@@ -12,6 +12,8 @@ CREATE TABLE collection_parts (
     -- The selected contracts (option_chains ids) the part snapshots: discovered once, by the coordinator.
     contract_ids     INTEGER[] NOT NULL,
     contract_count   INTEGER NOT NULL,
+    -- Contracts discovery listed for the whole collection (the same on each part): its status row's count.
+    contracts_listed INTEGER,
     -- The underlying's price when the coordinator quoted it: the part's greeks are computed from it.
     underlying_price DOUBLE PRECISION,
     stored_count     INTEGER NOT NULL DEFAULT 0,

@@ -50,3 +50,29 @@ export async function contractsByIds(db: Queryable, ids: readonly number[]): Pro
     exchange: row.exchange,
   }));
 }
+
+/** How each part of the split collections between two dates stands (for `status`), in key and index order. */
+export interface PartStandingRow {
+  date: string;
+  symbol: string;
+  type: string;
+  index: number;
+  status: "queued" | "running" | "completed" | "partial" | "failed";
+  contractCount: number;
+  storedCount: number;
+}
+
+export async function partStandingsBetween(
+  db: Queryable,
+  from: string,
+  to: string,
+): Promise<PartStandingRow[]> {
+  const result = await db.query<PartStandingRow>(
+    `SELECT collection_date::text AS date, symbol, collection_type AS type, part_index AS index, status,
+            contract_count AS "contractCount", stored_count AS "storedCount"
+       FROM collection_parts WHERE collection_date BETWEEN $1 AND $2
+      ORDER BY collection_date, symbol, collection_type, part_index`,
+    [from, to],
+  );
+  return result.rows;
+}

@@ -17,6 +17,7 @@ export interface PartRow extends CollectionKey {
   planId: string;
   contractIds: number[];
   contractCount: number;
+  contractsListed: number | null;
   underlyingPrice: number | null;
   storedCount: number;
   failedCount: number;
@@ -33,7 +34,7 @@ export interface PartRow extends CollectionKey {
 
 const COLUMNS = `collection_date::text AS "collectionDate", symbol, collection_type AS "collectionType",
   part_index AS "partIndex", part_count AS "partCount", plan_id AS "planId", contract_ids AS "contractIds",
-  contract_count AS "contractCount", underlying_price AS "underlyingPrice", stored_count AS "storedCount",
+  contract_count AS "contractCount", contracts_listed AS "contractsListed", underlying_price AS "underlyingPrice", stored_count AS "storedCount",
   failed_count AS "failedCount", status, attempts, worker, gateway, run_id AS "runId", queued_at AS "queuedAt",
   started_at AS "startedAt", completed_at AS "completedAt", error_message AS "errorMessage"`;
 
@@ -49,6 +50,7 @@ export interface PlannedPart {
   index: number;
   contractIds: readonly number[];
   underlyingPrice: number | null;
+  contractsListed: number | null;
 }
 
 /** Replaces the collection's parts with a new plan's, all queued. */
@@ -65,8 +67,8 @@ export async function recordPlan(
   for (const part of parts) {
     await db.query(
       `INSERT INTO collection_parts (collection_date, symbol, collection_type, part_index, part_count, plan_id,
-         contract_ids, contract_count, underlying_price)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::integer[], $8, $9)`,
+         contract_ids, contract_count, underlying_price, contracts_listed)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::integer[], $8, $9, $10)`,
       [
         ...keyParams(key),
         part.index,
@@ -75,6 +77,7 @@ export async function recordPlan(
         [...part.contractIds],
         part.contractIds.length,
         part.underlyingPrice,
+        part.contractsListed,
       ],
     );
   }
