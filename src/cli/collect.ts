@@ -2,7 +2,7 @@ import { symbolNames } from "../config/symbols.ts";
 import { runCollection } from "../collect/run.ts";
 import { runSplitCollection } from "../collect/split.ts";
 import type { PartsAggregate } from "../collect/parts.ts";
-import { openFleetQueue } from "./worker.ts";
+import { openFleetQueue, requireFleetServer } from "./worker.ts";
 import { attachAlerter } from "../alerts/attach.ts";
 import { EventBus } from "../core/events.ts";
 import type { CollectionSummary } from "../collect/summary.ts";
@@ -54,6 +54,7 @@ async function collect(options: CollectOptions, stop: StopSignals): Promise<void
   const date = options.date === undefined ? undefined : parseDate(options.date);
   const { config } = loadCommandConfig(options);
   stop.setGrace(config.collect.shutdown_grace_seconds * 1000);
+  if (options.split === true || config.collect.split) requireFleetServer(config);
   // An empty --symbols is a mistake, not a request for the configured symbols.
   const symbols = options.symbols === undefined ? symbolNames(config.symbols) : parseSymbols(options.symbols);
   const showBar = !options.json && !options.verbose && process.stderr.isTTY === true;

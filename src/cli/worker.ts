@@ -22,14 +22,20 @@ export interface WorkerOptions extends DatabaseOptions {
   http?: boolean;
 }
 
-/** The queue a fleet shares: pg-boss on the PostgreSQL server every process reaches. */
-export async function openFleetQueue(config: Config, logger: Logger): Promise<SlotQueue> {
+/** The server's URL; a usage error (before anything opens) on the embedded engine. */
+export function requireFleetServer(config: Config): string {
   const url = config.database.url;
   if (url === undefined || url === null || url === "")
     throw new UsageError(
       "split collections and workers share the job queue of a PostgreSQL server: set DATABASE_URL (or " +
         "database.url); the embedded database serves one process only",
     );
+  return url;
+}
+
+/** The queue a fleet shares: pg-boss on the PostgreSQL server every process reaches. */
+export async function openFleetQueue(config: Config, logger: Logger): Promise<SlotQueue> {
+  const url = requireFleetServer(config);
   const settings = config.daemon;
   return SlotQueue.open({
     connection: { url },
@@ -77,6 +83,7 @@ export async function workerAction(options: WorkerOptions): Promise<void> {
   process.on("SIGINT", onSignal);
   try {
     const { config } = loadCommandConfig(options);
+    requireFleetServer(config);
     const logger = createLogger({ level: options.verbose ? "debug" : config.log.level });
     await withDatabase(
       options,

@@ -75,13 +75,20 @@ export class PartWorker {
     const stopped = this.#stop.signal;
     let outage: string | null = null;
     while (!stopped.aborted) {
+      // A socket first (costs the gateway nothing), then the API handshake: either failing pauses the worker.
+      let ib: IbClient | null = null;
+      let failure: unknown = null;
       try {
         await probeGateway(gateway.host, gateway.port, 3_000);
+        ib = await IbClient.connect(clientOptionsFromConfig(config, logger, events));
       } catch (error) {
+        failure = error;
+      }
+      if (ib === null) {
         if (outage === null) {
           outage = newRunId();
           logger.warn(
-            { gateway: gateway.name, err: errorMessage(error) },
+            { gateway: gateway.name, err: errorMessage(failure) },
             "the gateway is unreachable: taking no parts until it answers",
           );
           events.emit({
@@ -90,20 +97,10 @@ export class PartWorker {
             symbol: "*",
             type: "parts",
             runId: outage,
-            error: errorMessage(error),
+            error: errorMessage(failure),
             gateway: gateway.name,
           });
         }
-        await sleep(this.#options.probeIntervalMs ?? 2_000, undefined, { signal: stopped }).catch(
-          () => undefined,
-        );
-        continue;
-      }
-      let ib: IbClient;
-      try {
-        ib = await IbClient.connect(clientOptionsFromConfig(config, logger, events));
-      } catch (error) {
-        logger.warn({ gateway: gateway.name, err: errorMessage(error) }, "could not connect to the gateway");
         await sleep(this.#options.probeIntervalMs ?? 2_000, undefined, { signal: stopped }).catch(
           () => undefined,
         );

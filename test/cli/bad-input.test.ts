@@ -48,6 +48,11 @@ function expectRefused(result: Outcome, message: RegExp, keep: string[] = []): v
 }
 
 describe("bad input: exit 2, one line, nothing written", () => {
+  it("worker and collect --split on the embedded database: they need a server's shared queue", async () => {
+    expectRefused(await cli(["worker"]), /share the job queue of a PostgreSQL server: set DATABASE_URL/);
+    expectRefused(await cli(["collect", "--split"]), /share the job queue of a PostgreSQL server/);
+  });
+
   it("collect --symbols '' does not fall back to the configured symbols", async () => {
     expectRefused(await spawned(["collect", "--symbols", ""]), /--symbols needs at least one ticker/);
     expectRefused(await cli(["collect", "--symbols", " , "]), /--symbols needs at least one ticker/);

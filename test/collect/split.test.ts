@@ -4,6 +4,7 @@ import { runSplitCollection } from "../../src/collect/split.ts";
 import { configSchema } from "../../src/config/schema.ts";
 import type { Config } from "../../src/config/schema.ts";
 import { EventBus } from "../../src/core/events.ts";
+import type { ChainvaultEvent } from "../../src/core/events.ts";
 import { preferGateway } from "../../src/core/gateways.ts";
 import { PartWorker } from "../../src/daemon/part-worker.ts";
 import { SlotQueue } from "../../src/daemon/queue.ts";
@@ -200,6 +201,81 @@ describe("split collections run by workers in this process, each with its own ga
       } finally {
         await ib.close();
         await second?.stop();
+        for (const queue of queues) await queue.stop({ graceful: false });
+      }
+    },
+  );
+  it(
+    "a gateway lost mid-part: the part goes back, the worker pauses and says so, another worker finishes it",
+    { timeout: 60_000 },
+    async () => {
+      // The outage is given up on after a second, and a reconnect is tried once.
+      const impatient = {
+        ...config,
+        collect: { ...config.collect, max_gateway_outage_seconds: 1, connect_attempts: 1 },
+      };
+      const queues: SlotQueue[] = [];
+      const workers: PartWorker[] = [];
+      const seen: ChainvaultEvent[] = [];
+      const worker = async (gateway: string) => {
+        const queue = await SlotQueue.open({
+          connection: { url: server.url },
+          logger: silent,
+          heartbeatSeconds: 10,
+          retryDelaySeconds: 1,
+          pollingIntervalSeconds: 0.5,
+        });
+        queues.push(queue);
+        const started = new PartWorker({
+          db,
+          config: preferGateway(impatient, gateway),
+          logger: silent,
+          events: { emit: (event) => seen.push(event) },
+          queue,
+          probeIntervalMs: 200,
+        });
+        workers.push(started);
+        started.start();
+        return queue;
+      };
+      const ib = await IbClient.connect(clientOptionsFromConfig(config, silent));
+      try {
+        await worker("g3");
+        const coordinatorQueue = queues[0]!;
+        const collection = runSplitCollection(
+          { symbols: ["PLTR"], type: "analytics", date: DATE },
+          { db, ib, config, logger: silent, queue: coordinatorQueue, pollMs: 100 },
+        );
+        const running = async () =>
+          (await listPartsOfDate(db, DATE)).find(
+            (part) => part.collectionType === "analytics" && part.status === "running",
+          );
+        await waitUntil(async () => (await running()) !== undefined, { what: "an analytics part in flight" });
+        const inFlight = (await running())!;
+        sims[2]!.faults.restart(600_000);
+        await waitUntil(
+          () => seen.some((event) => event.kind === "gateway_unreachable" && event.gateway === "g3"),
+          { what: "gateway_unreachable naming g3" },
+        );
+        const handedBack = (await listPartsOfDate(db, DATE)).find(
+          (part) => part.collectionType === "analytics" && part.partIndex === inFlight.partIndex,
+        )!;
+        expect(handedBack.status).toBe("queued");
+
+        await worker("g2");
+        const summary = await collection;
+        expect(summary.symbols.map((entry) => entry.status)).toEqual(["completed"]);
+        const parts = (await listPartsOfDate(db, DATE)).filter((part) => part.collectionType === "analytics");
+        expect(parts.find((part) => part.partIndex === inFlight.partIndex)).toMatchObject({
+          status: "completed",
+          gateway: "g2",
+        });
+        const quotes = await storedQuotes(db, { date: DATE, type: "analytics" });
+        expect(quotes.rows).toBe(summary.symbols[0]!.contracts_selected);
+        expect(quotes.distinctContracts).toBe(quotes.rows);
+      } finally {
+        await ib.close();
+        for (const started of workers) await started.stop();
         for (const queue of queues) await queue.stop({ graceful: false });
       }
     },
