@@ -7,8 +7,9 @@
 // (messages ÷ 3 × IB's 50/s) and T3 ÷ bound (goal <= 1.2), whether every contract was stored once, each gateway's
 // busy interval (the tail), and one JSON line with every figure. Processes and databases are cleaned up on any
 // exit, SIGINT and SIGTERM included. Wall times run from spawning `collect --split` (workers already connected)
-// to its exit, so both include one CLI start-up.
-//   npm run bench:scale [-- --part-seconds 10 --pacer-rate 45 --workers 1,3 --date 2025-01-15 --keep-logs]
+// to its exit, so both include one CLI start-up. The simulators compute their chains and quotes once before the
+// runs (--cold: not), as a long-running gateway has (unwarmed, 3 of 5 runs B met an error 100 early on).
+//   npm run bench:scale [-- --part-seconds 10 --pacer-rate 45 --workers 1,3 --date 2025-01-15 --keep-logs --cold]
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
