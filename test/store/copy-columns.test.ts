@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { scaledIntType } from "../../src/store/repositories/fit.ts";
 import type { ColumnType } from "../../src/store/repositories/fit.ts";
 import { QUOTE_COLUMNS } from "../../src/store/repositories/quotes.ts";
 import { UNDERLYING_TICK_COLUMNS } from "../../src/store/repositories/underlying-ticks.ts";
@@ -18,6 +19,8 @@ function expectedType(type: ColumnType): string {
   switch (type.kind) {
     case "numeric":
       return `numeric(${type.precision},${type.scale})`;
+    case "scaled":
+      return scaledIntType(type.precision) === "int4" ? "integer" : "bigint";
     case "int2":
       return "smallint";
     case "int4":

@@ -1,3 +1,4 @@
+import { decimalSql } from "../../src/store/repositories/tick-columns.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../src/store/database.ts";
 import {
@@ -142,6 +143,8 @@ describe.each(TEST_ENGINES)("repositories on %s", (engine) => {
   });
 
   it("stores malformed values as NULL instead of failing the batch", async () => {
+    // Prices and greeks are stored scaled (migration 075): read back as the decimals they stand for.
+    const decimal = (name: string) => `${decimalSql("", name)} AS ${name}`;
     const [id] = (await upsertContracts(db, [contract(spy, 620, "C")])).values();
     const stored = await insertQuotes(db, [
       quote(id!, {
@@ -156,7 +159,8 @@ describe.each(TEST_ENGINES)("repositories on %s", (engine) => {
     ]);
     expect(stored).toBe(1);
     const row = await db.query(
-      `SELECT bid_price, ask_price, delta, bid_size, volume, implied_volatility, last_price, open_interest,
+      `SELECT ${decimal("bid_price")}, ${decimal("ask_price")}, ${decimal("delta")}, bid_size, volume,
+              ${decimal("implied_volatility")}, ${decimal("last_price")}, open_interest,
               collection_date, time FROM market_data_ticks WHERE contract_id = $1`,
       [id],
     );
