@@ -10,8 +10,8 @@
 -- ratio against the row store with its indexes rose from 6.34:1 (072) to the figure docs/schema.md records.
 --
 -- Runs on every engine. Views reading the columns must go before their type can change; on TimescaleDB so must the
--- continuous aggregates, the compression policy and the columnstore itself (a compressed chunk is decompressed
--- first, and the policy compresses it again on its next run). The aggregates come back empty: refresh them with
+-- continuous aggregates, the compression policy and the columnstore itself: a compressed chunk is decompressed
+-- first and compressed again at the end, in the new layout. The aggregates come back empty: refresh them with
 -- CALL refresh_continuous_aggregate('daily_option_summary', NULL, NULL) (and hourly_option_summary) outside a
 -- transaction; their policies refresh the last 7 days by themselves.
 DROP VIEW IF EXISTS chain_daily;
@@ -24,13 +24,18 @@ BEGIN
     -- Only where 002 made market_data_ticks a hypertable (TimescaleDB's catalog exists only with the extension).
     IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb') THEN
         EXECUTE 'SELECT EXISTS (SELECT 1 FROM timescaledb_information.hypertables
-                                 WHERE hypertable_name = ''market_data_ticks'')' INTO hypertable;
+                                 WHERE hypertable_schema = current_schema() AND hypertable_name = ''market_data_ticks'')'
+            INTO hypertable;
     END IF;
     IF hypertable THEN
         DROP MATERIALIZED VIEW IF EXISTS hourly_option_summary;
         DROP MATERIALIZED VIEW IF EXISTS daily_option_summary;
         PERFORM remove_compression_policy('market_data_ticks', if_exists => true);
-        PERFORM decompress_chunk(c, if_compressed => true) FROM show_chunks('market_data_ticks') c;
+        -- The chunks compressed now are compressed again below, so the table takes no more space afterwards.
+        CREATE TEMP TABLE chainvault_075_compressed ON COMMIT DROP AS
+            SELECT format('%I.%I', chunk_schema, chunk_name) AS chunk FROM timescaledb_information.chunks
+             WHERE hypertable_schema = current_schema() AND hypertable_name = 'market_data_ticks' AND is_compressed;
+        PERFORM decompress_chunk(chunk::regclass) FROM chainvault_075_compressed;
         ALTER TABLE market_data_ticks SET (timescaledb.compress = false);
     END IF;
 END
@@ -69,7 +74,8 @@ BEGIN
     -- Only where 002 made market_data_ticks a hypertable (TimescaleDB's catalog exists only with the extension).
     IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb') THEN
         EXECUTE 'SELECT EXISTS (SELECT 1 FROM timescaledb_information.hypertables
-                                 WHERE hypertable_name = ''market_data_ticks'')' INTO hypertable;
+                                 WHERE hypertable_schema = current_schema() AND hypertable_name = ''market_data_ticks'')'
+            INTO hypertable;
     END IF;
     IF hypertable THEN
         ALTER TABLE market_data_ticks SET (
@@ -78,6 +84,7 @@ BEGIN
             timescaledb.compress_orderby = 'collection_date, collection_type, contract_id, time DESC'
         );
         PERFORM add_compression_policy('market_data_ticks', INTERVAL '7 days', if_not_exists => true);
+        PERFORM compress_chunk(chunk::regclass) FROM chainvault_075_compressed;
 
         -- 068's aggregates, reading the decimals.
         CREATE MATERIALIZED VIEW hourly_option_summary

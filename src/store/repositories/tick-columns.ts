@@ -94,6 +94,10 @@ export function decimalSql(alias: string, name: string): string {
   return `(${source}::numeric / 1${"0".repeat(column.scale)})::numeric(${column.precision}, ${column.scale})`;
 }
 
+/** Every scaled column of `alias` as its decimal under its decimal name (`… AS bid_price, …`), in table order. */
+export const decimalColumnsSql = (alias: string): string =>
+  SCALED_QUOTE_COLUMNS.map((column) => `${decimalSql(alias, column.name)} AS ${column.name}`).join(", ");
+
 /** SQL turning the decimal expression `decimal` into the stored integer of `name` (for restores of older data). */
 export function scaledSql(decimal: string, name: string): string {
   const column = scaledColumnOf(name);
