@@ -1,6 +1,6 @@
 import type { Database, Queryable } from "../database.ts";
 import type { ExportColumn, ExportColumnKind } from "./export-reads.ts";
-import { decimalSql, SCALED_QUOTE_COLUMNS, scaledColumnByRaw } from "../repositories/tick-columns.ts";
+import { decimalSql, scaledColumnByRaw } from "../repositories/tick-columns.ts";
 
 /**
  * Reads for the Parquet archive (src/archive/): which months of the growing tables hold rows, their columns as
@@ -102,8 +102,6 @@ export async function rangeSummary(
 
 const FETCH_ROWS = 5_000;
 
-const isScaled = (name: string) => SCALED_QUOTE_COLUMNS.some((column) => column.name === name);
-
 /** Streams the rows of `table` in [from, to) in batches (order: the table's key, so files compress well). */
 export async function streamRange(
   db: Database,
@@ -113,11 +111,17 @@ export async function streamRange(
   onBatch: (rows: Record<string, unknown>[]) => Promise<void> | void,
 ): Promise<number> {
   const key = table === "market_data_ticks" ? "contract_id" : "underlying_id";
-  const columns = await archiveColumns(db, table);
-  const select = columns
-    .map(({ name }) =>
-      table === "market_data_ticks" && isScaled(name) ? `${decimalSql("", name)} AS ${name}` : name,
-    )
+  // Stored columns in table order; a scaled integer (migration 075) is read as its decimal, under its decimal name.
+  const stored = await db.query<{ column_name: string }>(
+    `SELECT column_name FROM information_schema.columns
+      WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`,
+    [table],
+  );
+  const select = stored.rows
+    .map(({ column_name: raw }) => {
+      const scaled = scaledColumnByRaw(raw);
+      return scaled === undefined ? raw : `${decimalSql("", scaled.name)} AS ${scaled.name}`;
+    })
     .join(", ");
   return db.transaction(async (tx) => {
     await tx.query(

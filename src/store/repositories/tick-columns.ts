@@ -66,6 +66,9 @@ export const SCALED_QUOTE_COLUMNS: readonly ScaledColumn[] = [
 const SCALED_BY_NAME = new Map(SCALED_QUOTE_COLUMNS.map((column) => [column.name, column]));
 const SCALED_BY_RAW = new Map(SCALED_QUOTE_COLUMNS.map((column) => [column.raw, column]));
 
+/** Whether `name` is the decimal name of a scaled column (e.g. "bid_price", not "bid_price_e4" or "volume"). */
+export const isScaledName = (name: string): boolean => SCALED_BY_NAME.has(name);
+
 /** The scaled column stored for the decimal `name` (e.g. "bid_price"). */
 export function scaledColumnOf(name: string): ScaledColumn {
   const column = SCALED_BY_NAME.get(name);
