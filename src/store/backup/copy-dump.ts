@@ -66,9 +66,11 @@ export async function loadCopyDump(db: Database, file: string): Promise<Record<s
     input: fs.createReadStream(file).pipe(zlib.createGunzip()),
     crlfDelay: Infinity,
   });
+  // Taken before anything is awaited: readline drops the lines it reads before its iterator exists, and a small
+  // dump can be read whole while the transaction waits for a connection (the load then waited forever).
+  const iterator = lines[Symbol.asyncIterator]();
   const loaded: Record<string, number> = {};
   await db.transaction(async (tx) => {
-    const iterator = lines[Symbol.asyncIterator]();
     const first = await iterator.next();
     if (first.done || first.value !== MAGIC) throw new Error(`${file} is not a chainvault copy dump`);
     const schema = await dumpTables({
