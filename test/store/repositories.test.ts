@@ -111,6 +111,30 @@ describe.each(TEST_ENGINES)("repositories on %s", (engine) => {
     ]);
   });
 
+  it("numbers the new contracts of a batch calls first, then puts, each by expiry and strike", async () => {
+    const later = {
+      ...contract(spy, 700, "C"),
+      contractSymbol: "SPY   270115C00700000",
+      expirationDate: "2027-01-15",
+    };
+    // Listed as a chain is: strike by strike, put and call side by side.
+    const ids = await upsertContracts(db, [
+      contract(spy, 720, "P"),
+      contract(spy, 720, "C"),
+      later,
+      contract(spy, 710, "P"),
+      contract(spy, 710, "C"),
+    ]);
+    const order = [...ids.entries()].sort((a, b) => a[1] - b[1]).map(([symbol]) => symbol);
+    expect(order).toEqual([
+      "SPY   261218C00710000",
+      "SPY   261218C00720000",
+      "SPY   270115C00700000",
+      "SPY   261218P00710000",
+      "SPY   261218P00720000",
+    ]);
+  });
+
   it("stores the same quote rows twice and keeps one copy", async () => {
     const ids = await upsertContracts(db, [contract(spy, 610, "C"), contract(spy, 610, "P")]);
     const rows = [...ids.values()].map((id) => quote(id));
