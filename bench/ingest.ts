@@ -22,7 +22,8 @@ import { openDatabase } from "../src/store/open.ts";
 import { wrapPglite } from "../src/store/pglite.ts";
 import type { PgliteLike } from "../src/store/pglite.ts";
 import { PGlite } from "@electric-sql/pglite";
-import { insertQuotes, QUOTE_COLUMN_NAMES } from "../src/store/repositories/quotes.ts";
+import { fitValue } from "../src/store/repositories/fit.ts";
+import { insertQuotes, QUOTE_COLUMN_NAMES, QUOTE_COLUMNS } from "../src/store/repositories/quotes.ts";
 import type { QuoteRow } from "../src/store/repositories/quotes.ts";
 import { createServerDatabase } from "../test/helpers/db.ts";
 
@@ -206,29 +207,8 @@ async function benchServer(rows: QuoteRow[]): Promise<void> {
     const text: string[] = [];
     for (const row of rows) {
       text.push(
-        copyLine([
-          row.time,
-          row.collectionDate,
-          row.contractId,
-          row.collectionType,
-          row.bidPrice,
-          row.askPrice,
-          row.lastPrice,
-          row.closePrice,
-          row.bidSize,
-          row.askSize,
-          row.volume,
-          row.openInterest,
-          row.delta,
-          row.gamma,
-          row.theta,
-          row.vega,
-          row.rho,
-          row.impliedVolatility,
-          row.underlyingPrice,
-          row.marketDataType,
-          row.greeksSource,
-        ]),
+        // Prices and greeks as the scaled integers the table stores (tick-columns.ts), the rest as they are.
+        copyLine(QUOTE_COLUMNS.map((column) => fitValue(column.get(row), column.type))),
       );
     }
     fs.writeFileSync(file, text.join(""));

@@ -68,7 +68,7 @@ function lastEodSlot(now: Date, schedule: ScheduleConfig): { date: IsoDate; time
   return { date: eod.date, timeEt: toEt(eod.at).time };
 }
 
-/** The sample table's columns: heading (the stored column's name) and field. */
+/** The sample table's columns: heading (the column's decimal name, as before migration 075) and field. */
 const SAMPLE_COLUMNS: [string, keyof StoredQuote][] = [
   ["contract_symbol", "contractSymbol"],
   ["bid_price", "bidPrice"],

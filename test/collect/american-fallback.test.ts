@@ -4,6 +4,7 @@ import { americanImpliedVolatility } from "../../src/pricing/american-implied-vo
 import { impliedVolatility } from "../../src/pricing/implied-volatility.ts";
 import { timeToExpiryYears } from "../../src/pricing/year-fraction.ts";
 import { startHarness, type Harness } from "./harness.ts";
+import { decimalColumnsSql } from "../../src/store/repositories/tick-columns.ts";
 
 const DATE = "2025-01-15";
 
@@ -45,8 +46,7 @@ describe("American fallback when IB sends no greeks", () => {
     expect(summary.symbols.map((entry) => entry.status)).toEqual(["completed", "completed"]);
     const result = await h.db.query<Row>(
       `SELECT u.symbol, c.option_type, c.strike_price, c.expiration_date::text AS expiration_date, c.ib_con_id,
-              q.time, q.bid_price, q.ask_price, q.underlying_price, q.implied_volatility, q.delta, q.gamma, q.rho,
-              q.greeks_source, q.iv_flag
+              q.time, q.greeks_source, q.iv_flag, ${decimalColumnsSql("q")}
          FROM market_data_ticks q JOIN option_chains c ON c.id = q.contract_id
          JOIN underlying_securities u ON u.id = c.underlying_id
         WHERE q.collection_date = $1`,

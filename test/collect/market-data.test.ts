@@ -59,7 +59,7 @@ describe.each(TEST_ENGINES)("market-data types and IB errors (%s)", (engine) => 
     expect(summary.symbols[0]).toMatchObject({ status: "completed", coverage: 1 });
     expect(await typesBySymbol(h, DATE)).toEqual({ PLTR: [1] });
     const greeks = await h.db.query<{ n: string; ib: string }>(
-      "SELECT count(*) AS n, count(*) FILTER (WHERE greeks_source = 'ib' AND delta IS NOT NULL) AS ib FROM market_data_ticks",
+      "SELECT count(*) AS n, count(*) FILTER (WHERE greeks_source = 'ib' AND delta_e4 IS NOT NULL) AS ib FROM market_data_ticks",
     );
     expect(greeks.rows[0]?.ib).toBe(greeks.rows[0]?.n);
   });

@@ -3,6 +3,7 @@ import { occSymbol } from "../../src/collect/occ.ts";
 import { TEST_ENGINES } from "../helpers/db.ts";
 import { startHarness, storedAs } from "./harness.ts";
 import type { Harness } from "./harness.ts";
+import { decimalColumnsSql } from "../../src/store/repositories/tick-columns.ts";
 
 const DATE = "2025-01-15"; // a Wednesday; the simulator's clock is at 16:45 ET, after the close
 const CONFIG = { selection: { mode: "window", max_days_to_expiry: 3 } };
@@ -76,7 +77,7 @@ describe.each(TEST_ENGINES)("runCollection against the simulator (%s)", (engine)
 
   it("stores quotes, open interest, greeks and OCC symbols that match the simulator's model", async () => {
     const rows = await h.db.query<StoredQuote>(
-      `SELECT q.*, c.contract_symbol, c.ib_con_id FROM market_data_ticks q JOIN option_chains c ON c.id = q.contract_id
+      `SELECT q.*, ${decimalColumnsSql("q")}, c.contract_symbol, c.ib_con_id FROM market_data_ticks q JOIN option_chains c ON c.id = q.contract_id
         WHERE q.collection_date = $1 AND q.collection_type = 'eod' ORDER BY c.contract_symbol`,
       [DATE],
     );

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { etInstant } from "../../src/calendar/index.ts";
 import { startHarness, type Harness } from "./harness.ts";
+import { decimalSql } from "../../src/store/repositories/tick-columns.ts";
 
 // Mon 13 – Fri 17 January 2025, then Tue 21 (Monday 20 is Martin Luther King Jr. Day).
 const DAYS = ["2025-01-13", "2025-01-14", "2025-01-15", "2025-01-16", "2025-01-17", "2025-01-21"];
@@ -54,7 +55,8 @@ describe("window selection over a simulated week keeps call/put pairs", () => {
     }
     const rows = await h.db.query<StoredSide>(
       `SELECT q.collection_date::text AS day, c.expiration_date::text AS expiry, c.strike_price AS strike,
-              c.option_type AS right, q.open_interest, q.volume, q.underlying_price
+              c.option_type AS right, q.open_interest, q.volume,
+              ${decimalSql("q", "underlying_price")} AS underlying_price
          FROM market_data_ticks q JOIN option_chains c ON c.id = q.contract_id
         ORDER BY 1, 2, 3, 4`,
     );

@@ -60,7 +60,7 @@ describe("gap check", () => {
         expect(gapCheck.rows[0]?.status).toBe("completed");
         expect(gapCheck.rows[0]?.error_message).toMatch(/2026-03-10/);
         const bars = await fixture.handle.db.query<{ n: number; priced: number; at: Date }>(
-          `SELECT count(*)::int AS n, count(close_price)::int AS priced, min(time) AS at
+          `SELECT count(*)::int AS n, count(close_price_e4)::int AS priced, min(time) AS at
            FROM market_data_ticks WHERE collection_type = 'hist_daily' AND collection_date = '2026-03-10'`,
         );
         expect(bars.rows[0]!.n).toBe(5);

@@ -126,7 +126,7 @@ describe("quality checks after a real collection (PostgreSQL, simulated gateway)
   it("stores a crossed_market issue with the run's run_id for exactly the crossed contracts", async () => {
     const expected = await db.query<{ contract_id: number }>(
       `SELECT q.contract_id FROM market_data_ticks q JOIN option_chains c ON c.id = q.contract_id
-        WHERE q.collection_date = $1 AND q.collection_type = 'eod' AND c.ib_con_id % $2 = 0 AND q.bid_price > 0
+        WHERE q.collection_date = $1 AND q.collection_type = 'eod' AND c.ib_con_id % $2 = 0 AND q.bid_price_e4 > 0
         ORDER BY q.contract_id`,
       [DAY_2, CROSS_EVERY],
     );

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { scaledIntType } from "../../src/store/repositories/fit.ts";
 import type { ColumnType } from "../../src/store/repositories/fit.ts";
 import { QUOTE_COLUMNS } from "../../src/store/repositories/quotes.ts";
 import { UNDERLYING_TICK_COLUMNS } from "../../src/store/repositories/underlying-ticks.ts";
@@ -18,6 +19,8 @@ function expectedType(type: ColumnType): string {
   switch (type.kind) {
     case "numeric":
       return `numeric(${type.precision},${type.scale})`;
+    case "scaled":
+      return scaledIntType(type.precision) === "int4" ? "integer" : "bigint";
     case "int2":
       return "smallint";
     case "int4":
@@ -94,14 +97,16 @@ describe.each(TEST_ENGINES)("COPY column specs against the migrated schema on %s
 
   it("reports a spec that drifted from the table", () => {
     const drifted: { name: string; type: ColumnType }[] = [
-      { name: "delta", type: { kind: "numeric", precision: 8, scale: 4 } },
+      { name: "delta_e4", type: { kind: "numeric", precision: 8, scale: 4 } },
+      { name: "gamma_e6", type: { kind: "scaled", precision: 9, scale: 6 } },
       { name: "volume", type: { kind: "int4" } },
       { name: "collection_type", type: { kind: "text", maxLength: 30 } },
       { name: "time", type: { kind: "date" } },
       { name: "spread", type: { kind: "numeric", precision: 12, scale: 4 } },
     ];
     expect(mismatches(drifted, tables.get("market_data_ticks")!)).toEqual([
-      "delta: COPY spec numeric(8,4), table numeric(7,4)",
+      "delta_e4: COPY spec numeric(8,4), table integer",
+      "gamma_e6: COPY spec integer, table bigint",
       "volume: COPY spec integer, table bigint",
       "collection_type: COPY spec character varying(30), table character varying(20)",
       "time: COPY spec date, table timestamp with time zone",

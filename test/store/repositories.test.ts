@@ -1,3 +1,4 @@
+import { decimalSql } from "../../src/store/repositories/tick-columns.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../src/store/database.ts";
 import {
@@ -110,6 +111,30 @@ describe.each(TEST_ENGINES)("repositories on %s", (engine) => {
     ]);
   });
 
+  it("numbers the new contracts of a batch calls first, then puts, each by expiry and strike", async () => {
+    const later = {
+      ...contract(spy, 700, "C"),
+      contractSymbol: "SPY   270115C00700000",
+      expirationDate: "2027-01-15",
+    };
+    // Listed as a chain is: strike by strike, put and call side by side.
+    const ids = await upsertContracts(db, [
+      contract(spy, 720, "P"),
+      contract(spy, 720, "C"),
+      later,
+      contract(spy, 710, "P"),
+      contract(spy, 710, "C"),
+    ]);
+    const order = [...ids.entries()].sort((a, b) => a[1] - b[1]).map(([symbol]) => symbol);
+    expect(order).toEqual([
+      "SPY   261218C00710000",
+      "SPY   261218C00720000",
+      "SPY   270115C00700000",
+      "SPY   261218P00710000",
+      "SPY   261218P00720000",
+    ]);
+  });
+
   it("stores the same quote rows twice and keeps one copy", async () => {
     const ids = await upsertContracts(db, [contract(spy, 610, "C"), contract(spy, 610, "P")]);
     const rows = [...ids.values()].map((id) => quote(id));
@@ -142,6 +167,8 @@ describe.each(TEST_ENGINES)("repositories on %s", (engine) => {
   });
 
   it("stores malformed values as NULL instead of failing the batch", async () => {
+    // Prices and greeks are stored scaled (migration 075): read back as the decimals they stand for.
+    const decimal = (name: string) => `${decimalSql("", name)} AS ${name}`;
     const [id] = (await upsertContracts(db, [contract(spy, 620, "C")])).values();
     const stored = await insertQuotes(db, [
       quote(id!, {
@@ -156,7 +183,8 @@ describe.each(TEST_ENGINES)("repositories on %s", (engine) => {
     ]);
     expect(stored).toBe(1);
     const row = await db.query(
-      `SELECT bid_price, ask_price, delta, bid_size, volume, implied_volatility, last_price, open_interest,
+      `SELECT ${decimal("bid_price")}, ${decimal("ask_price")}, ${decimal("delta")}, bid_size, volume,
+              ${decimal("implied_volatility")}, ${decimal("last_price")}, open_interest,
               collection_date, time FROM market_data_ticks WHERE contract_id = $1`,
       [id],
     );

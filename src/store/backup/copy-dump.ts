@@ -4,7 +4,8 @@ import { once } from "node:events";
 import zlib from "node:zlib";
 import type { Database } from "../database.ts";
 import { EncodedRows } from "../copy-text.ts";
-import { copyOutSql, dumpTables, RowChecksum } from "./table-dump.ts";
+import { scaledColumnOf, scaledSql } from "../repositories/tick-columns.ts";
+import { copyOutSql, dumpTables, isDumpedDecimal, RowChecksum } from "./table-dump.ts";
 import type { CopyOutSession, DumpTable, TableSummary } from "./table-dump.ts";
 
 /**
@@ -37,7 +38,7 @@ export async function writeCopyDump(
   try {
     await write(gzip, MAGIC + "\n");
     for (const table of await dumpTables(session)) {
-      await write(gzip, `${TABLE_PREFIX}${JSON.stringify(table)}\n`);
+      await write(gzip, `${TABLE_PREFIX}${JSON.stringify({ name: table.name, columns: table.columns })}\n`);
       const checksum = new RowChecksum();
       await session.copyOut(copyOutSql(table), async (chunk) => {
         checksum.add(chunk);
@@ -65,9 +66,11 @@ export async function loadCopyDump(db: Database, file: string): Promise<Record<s
     input: fs.createReadStream(file).pipe(zlib.createGunzip()),
     crlfDelay: Infinity,
   });
+  // Taken before anything is awaited: readline drops the lines it reads before its iterator exists, and a small
+  // dump can be read whole while the transaction waits for a connection (the load then waited forever).
+  const iterator = lines[Symbol.asyncIterator]();
   const loaded: Record<string, number> = {};
   await db.transaction(async (tx) => {
-    const iterator = lines[Symbol.asyncIterator]();
     const first = await iterator.next();
     if (first.done || first.value !== MAGIC) throw new Error(`${file} is not a chainvault copy dump`);
     const schema = await dumpTables({
@@ -80,7 +83,10 @@ export async function loadCopyDump(db: Database, file: string): Promise<Record<s
     let batch: string[] = [];
     const flush = async () => {
       if (table === null || batch.length === 0) return;
-      await tx.copyRows(table.name, table.columns, new EncodedRows([batch.join("\n") + "\n"], batch.length));
+      const rows = new EncodedRows([batch.join("\n") + "\n"], batch.length);
+      const decimals = table.columns.filter((name) => isDumpedDecimal(table!.name, name));
+      if (decimals.length === 0) await tx.copyRows(table.name, table.columns, rows);
+      else await copyScaled(tx, table, rows);
       loaded[table.name] = (loaded[table.name] ?? 0) + batch.length;
       batch = [];
     };
@@ -108,10 +114,35 @@ export async function loadCopyDump(db: Database, file: string): Promise<Record<s
   return loaded;
 }
 
-async function resetSequences(
-  tx: Parameters<Parameters<Database["transaction"]>[0]>[0],
-  table: string,
-): Promise<void> {
+type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
+
+/**
+ * Loads dumped rows whose decimals the table stores as scaled integers (market_data_ticks since migration 075):
+ * COPY into a staging table with the decimal columns, then INSERT … SELECT scaling them (tick-columns.ts).
+ */
+async function copyScaled(tx: Transaction, table: DumpTable, rows: EncodedRows): Promise<void> {
+  const stage = `chainvault_restore_${table.name}`;
+  const stored = table.columns.map((name) =>
+    isDumpedDecimal(table.name, name) ? scaledColumnOf(name).raw : name,
+  );
+  const staged = table.columns.map((name) => {
+    if (!isDumpedDecimal(table.name, name)) return name;
+    const column = scaledColumnOf(name);
+    return `NULL::numeric(${column.precision}, ${column.scale}) AS ${name}`;
+  });
+  await tx.exec(
+    `CREATE TEMP TABLE IF NOT EXISTS ${stage} ON COMMIT DROP AS
+       SELECT ${staged.join(", ")} FROM ${table.name} WITH NO DATA;
+     TRUNCATE ${stage}`,
+  );
+  await tx.copyRows(stage, table.columns, rows);
+  const values = table.columns.map((name) =>
+    isDumpedDecimal(table.name, name) ? scaledSql(name, name) : name,
+  );
+  await tx.exec(`INSERT INTO ${table.name} (${stored.join(", ")}) SELECT ${values.join(", ")} FROM ${stage}`);
+}
+
+async function resetSequences(tx: Transaction, table: string): Promise<void> {
   const columns = await tx.query<{ name: string; sequence: string }>(
     `SELECT a.attname AS name, pg_get_serial_sequence(quote_ident($1), a.attname) AS sequence
        FROM pg_attribute a

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { PGlite } from "@electric-sql/pglite";
 import type pg from "pg";
 import type { Queryable } from "../database.ts";
+import { decimalSql, isScaledName, scaledColumnByRaw } from "../repositories/tick-columns.ts";
 
 /**
  * Reading chainvault's tables out as COPY text, the one form both engines produce and load, with an
@@ -31,6 +32,8 @@ export interface DumpTable {
   name: string;
   /** Stored columns in table order (generated columns are recomputed on load). */
   columns: string[];
+  /** Those of `columns` the table stores as scaled integers: dumped as their decimals (not in the dump's header). */
+  scaled?: string[];
 }
 
 /** Something that runs queries and can stream a COPY … TO STDOUT, inside the snapshot the dump reads. */
@@ -105,14 +108,36 @@ export async function dumpTables(session: Pick<CopyOutSession, "query">): Promis
         ORDER BY ordinal_position`,
       [name],
     );
-    result.push({ name, columns: columns.map((c) => c.column_name) });
+    // market_data_ticks' scaled integers (migration 075) are dumped as the decimals they stand for, under their
+    // decimal names: a dump, and its checksum, are the same before and after 075, so older dumps load and compare.
+    const scaled = columns.flatMap((c) => {
+      const column = name === SCALED_TABLE ? scaledColumnByRaw(c.column_name) : undefined;
+      return column === undefined ? [] : [column.name];
+    });
+    result.push({
+      name,
+      columns: columns.map(
+        (c) => (name === SCALED_TABLE ? scaledColumnByRaw(c.column_name)?.name : undefined) ?? c.column_name,
+      ),
+      scaled,
+    });
   }
   return result;
 }
 
 /** The COPY that reads a table: through a SELECT, since a hypertable's rows live in its chunks. */
 export function copyOutSql(table: DumpTable): string {
-  return `COPY (SELECT ${table.columns.map(quoteIdent).join(", ")} FROM ${quoteIdent(table.name)}) TO STDOUT`;
+  const select = table.columns.map((name) =>
+    table.scaled?.includes(name) ? `${decimalSql("", name)} AS ${quoteIdent(name)}` : quoteIdent(name),
+  );
+  return `COPY (SELECT ${select.join(", ")} FROM ${quoteIdent(table.name)}) TO STDOUT`;
+}
+
+const SCALED_TABLE = "market_data_ticks";
+
+/** Whether a dumped column is a decimal the table stores as a scaled integer (loaded through scaledSql). */
+export function isDumpedDecimal(table: string, column: string): boolean {
+  return table === SCALED_TABLE && isScaledName(column);
 }
 
 /** Counts and checksums COPY text lines fed to it in arbitrary chunks. */

@@ -1,5 +1,6 @@
 import type { Database, Queryable } from "../database.ts";
 import type { ExportColumn, ExportColumnKind } from "./export-reads.ts";
+import { decimalSql, scaledColumnByRaw } from "../repositories/tick-columns.ts";
 
 /**
  * Reads for the Parquet archive (src/archive/): which months of the growing tables hold rows, their columns as
@@ -44,6 +45,12 @@ export async function archiveColumns(db: Queryable, table: ArchiveTable): Promis
     [table],
   );
   return result.rows.map((row) => {
+    // A scaled integer column (migration 075) is archived as the decimal it stands for, under its decimal name:
+    // archives keep one layout whatever the row store's representation, and those written before 075 restore.
+    const scaled = scaledColumnByRaw(row.column_name);
+    if (scaled !== undefined) {
+      return { name: scaled.name, kind: "double", fileType: `DECIMAL(${scaled.precision}, ${scaled.scale})` };
+    }
     const kind = KIND_OF_TYPE[row.data_type];
     if (kind === undefined) {
       throw new Error(
@@ -104,10 +111,22 @@ export async function streamRange(
   onBatch: (rows: Record<string, unknown>[]) => Promise<void> | void,
 ): Promise<number> {
   const key = table === "market_data_ticks" ? "contract_id" : "underlying_id";
+  // Stored columns in table order; a scaled integer (migration 075) is read as its decimal, under its decimal name.
+  const stored = await db.query<{ column_name: string }>(
+    `SELECT column_name FROM information_schema.columns
+      WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`,
+    [table],
+  );
+  const select = stored.rows
+    .map(({ column_name: raw }) => {
+      const scaled = scaledColumnByRaw(raw);
+      return scaled === undefined ? raw : `${decimalSql("", scaled.name)} AS ${scaled.name}`;
+    })
+    .join(", ");
   return db.transaction(async (tx) => {
     await tx.query(
       `DECLARE chainvault_archive NO SCROLL CURSOR FOR
-         SELECT * FROM ${table} WHERE time >= $1 AND time < $2 ORDER BY ${key}, collection_type, time`,
+         SELECT ${select} FROM ${table} WHERE time >= $1 AND time < $2 ORDER BY ${key}, collection_type, time`,
       [from, to],
     );
     let total = 0;

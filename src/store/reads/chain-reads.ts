@@ -1,5 +1,6 @@
 import type { GreeksSource } from "../../pricing/option-model.ts";
 import type { Queryable } from "../database.ts";
+import { decimalSql } from "../repositories/tick-columns.ts";
 
 /**
  * Reads of stored chains: the chain at one snapshot (the library API, the chain analytics and the quality
@@ -54,11 +55,15 @@ export interface ChainQuote extends QuoteValues {
   conId: number | null;
 }
 
-const QUOTE_VALUES = `t.time, t.bid_price AS bid, t.ask_price AS ask, t.last_price AS last, t.close_price AS close,
+// Prices and greeks are stored scaled (tick-columns.ts); decimalSql reads them back as the decimals they were.
+const QUOTE_VALUES = `t.time, ${decimalSql("t", "bid_price")} AS bid, ${decimalSql("t", "ask_price")} AS ask,
+  ${decimalSql("t", "last_price")} AS last, ${decimalSql("t", "close_price")} AS close,
   t.bid_size AS "bidSize", t.ask_size AS "askSize", t.volume, t.open_interest AS "openInterest",
   t.open_interest_date AS "openInterestDate",
-  t.implied_volatility AS "impliedVolatility", t.delta, t.gamma, t.theta, t.vega, t.rho,
-  t.underlying_price AS "underlyingPrice", t.market_data_type AS "marketDataType", t.greeks_source AS "greeksSource"`;
+  ${decimalSql("t", "implied_volatility")} AS "impliedVolatility", ${decimalSql("t", "delta")} AS delta,
+  ${decimalSql("t", "gamma")} AS gamma, ${decimalSql("t", "theta")} AS theta, ${decimalSql("t", "vega")} AS vega,
+  ${decimalSql("t", "rho")} AS rho, ${decimalSql("t", "underlying_price")} AS "underlyingPrice",
+  t.market_data_type AS "marketDataType", t.greeks_source AS "greeksSource"`;
 
 const CONTRACT = `c.id AS "contractId", c.contract_symbol AS "contractSymbol", c.expiration_date AS expiry, c.strike_price AS strike,
   c.option_type AS "right", c.trading_class AS "tradingClass", c.multiplier, c.ib_con_id AS "conId"`;

@@ -1,5 +1,7 @@
 import type { Queryable } from "../database.ts";
 import type { ArchiveTable } from "../reads/archive-reads.ts";
+import { fitValue } from "./fit.ts";
+import { SCALED_QUOTE_COLUMNS, scaledType } from "./tick-columns.ts";
 
 /**
  * Writes the archive ledger (archive_months) and the two range operations the archive needs on the tick tables:
@@ -91,9 +93,22 @@ export async function insertMissingRows(
   rows: readonly Record<string, unknown>[],
 ): Promise<number> {
   if (rows.length === 0) return 0;
+  const stored = table === "market_data_ticks" ? rows.map(scaledRow) : rows;
   const result = await db.query(
     `INSERT INTO ${table} SELECT * FROM json_populate_recordset(NULL::${table}, $1::json) ON CONFLICT DO NOTHING`,
-    [JSON.stringify(rows)],
+    [JSON.stringify(stored)],
   );
   return result.rowCount;
+}
+
+/** An archived market_data_ticks row (decimals under their names) as the table stores it (scaled integers). */
+function scaledRow(row: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...row };
+  for (const column of SCALED_QUOTE_COLUMNS) {
+    if (!(column.name in row)) continue;
+    const value = row[column.name];
+    delete out[column.name];
+    out[column.raw] = fitValue(value, scaledType(column));
+  }
+  return out;
 }

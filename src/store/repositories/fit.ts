@@ -7,6 +7,8 @@
 
 export type ColumnType =
   | { kind: "numeric"; precision: number; scale: number }
+  /** A numeric(precision, scale) value stored as the integer value × 10^scale (int4 or int8, see scaledIntType). */
+  | { kind: "scaled"; precision: number; scale: number }
   | { kind: "int2" | "int4" | "int8" }
   | { kind: "text"; maxLength?: number }
   | { kind: "date" | "timestamptz" };
@@ -16,6 +18,34 @@ export const numeric = (precision: number, scale: number): ColumnType => ({
   precision,
   scale,
 });
+
+/** A scaled column's integer type: int4 holds every numeric(p, s) value × 10^s up to 9 digits, int8 the rest. */
+export const scaledIntType = (precision: number): "int4" | "int8" => (precision <= 9 ? "int4" : "int8");
+
+/** |value| must stay below this after rounding to the scale, as numeric(precision, scale) requires. */
+const numericLimit = (precision: number, scale: number) => 10 ** (precision - scale) - 0.5 * 10 ** -scale;
+
+/**
+ * `value` × 10^scale rounded as PostgreSQL rounds a decimal to numeric(p, scale): the shortest decimal text of
+ * the double, half away from zero. The binary product is exact enough except within a hair of a half, where the
+ * decimal text decides (1.00005 is 1.0000499999… in binary but "1.00005" to numeric, which rounds it up).
+ */
+export function toScaled(value: number, scale: number): number {
+  const magnitude = Math.abs(value) * 10 ** scale;
+  const floor = Math.floor(magnitude);
+  let rounded: number;
+  if (Math.abs(magnitude - floor - 0.5) > 1e-6) rounded = Math.round(magnitude);
+  else {
+    const text = Math.abs(value).toString();
+    if (text.includes("e")) rounded = Math.round(magnitude);
+    else {
+      const [whole = "0", fraction = ""] = text.split(".");
+      rounded = Number(whole + fraction.padEnd(scale, "0").slice(0, scale));
+      if ((fraction[scale] ?? "0") >= "5") rounded += 1;
+    }
+  }
+  return value < 0 && rounded !== 0 ? -rounded : rounded;
+}
 
 const INT_LIMIT = { int2: 32_767, int4: 2_147_483_647, int8: Number.MAX_SAFE_INTEGER } as const;
 
@@ -27,8 +57,12 @@ export function fitValue(value: unknown, type: ColumnType): unknown {
       const n = typeof value === "string" ? Number(value) : value;
       if (typeof n !== "number" || !Number.isFinite(n)) return null;
       // After rounding to the column's scale, |n| must stay below 10^(precision - scale).
-      const limit = 10 ** (type.precision - type.scale) - 0.5 * 10 ** -type.scale;
-      return Math.abs(n) >= limit ? null : n;
+      return Math.abs(n) >= numericLimit(type.precision, type.scale) ? null : n;
+    }
+    case "scaled": {
+      const n = typeof value === "string" ? Number(value) : value;
+      if (typeof n !== "number" || !Number.isFinite(n)) return null;
+      return Math.abs(n) >= numericLimit(type.precision, type.scale) ? null : toScaled(n, type.scale);
     }
     case "int2":
     case "int4":
@@ -59,8 +93,19 @@ const COPY_SPECIAL = /[\\\t\n\r]/;
  */
 export function copyEncoder(type: ColumnType): (value: unknown) => string {
   switch (type.kind) {
+    case "scaled": {
+      const limit = numericLimit(type.precision, type.scale);
+      const scale = type.scale;
+      return (value) => {
+        if (typeof value === "number")
+          return value < limit && value > -limit ? String(toScaled(value, scale)) : NULL_FIELD;
+        if (value === null || value === undefined) return NULL_FIELD;
+        const fitted = fitValue(value, type);
+        return fitted === null ? NULL_FIELD : String(fitted);
+      };
+    }
     case "numeric": {
-      const limit = 10 ** (type.precision - type.scale) - 0.5 * 10 ** -type.scale;
+      const limit = numericLimit(type.precision, type.scale);
       return (value) => {
         if (typeof value === "number") return value < limit && value > -limit ? String(value) : NULL_FIELD;
         if (value === null || value === undefined) return NULL_FIELD;

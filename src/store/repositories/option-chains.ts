@@ -31,23 +31,43 @@ export interface StoredContract extends Required<
 const BATCH = 5_000;
 
 /**
+ * The order new contracts take their ids in: calls, then puts, each by expiry and strike. A snapshot's quotes are
+ * compressed in contract id order (migration 075's layout), so neighbouring ids should be neighbouring contracts
+ * of one side: a chain listed strike by strike with C and P side by side would make every other row jump between
+ * a call's price and a put's (bench/storage, 90 days of SPY: 10.38:1 calls first, 6.98:1 with C and P alternating).
+ */
+function idOrder(a: ContractRow, b: ContractRow): number {
+  return (
+    a.optionType.localeCompare(b.optionType) ||
+    a.expirationDate.localeCompare(b.expirationDate) ||
+    a.strikePrice - b.strikePrice ||
+    a.contractSymbol.localeCompare(b.contractSymbol)
+  );
+}
+
+/**
  * Inserts or updates contracts by OCC symbol; returns contract_symbol → id for every row given.
  * A known conId or trading class is never overwritten with null. When a symbol appears twice in
- * `rows`, the last one wins.
+ * `rows`, the last one wins. New contracts are numbered calls first (idOrder).
  */
 export async function upsertContracts(
   db: Queryable,
   rows: readonly ContractRow[],
 ): Promise<Map<string, number>> {
-  const unique = [...new Map(rows.map((row) => [row.contractSymbol, row])).values()];
+  const unique = [...new Map(rows.map((row) => [row.contractSymbol, row])).values()].sort(idOrder);
   const ids = new Map<string, number>();
   for (let start = 0; start < unique.length; start += BATCH) {
     const batch = unique.slice(start, start + BATCH);
     const result = await db.query<{ id: number; contract_symbol: string }>(
       `INSERT INTO option_chains (contract_symbol, underlying_id, strike_price, option_type, expiration_date,
                                   ib_con_id, multiplier, exchange, trading_class, settlement, exercise_style)
-       SELECT * FROM unnest($1::text[], $2::int[], $3::numeric[], $4::text[], $5::date[],
-                            $6::bigint[], $7::int[], $8::text[], $9::text[], $10::text[], $11::text[])
+       SELECT contract_symbol, underlying_id, strike_price, option_type, expiration_date, ib_con_id, multiplier,
+              exchange, trading_class, settlement, exercise_style
+         FROM unnest($1::text[], $2::int[], $3::numeric[], $4::text[], $5::date[], $6::bigint[], $7::int[],
+                     $8::text[], $9::text[], $10::text[], $11::text[])
+              WITH ORDINALITY AS r(contract_symbol, underlying_id, strike_price, option_type, expiration_date,
+                                   ib_con_id, multiplier, exchange, trading_class, settlement, exercise_style, n)
+        ORDER BY n
        ON CONFLICT (contract_symbol) DO UPDATE SET
          underlying_id = EXCLUDED.underlying_id,
          strike_price = EXCLUDED.strike_price,

@@ -1,5 +1,6 @@
 import type { Queryable } from "../database.ts";
 import type { QuoteGreeks } from "../../pricing/black-scholes.ts";
+import { decimalSql } from "./tick-columns.ts";
 
 /** Reads of stored quotes across days (market_data_ticks is written by quotes.ts only). */
 
@@ -101,13 +102,16 @@ export async function nearTheMoneyQuotes(
   query: { symbol: string; date: string; collectionType: string; limit: number },
 ): Promise<StoredQuote[]> {
   const result = await db.query<StoredQuote>(
-    `SELECT c.contract_symbol AS "contractSymbol", q.bid_price AS "bidPrice", q.ask_price AS "askPrice",
-            q.open_interest AS "openInterest", q.implied_volatility AS "impliedVolatility", q.delta, q.gamma,
-            q.theta, q.vega, q.rho, q.greeks_source AS "greeksSource", q.underlying_price AS "underlyingPrice"
+    `SELECT c.contract_symbol AS "contractSymbol", ${decimalSql("q", "bid_price")} AS "bidPrice",
+            ${decimalSql("q", "ask_price")} AS "askPrice", q.open_interest AS "openInterest",
+            ${decimalSql("q", "implied_volatility")} AS "impliedVolatility", ${decimalSql("q", "delta")} AS delta,
+            ${decimalSql("q", "gamma")} AS gamma, ${decimalSql("q", "theta")} AS theta,
+            ${decimalSql("q", "vega")} AS vega, ${decimalSql("q", "rho")} AS rho, q.greeks_source AS "greeksSource",
+            ${decimalSql("q", "underlying_price")} AS "underlyingPrice"
        FROM market_data_ticks AS q JOIN option_chains AS c ON c.id = q.contract_id
        JOIN underlying_securities AS u ON u.id = c.underlying_id
       WHERE q.collection_date = $1 AND q.collection_type = $2 AND u.symbol = $3 AND c.expiration_date > $1
-      ORDER BY c.expiration_date, abs(c.strike_price - q.underlying_price), c.option_type
+      ORDER BY c.expiration_date, abs(c.strike_price - ${decimalSql("q", "underlying_price")}), c.option_type
       LIMIT $4`,
     [query.date, query.collectionType, query.symbol, query.limit],
   );

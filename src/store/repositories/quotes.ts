@@ -2,12 +2,11 @@ import type { GreeksSource, IvFlag } from "../../pricing/option-model.ts";
 import type { Database, Queryable } from "../database.ts";
 import { copyIdempotent } from "./bulk-insert.ts";
 import type { ColumnSpec } from "./bulk-insert.ts";
-import { numeric } from "./fit.ts";
 import {
-  IMPLIED_VOLATILITY_COLUMN,
   leadingTickColumns,
   MARKET_DATA_TYPE_COLUMN,
-  PRICE,
+  SCALED_IMPLIED_VOLATILITY_COLUMN,
+  scaledSpec,
 } from "./tick-columns.ts";
 import type { TickFields } from "./tick-columns.ts";
 
@@ -28,17 +27,23 @@ export interface QuoteRow extends TickFields {
   ivFlag?: IvFlag | null;
 }
 
-/** market_data_ticks as COPY loads it: names, declared types (values are fitted to them) and getters. */
+/**
+ * market_data_ticks as COPY loads it: names, declared types (values are fitted to them) and getters. Prices and
+ * greeks go in as the scaled integers of tick-columns.ts (decimals in QuoteRow, `bid_price_e4` in the table).
+ */
 export const QUOTE_COLUMNS: readonly ColumnSpec<QuoteRow>[] = [
-  ...leadingTickColumns<QuoteRow>({ name: "contract_id", type: { kind: "int4" }, get: (r) => r.contractId }),
+  ...leadingTickColumns<QuoteRow>(
+    { name: "contract_id", type: { kind: "int4" }, get: (r) => r.contractId },
+    "scaled",
+  ),
   { name: "open_interest", type: { kind: "int4" }, get: (r) => r.openInterest },
-  { name: "delta", type: numeric(7, 4), get: (r) => r.delta },
-  { name: "gamma", type: numeric(10, 6), get: (r) => r.gamma },
-  { name: "theta", type: numeric(10, 4), get: (r) => r.theta },
-  { name: "vega", type: numeric(10, 4), get: (r) => r.vega },
-  { name: "rho", type: numeric(10, 4), get: (r) => r.rho },
-  IMPLIED_VOLATILITY_COLUMN,
-  { name: "underlying_price", type: PRICE, get: (r) => r.underlyingPrice },
+  scaledSpec("delta", (r: QuoteRow) => r.delta),
+  scaledSpec("gamma", (r: QuoteRow) => r.gamma),
+  scaledSpec("theta", (r: QuoteRow) => r.theta),
+  scaledSpec("vega", (r: QuoteRow) => r.vega),
+  scaledSpec("rho", (r: QuoteRow) => r.rho),
+  SCALED_IMPLIED_VOLATILITY_COLUMN,
+  scaledSpec("underlying_price", (r: QuoteRow) => r.underlyingPrice),
   MARKET_DATA_TYPE_COLUMN,
   { name: "greeks_source", type: { kind: "text", maxLength: 5 }, get: (r) => r.greeksSource },
   { name: "iv_flag", type: { kind: "text", maxLength: 16 }, get: (r) => r.ivFlag },

@@ -17,11 +17,14 @@ export interface UnderlyingTickRow extends TickFields {
 
 /** underlying_ticks as COPY loads it: names, declared types (values are fitted to them) and getters. */
 export const UNDERLYING_TICK_COLUMNS: readonly ColumnSpec<UnderlyingTickRow>[] = [
-  ...leadingTickColumns<UnderlyingTickRow>({
-    name: "underlying_id",
-    type: { kind: "int4" },
-    get: (r) => r.underlyingId,
-  }),
+  ...leadingTickColumns<UnderlyingTickRow>(
+    {
+      name: "underlying_id",
+      type: { kind: "int4" },
+      get: (r) => r.underlyingId,
+    },
+    "numeric",
+  ),
   IMPLIED_VOLATILITY_COLUMN,
   { name: "historical_volatility", type: VOLATILITY, get: (r) => r.historicalVolatility },
   MARKET_DATA_TYPE_COLUMN,
