@@ -2,7 +2,7 @@ import pg from "pg";
 import { from as copyFrom, to as copyTo } from "pg-copy-streams";
 import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
-import type { Database, DedicatedSession, Engine, Queryable, QueryResult } from "./database.ts";
+import type { Database, DedicatedSession, Engine, Queryable, QueryOptions, QueryResult } from "./database.ts";
 import { copyTarget, copyTextChunks, EncodedRows } from "./copy-text.ts";
 import type { CopySource } from "./copy-text.ts";
 import { RESULT_PARSERS } from "./type-parsers.ts";
@@ -62,8 +62,15 @@ async function checkout(pool: pg.Pool): Promise<{ client: pg.PoolClient; release
 
 function session(client: Client, pool: pg.Pool): Queryable {
   return {
-    async query<Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
-      const result = await client.query(sql, params as unknown[]);
+    async query<Row>(
+      sql: string,
+      params: readonly unknown[] = [],
+      options?: QueryOptions,
+    ): Promise<QueryResult<Row>> {
+      const result =
+        options?.name === undefined
+          ? await client.query(sql, params as unknown[])
+          : await client.query({ name: options.name, text: sql, values: params as unknown[] });
       return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
     },
     async exec(sql: string): Promise<void> {
