@@ -63,7 +63,7 @@ export interface Database extends Queryable {
   /**
    * Streams `COPY (select) TO STDOUT WITH (FORMAT csv, HEADER)` into `out` (left open) — on a PostgreSQL server
    * only, where the server formats the CSV at the speed of `psql \copy`; undefined on the embedded engine and
-   * through `db serve`. Returns the number of rows.
+   * through `db serve`. Runs with DateStyle ISO. Returns the number of rows.
    */
   copyCsvOut?(select: string, out: NodeJS.WritableStream): Promise<number>;
   /** Re-reads whether the timescaledb extension is installed (after migrations created it). */

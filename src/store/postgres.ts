@@ -191,11 +191,14 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
             const own = await checkout(pool);
             let failed = false;
             try {
+              // Dates written as YYYY-MM-DD whatever the server's or the role's DateStyle (the select relies on
+              // COPY's own date output); SET LOCAL ends with the transaction, so the pooled connection keeps its own.
+              await own.client.query("BEGIN READ ONLY; SET LOCAL DateStyle TO ISO");
               const stream = own.client.query(copyTo(`COPY (${select}) TO STDOUT WITH (FORMAT csv, HEADER)`));
               await pipeline(stream, out, { end: false });
-              // The stream ends at CopyDone; the row count arrives after it (CommandComplete). A query queued
+              // The stream ends at CopyDone; the row count arrives after it (CommandComplete). A statement queued
               // behind the COPY runs once it has completed, so the count is there by then.
-              await own.client.query("SELECT 1");
+              await own.client.query("COMMIT");
               return stream.rowCount;
             } catch (error) {
               // A COPY cut short leaves the connection in an unknown protocol state.
