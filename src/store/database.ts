@@ -16,8 +16,9 @@ export interface QueryResult<Row> {
 
 export interface QueryOptions {
   /**
-   * Prepare the statement once per connection under this name and reuse its plan (a server engine; PGlite
-   * ignores it): for hot reads whose planning costs as much as their execution. One name, one SQL text.
+   * Prepare the statement once per connection under this name and reuse its plan (a PostgreSQL server; PGlite and
+   * connections through `db serve` ignore it): for hot reads whose planning costs as much as their execution.
+   * One name, one SQL text.
    */
   name?: string;
 }

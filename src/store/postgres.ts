@@ -60,7 +60,11 @@ async function checkout(pool: pg.Pool): Promise<{ client: pg.PoolClient; release
   };
 }
 
-function session(client: Client, pool: pg.Pool): Queryable {
+/**
+ * `prepare`: whether named statements are used. Not through `db serve`: its connections share the one embedded
+ * session, where a second connection preparing the same name would fail.
+ */
+function session(client: Client, pool: pg.Pool, prepare: boolean): Queryable {
   return {
     async query<Row>(
       sql: string,
@@ -68,7 +72,7 @@ function session(client: Client, pool: pg.Pool): Queryable {
       options?: QueryOptions,
     ): Promise<QueryResult<Row>> {
       const result =
-        options?.name === undefined
+        options?.name === undefined || !prepare
           ? await client.query(sql, params as unknown[])
           : await client.query({ name: options.name, text: sql, values: params as unknown[] });
       return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
@@ -96,6 +100,7 @@ function session(client: Client, pool: pg.Pool): Queryable {
 
 /** A client of its own: session state (advisory locks) must not end up in the pool for others to inherit. */
 async function openDedicated(options: PostgresOptions, pool: pg.Pool): Promise<DedicatedSession> {
+  const prepare = servesRealServer(options);
   const client = new pg.Client({ connectionString: options.url, types: typeParsers });
   let lost = false;
   // A broken connection must not crash the process; its holder sees `lost` and opens another. Debug only,
@@ -106,7 +111,7 @@ async function openDedicated(options: PostgresOptions, pool: pg.Pool): Promise<D
   });
   client.on("end", () => (lost = true));
   await client.connect();
-  const queries = session(client, pool);
+  const queries = session(client, pool, prepare);
   return {
     ...queries,
     get lost() {
@@ -127,7 +132,11 @@ export interface PostgresOptions {
   logger?: Logger;
 }
 
+const servesRealServer = (options: PostgresOptions) =>
+  options.engine === undefined || options.engine === "postgres";
+
 export async function openPostgres(options: PostgresOptions): Promise<Database> {
+  const prepare = servesRealServer(options);
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 5,
@@ -153,7 +162,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
       },
     );
   }
-  const outer = session(pool, pool);
+  const outer = session(pool, pool, prepare);
   let timescale = false;
   const db: Database = {
     engine: options.engine ?? "postgres",
@@ -168,7 +177,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
       let broken = false;
       try {
         await client.query("BEGIN");
-        const result = await work(session(client, pool));
+        const result = await work(session(client, pool, prepare));
         await client.query("COMMIT");
         return result;
       } catch (error) {
@@ -185,7 +194,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     dedicatedSession() {
       return openDedicated(options, pool);
     },
-    ...(options.engine === undefined || options.engine === "postgres"
+    ...(prepare
       ? {
           async copyCsvOut(select: string, out: NodeJS.WritableStream): Promise<number> {
             const own = await checkout(pool);
