@@ -14,9 +14,22 @@ export interface QueryResult<Row> {
   rowCount: number;
 }
 
+export interface QueryOptions {
+  /**
+   * Prepare the statement once per connection under this name and reuse its plan (a PostgreSQL server; PGlite and
+   * connections through `db serve` ignore it): for hot reads whose planning costs as much as their execution.
+   * One name, one SQL text.
+   */
+  name?: string;
+}
+
 export interface Queryable {
   /** One statement with `$1…` parameters. */
-  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>>;
+  query<Row = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+    options?: QueryOptions,
+  ): Promise<QueryResult<Row>>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
   /**
@@ -51,7 +64,7 @@ export interface Database extends Queryable {
   /**
    * Streams `COPY (select) TO STDOUT WITH (FORMAT csv, HEADER)` into `out` (left open) — on a PostgreSQL server
    * only, where the server formats the CSV at the speed of `psql \copy`; undefined on the embedded engine and
-   * through `db serve`. Returns the number of rows.
+   * through `db serve`. Runs with DateStyle ISO. Returns the number of rows.
    */
   copyCsvOut?(select: string, out: NodeJS.WritableStream): Promise<number>;
   /** Re-reads whether the timescaledb extension is installed (after migrations created it). */

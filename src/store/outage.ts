@@ -177,7 +177,7 @@ export function patientDatabase(db: Database, outage: DatabaseOutage): Database 
     get timescale() {
       return db.timescale;
     },
-    query: (sql, params) => outage.retry(() => db.query(sql, params)),
+    query: (sql, params, options) => outage.retry(() => db.query(sql, params, options)),
     exec: (sql) => outage.retry(() => db.exec(sql)),
     // EncodedRows replay what they produced, so a retried COPY sends the same rows again.
     copyRows: (table, columns, rows) => outage.retry(() => db.copyRows(table, columns, rows)),

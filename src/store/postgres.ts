@@ -2,7 +2,7 @@ import pg from "pg";
 import { from as copyFrom, to as copyTo } from "pg-copy-streams";
 import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
-import type { Database, DedicatedSession, Engine, Queryable, QueryResult } from "./database.ts";
+import type { Database, DedicatedSession, Engine, Queryable, QueryOptions, QueryResult } from "./database.ts";
 import { copyTarget, copyTextChunks, EncodedRows } from "./copy-text.ts";
 import type { CopySource } from "./copy-text.ts";
 import { RESULT_PARSERS } from "./type-parsers.ts";
@@ -60,10 +60,21 @@ async function checkout(pool: pg.Pool): Promise<{ client: pg.PoolClient; release
   };
 }
 
-function session(client: Client, pool: pg.Pool): Queryable {
+/**
+ * `prepare`: whether named statements are used. Not through `db serve`: its connections share the one embedded
+ * session, where a second connection preparing the same name would fail.
+ */
+function session(client: Client, pool: pg.Pool, prepare: boolean): Queryable {
   return {
-    async query<Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
-      const result = await client.query(sql, params as unknown[]);
+    async query<Row>(
+      sql: string,
+      params: readonly unknown[] = [],
+      options?: QueryOptions,
+    ): Promise<QueryResult<Row>> {
+      const result =
+        options?.name === undefined || !prepare
+          ? await client.query(sql, params as unknown[])
+          : await client.query({ name: options.name, text: sql, values: params as unknown[] });
       return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
     },
     async exec(sql: string): Promise<void> {
@@ -89,6 +100,7 @@ function session(client: Client, pool: pg.Pool): Queryable {
 
 /** A client of its own: session state (advisory locks) must not end up in the pool for others to inherit. */
 async function openDedicated(options: PostgresOptions, pool: pg.Pool): Promise<DedicatedSession> {
+  const prepare = servesRealServer(options);
   const client = new pg.Client({ connectionString: options.url, types: typeParsers });
   let lost = false;
   // A broken connection must not crash the process; its holder sees `lost` and opens another. Debug only,
@@ -99,7 +111,7 @@ async function openDedicated(options: PostgresOptions, pool: pg.Pool): Promise<D
   });
   client.on("end", () => (lost = true));
   await client.connect();
-  const queries = session(client, pool);
+  const queries = session(client, pool, prepare);
   return {
     ...queries,
     get lost() {
@@ -120,7 +132,11 @@ export interface PostgresOptions {
   logger?: Logger;
 }
 
+const servesRealServer = (options: PostgresOptions) =>
+  options.engine === undefined || options.engine === "postgres";
+
 export async function openPostgres(options: PostgresOptions): Promise<Database> {
+  const prepare = servesRealServer(options);
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 5,
@@ -146,7 +162,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
       },
     );
   }
-  const outer = session(pool, pool);
+  const outer = session(pool, pool, prepare);
   let timescale = false;
   const db: Database = {
     engine: options.engine ?? "postgres",
@@ -161,7 +177,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
       let broken = false;
       try {
         await client.query("BEGIN");
-        const result = await work(session(client, pool));
+        const result = await work(session(client, pool, prepare));
         await client.query("COMMIT");
         return result;
       } catch (error) {
@@ -178,17 +194,20 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     dedicatedSession() {
       return openDedicated(options, pool);
     },
-    ...(options.engine === undefined || options.engine === "postgres"
+    ...(prepare
       ? {
           async copyCsvOut(select: string, out: NodeJS.WritableStream): Promise<number> {
             const own = await checkout(pool);
             let failed = false;
             try {
+              // Dates written as YYYY-MM-DD whatever the server's or the role's DateStyle (the select relies on
+              // COPY's own date output); SET LOCAL ends with the transaction, so the pooled connection keeps its own.
+              await own.client.query("BEGIN READ ONLY; SET LOCAL DateStyle TO ISO");
               const stream = own.client.query(copyTo(`COPY (${select}) TO STDOUT WITH (FORMAT csv, HEADER)`));
               await pipeline(stream, out, { end: false });
-              // The stream ends at CopyDone; the row count arrives after it (CommandComplete). A query queued
+              // The stream ends at CopyDone; the row count arrives after it (CommandComplete). A statement queued
               // behind the COPY runs once it has completed, so the count is there by then.
-              await own.client.query("SELECT 1");
+              await own.client.query("COMMIT");
               return stream.rowCount;
             } catch (error) {
               // A COPY cut short leaves the connection in an unknown protocol state.

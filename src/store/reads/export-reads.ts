@@ -157,16 +157,19 @@ export function exportSql(query: ExportQuery): string {
 const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
 const literalArray = (values: readonly string[]) => `ARRAY[${values.map(literal).join(", ")}]::text[]`;
 
-/** How the server writes each kind so that its CSV reads as the cursor path's (csv-writer.ts) does. */
+/**
+ * How the server writes each kind so that its CSV is, byte for byte, what the cursor path writes (csv-writer.ts):
+ * COPY's own text output where it already is (dates under DateStyle ISO, which copyCsvOut sets; integers; text).
+ */
 function csvExpression(column: ExportColumn): string {
   switch (column.kind) {
     case "double":
-      // float8's output is the shortest exact form, as JavaScript's String(number).
-      return `${column.name}::float8 AS ${column.name}`;
+      // The values are numeric with at most 12 significant digits and 6 decimals: without trailing zeros their
+      // text is JavaScript's String(number) (which writes an exponent only below 1e-6 and at 1e21). A float8
+      // cast would write 4.4e-05 where String writes 0.000044, and costs a second conversion.
+      return `trim_scale(${column.name}) AS ${column.name}`;
     case "timestamptz":
       return `to_char(${column.name} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${column.name}`;
-    case "date":
-      return `to_char(${column.name}, 'YYYY-MM-DD') AS ${column.name}`;
     default:
       return column.name;
   }
@@ -174,17 +177,20 @@ function csvExpression(column: ExportColumn): string {
 
 /**
  * The export's SELECT for `COPY (…) TO STDOUT` on a server: COPY takes no parameters, so the values are written
- * as literals (symbols, dates and types are checked before they get here, and quoted all the same).
+ * as literals (symbols, dates and types are checked before they get here, and quoted all the same). The rows are
+ * sorted in a subquery by the view's own columns and formatted above it: sorting the formatted text instead (the
+ * select list's names win in ORDER BY) compares dates and times as collated strings, a third of the export's time.
  */
 export function exportCsvCopySql(query: ExportQuery): string {
   const source = LAYOUTS[query.layout];
   const typeFilter =
     query.layout === "quotes" ? ` AND collection_type = ANY(${literalArray(query.types)})` : "";
   return (
-    `SELECT ${source.columns.map(csvExpression).join(", ")} FROM ${source.view}` +
+    `SELECT ${source.columns.map(csvExpression).join(", ")} FROM (` +
+    `SELECT ${source.columns.map((column) => column.name).join(", ")} FROM ${source.view}` +
     ` WHERE ${source.symbolColumn} = ANY(${literalArray(query.symbols)})` +
     ` AND ${source.dateColumn} BETWEEN ${literal(query.from)}::date AND ${literal(query.to)}::date${typeFilter}` +
-    ` ORDER BY ${source.order}`
+    ` ORDER BY ${source.order}) AS rows`
   );
 }
 
