@@ -22,7 +22,8 @@ async function seed(db: Database): Promise<void> {
   await migrate(db);
   await seedSyntheticChains(db, { symbols: SYMBOLS, days: DAYS, expiries: 2, strikes: 4 });
   await db.query(
-    `UPDATE market_data_ticks SET gamma = 0.000044, rho = -0.0001, theta = 0.0000, bid_price = 12.0000
+    // Stored scaled (gamma in millionths, the rest in ten-thousandths): gamma 0.000044, rho -0.0001, theta 0, bid 12.
+    `UPDATE market_data_ticks SET gamma_e6 = 44, rho_e4 = -1, theta_e4 = 0, bid_price_e4 = 120000
       WHERE (contract_id, time) = (SELECT contract_id, time FROM market_data_ticks ORDER BY contract_id, time LIMIT 1)`,
   );
 }

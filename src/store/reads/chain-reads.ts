@@ -1,6 +1,6 @@
 import type { GreeksSource } from "../../pricing/option-model.ts";
 import type { Queryable } from "../database.ts";
-import { decimalSql } from "../repositories/tick-columns.ts";
+import { decimalOf, decimalSql, scaledColumnOf } from "../repositories/tick-columns.ts";
 
 /**
  * Reads of stored chains: the chain at one snapshot (the library API, the chain analytics and the quality
@@ -77,7 +77,22 @@ export interface SnapshotQuery {
   since?: Date | null;
 }
 
-/** ChainQuote's fields in its key order, each with the column it is read from. */
+/** The chain's fields stored as scaled integers: sent as they are stored and turned into decimals here. */
+const SCALED = {
+  bid: scaledColumnOf("bid_price"),
+  ask: scaledColumnOf("ask_price"),
+  last: scaledColumnOf("last_price"),
+  close: scaledColumnOf("close_price"),
+  impliedVolatility: scaledColumnOf("implied_volatility"),
+  delta: scaledColumnOf("delta"),
+  gamma: scaledColumnOf("gamma"),
+  theta: scaledColumnOf("theta"),
+  vega: scaledColumnOf("vega"),
+  rho: scaledColumnOf("rho"),
+  underlyingPrice: scaledColumnOf("underlying_price"),
+};
+
+/** ChainQuote's fields in its key order, each with the column it is read from (scaled ones as stored). */
 const CHAIN_FIELDS = [
   ["contractId", "c.id"],
   ["contractSymbol", "c.contract_symbol"],
@@ -88,22 +103,22 @@ const CHAIN_FIELDS = [
   ["multiplier", "c.multiplier"],
   ["conId", "c.ib_con_id"],
   ["time", "t.time"],
-  ["bid", "t.bid_price"],
-  ["ask", "t.ask_price"],
-  ["last", "t.last_price"],
-  ["close", "t.close_price"],
+  ["bid", `t.${scaledColumnOf("bid_price").raw}`],
+  ["ask", `t.${scaledColumnOf("ask_price").raw}`],
+  ["last", `t.${scaledColumnOf("last_price").raw}`],
+  ["close", `t.${scaledColumnOf("close_price").raw}`],
   ["bidSize", "t.bid_size"],
   ["askSize", "t.ask_size"],
   ["volume", "t.volume"],
   ["openInterest", "t.open_interest"],
   ["openInterestDate", "t.open_interest_date"],
-  ["impliedVolatility", "t.implied_volatility"],
-  ["delta", "t.delta"],
-  ["gamma", "t.gamma"],
-  ["theta", "t.theta"],
-  ["vega", "t.vega"],
-  ["rho", "t.rho"],
-  ["underlyingPrice", "t.underlying_price"],
+  ["impliedVolatility", `t.${scaledColumnOf("implied_volatility").raw}`],
+  ["delta", `t.${scaledColumnOf("delta").raw}`],
+  ["gamma", `t.${scaledColumnOf("gamma").raw}`],
+  ["theta", `t.${scaledColumnOf("theta").raw}`],
+  ["vega", `t.${scaledColumnOf("vega").raw}`],
+  ["rho", `t.${scaledColumnOf("rho").raw}`],
+  ["underlyingPrice", `t.${scaledColumnOf("underlying_price").raw}`],
   ["marketDataType", "t.market_data_type"],
   ["greeksSource", "t.greeks_source"],
 ] as const satisfies readonly (readonly [keyof ChainQuote, string])[];
@@ -165,22 +180,22 @@ export async function chainQuotes(db: Queryable, query: SnapshotQuery): Promise<
       multiplier: c.multiplier[i]!,
       conId: c.conId[i]!,
       time: new Date(ms),
-      bid: c.bid[i]!,
-      ask: c.ask[i]!,
-      last: c.last[i]!,
-      close: c.close[i]!,
+      bid: decimalOf(SCALED.bid, c.bid[i]!),
+      ask: decimalOf(SCALED.ask, c.ask[i]!),
+      last: decimalOf(SCALED.last, c.last[i]!),
+      close: decimalOf(SCALED.close, c.close[i]!),
       bidSize: c.bidSize[i]!,
       askSize: c.askSize[i]!,
       volume: c.volume[i]!,
       openInterest: c.openInterest[i]!,
       openInterestDate: c.openInterestDate[i]!,
-      impliedVolatility: c.impliedVolatility[i]!,
-      delta: c.delta[i]!,
-      gamma: c.gamma[i]!,
-      theta: c.theta[i]!,
-      vega: c.vega[i]!,
-      rho: c.rho[i]!,
-      underlyingPrice: c.underlyingPrice[i]!,
+      impliedVolatility: decimalOf(SCALED.impliedVolatility, c.impliedVolatility[i]!),
+      delta: decimalOf(SCALED.delta, c.delta[i]!),
+      gamma: decimalOf(SCALED.gamma, c.gamma[i]!),
+      theta: decimalOf(SCALED.theta, c.theta[i]!),
+      vega: decimalOf(SCALED.vega, c.vega[i]!),
+      rho: decimalOf(SCALED.rho, c.rho[i]!),
+      underlyingPrice: decimalOf(SCALED.underlyingPrice, c.underlyingPrice[i]!),
       marketDataType: c.marketDataType[i]!,
       greeksSource: c.greeksSource[i]!,
     });

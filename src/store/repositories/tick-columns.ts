@@ -101,6 +101,14 @@ export function decimalSql(alias: string, name: string): string {
 export const decimalColumnsSql = (alias: string): string =>
   SCALED_QUOTE_COLUMNS.map((column) => `${decimalSql(alias, column.name)} AS ${column.name}`).join(", ");
 
+/**
+ * The decimal a stored integer of `column` stands for, in JavaScript. Dividing an integer by a power of ten is one
+ * correctly rounded operation, so the result is the very double parseFloat gives for the decimal's text.
+ */
+export function decimalOf(column: ScaledColumn, stored: number | null): number | null {
+  return stored === null ? null : stored / 10 ** column.scale;
+}
+
 /** SQL turning the decimal expression `decimal` into the stored integer of `name` (for restores of older data). */
 export function scaledSql(decimal: string, name: string): string {
   const column = scaledColumnOf(name);
