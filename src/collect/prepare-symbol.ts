@@ -162,12 +162,16 @@ async function replacementStart(target: SymbolTarget, deps: CollectionDeps): Pro
  */
 export async function gatewayTimeAfter(ib: IbClient, instant: number, what: string): Promise<Date> {
   let now = ib.now();
-  const lag = instant - now.getTime();
-  if (lag < 0) return now;
-  if (lag < MAX_CLOCK_LAG_MS) {
-    await sleep(lag + 1);
-    now = ib.now();
-    if (now.getTime() > instant) return now;
+  if (now.getTime() > instant) return now;
+  if (instant - now.getTime() < MAX_CLOCK_LAG_MS) {
+    // A timer may fire a millisecond before the clock has moved on, so wait until it has; a clock standing
+    // still is given up on after twice the lag allowed.
+    const giveUpAt = performance.now() + 2 * MAX_CLOCK_LAG_MS;
+    while (performance.now() < giveUpAt) {
+      await sleep(instant - now.getTime() + 1);
+      now = ib.now();
+      if (now.getTime() > instant) return now;
+    }
   }
   throw new Error(
     `cannot ${what} (${new Date(instant).toISOString()}) is not older than the gateway's clock ` +
