@@ -16,7 +16,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { bsGreeks } from "../src/pricing/black-scholes.ts";
 import { copyLine } from "../src/store/copy-text.ts";
-import type { Database } from "../src/store/database.ts";
+import type { Database, Queryable } from "../src/store/database.ts";
 import { migrate } from "../src/store/migrate.ts";
 import { openDatabase } from "../src/store/open.ts";
 import { wrapPglite } from "../src/store/pglite.ts";
@@ -24,7 +24,11 @@ import type { PgliteLike } from "../src/store/pglite.ts";
 import { PGlite } from "@electric-sql/pglite";
 import { fitValue } from "../src/store/repositories/fit.ts";
 import { insertQuotes, QUOTE_COLUMN_NAMES, QUOTE_COLUMNS } from "../src/store/repositories/quotes.ts";
-import type { QuoteRow } from "../src/store/repositories/quotes.ts";
+import type { QuoteRow, StoredQuoteRow } from "../src/store/repositories/quotes.ts";
+import { upsertContracts } from "../src/store/repositories/option-chains.ts";
+import type { ContractRow } from "../src/store/repositories/option-chains.ts";
+import { upsertUnderlying } from "../src/store/repositories/underlying-securities.ts";
+import { occSymbol } from "../src/collect/occ.ts";
 import { createServerDatabase } from "../test/helpers/db.ts";
 
 const { values: args } = parseArgs({
@@ -68,18 +72,16 @@ function tradingDays(count: number): string[] {
 /** 10 underlyings × 200 contracts (4 expiries × 25 strikes × C/P) × N trading days, one 16:45 ET snapshot a day. */
 function generateQuotes(target: number): QuoteRow[] {
   const rand = random(42);
-  const underlyings = 10;
-  const contractsPer = 200;
-  const days = tradingDays(Math.ceil(target / (underlyings * contractsPer)));
+  const days = tradingDays(Math.ceil(target / (UNDERLYINGS * CONTRACTS_PER)));
   const rows: QuoteRow[] = [];
-  for (let u = 0; u < underlyings; u++) {
+  for (let u = 0; u < UNDERLYINGS; u++) {
     let spot = 50 + 60 * u;
     const vol = 0.2 + 0.04 * u;
     for (let d = 0; d < days.length && rows.length < target; d++) {
       spot *= Math.exp(vol * Math.sqrt(1 / 252) * (rand() * 2 - 1) * 1.7);
       const date = days[d]!;
       const time = new Date(`${date}T21:45:00Z`);
-      for (let c = 0; c < contractsPer && rows.length < target; c++) {
+      for (let c = 0; c < CONTRACTS_PER && rows.length < target; c++) {
         const expiryIndex = Math.floor(c / 50);
         const strikeIndex = Math.floor((c % 50) / 2);
         const right = c % 2 === 0 ? "C" : "P";
@@ -102,7 +104,7 @@ function generateQuotes(target: number): QuoteRow[] {
         rows.push({
           time,
           collectionDate: date,
-          contractId: u * contractsPer + c + 1,
+          contractId: u * CONTRACTS_PER + c + 1,
           collectionType: "eod",
           bidPrice: round(Math.max(0, mid - half), 2),
           askPrice: round(mid + half, 2),
@@ -126,6 +128,46 @@ function generateQuotes(target: number): QuoteRow[] {
     }
   }
   return rows;
+}
+
+const UNDERLYINGS = 10;
+const CONTRACTS_PER = 200;
+
+/**
+ * Lists generateQuotes' contracts in `db` (quotes are stored with their contract's underlying, so the contracts come
+ * first) and returns the rows under the ids the contracts got there, with their underlying, before anything is timed.
+ */
+async function withStoredContracts(db: Queryable, rows: readonly QuoteRow[]): Promise<StoredQuoteRow[]> {
+  const ids: number[] = [];
+  const underlyings: number[] = [];
+  for (let u = 0; u < UNDERLYINGS; u++) {
+    const symbol = `BENCH${u}`;
+    const underlyingId = await upsertUnderlying(db, { symbol, securityType: "STK" });
+    const contracts: ContractRow[] = [];
+    for (let c = 0; c < CONTRACTS_PER; c++) {
+      const expiry = `2030-0${Math.floor(c / 50) + 1}-15`;
+      const strike = round((50 + 60 * u) * (0.76 + 0.02 * Math.floor((c % 50) / 2)), 0);
+      const right = c % 2 === 0 ? "C" : "P";
+      const contractSymbol = occSymbol(symbol, expiry, right, strike);
+      contracts.push({
+        contractSymbol,
+        underlyingId,
+        strikePrice: strike,
+        optionType: right,
+        expirationDate: expiry,
+      });
+    }
+    const stored = await upsertContracts(db, contracts);
+    contracts.forEach((contract, c) => {
+      ids[u * CONTRACTS_PER + c + 1] = stored.get(contract.contractSymbol)!;
+      underlyings[u * CONTRACTS_PER + c + 1] = underlyingId;
+    });
+  }
+  return rows.map((row) => ({
+    ...row,
+    contractId: ids[row.contractId]!,
+    underlyingId: underlyings[row.contractId]!,
+  }));
 }
 
 // ---------------------------------------------------------------- helpers
@@ -170,6 +212,7 @@ async function benchPglite(rows: QuoteRow[], measures: boolean): Promise<void> {
   try {
     let db = await openPglite(dataDir, measures);
     await migrate(db);
+    rows = await withStoredContracts(db, rows);
     console.log(`${label}: data dir after migrate: ${sizes(dataDir)}`);
     const load = await timed(() => insertQuotes(db, rows));
     console.log(
@@ -197,12 +240,13 @@ async function benchPglite(rows: QuoteRow[], measures: boolean): Promise<void> {
   }
 }
 
-async function benchServer(rows: QuoteRow[]): Promise<void> {
+async function benchServer(generated: QuoteRow[]): Promise<void> {
   const server = await createServerDatabase();
   const file = path.join(os.tmpdir(), `chainvault-bench-${process.pid}.copy`);
   try {
     const db = await openDatabase({ url: server.url, dataDir: "unused" });
     await migrate(db);
+    const rows = await withStoredContracts(db, generated);
     // The baseline reads exactly what insertQuotes would send.
     const text: string[] = [];
     for (const row of rows) {

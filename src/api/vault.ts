@@ -20,6 +20,7 @@ import type {
   UnderlyingTick,
 } from "../store/reads/chain-reads.ts";
 import { listCollections } from "../store/repositories/collection-status.ts";
+import { ContractCache } from "../store/reads/contract-cache.ts";
 import { servedUrl } from "../store/serve/serve-record.ts";
 
 export type {
@@ -227,6 +228,9 @@ export async function openVault(options: OpenVaultOptions = {}): Promise<Vault> 
     return upper;
   }
 
+  // Chains of neighbouring days quote mostly the same contracts: their fields are read once per vault.
+  const contracts = new ContractCache();
+
   return {
     engine: db.engine,
     servedBy: servedBy === null ? null : { pid: servedBy.pid, url: servedUrl(servedBy) },
@@ -234,7 +238,7 @@ export async function openVault(options: OpenVaultOptions = {}): Promise<Vault> 
       const date = isoDate(query.date, "date");
       const type = collectionType(query.type);
       const symbol = await requireSymbol(query.symbol);
-      const rows = await chainQuotes(db, { symbol, date, collectionType: type });
+      const rows = await chainQuotes(db, { symbol, date, collectionType: type }, contracts);
       const ticks = await underlyingTicks(db, symbol, date, date, type);
       const time = rows.reduce<Date | null>(
         (latest, row) => (latest === null || row.time > latest ? row.time : latest),

@@ -131,8 +131,8 @@ describe.each<TestEngine>(["pglite", "postgres", "timescale"])("migration 063 on
   it("still refuses values outside the lists", async () => {
     const insert = (column: string, value: string) =>
       db.query(
-        `INSERT INTO market_data_ticks (time, collection_date, contract_id, collection_type, ${column})
-         VALUES ('2025-02-03 21:45+00', '2025-02-03', 1, 'eod', $1)`,
+        `INSERT INTO market_data_ticks (time, collection_date, contract_id, underlying_id, collection_type, ${column})
+         VALUES ('2025-02-03 21:45+00', '2025-02-03', 1, 1, 'eod', $1)`,
         [value],
       );
     await expect(insert("greeks_source", "tree")).rejects.toThrow(/greeks_source_check/);

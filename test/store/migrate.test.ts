@@ -165,9 +165,9 @@ describe("TimescaleDB features on the TimescaleDB test engine", () => {
       expect.arrayContaining(["prior_close", "open_interest", "open_interest_date"]),
     );
     await db.exec(`
-      INSERT INTO market_data_ticks (time, collection_date, contract_id, collection_type, close_price_e4,
+      INSERT INTO market_data_ticks (time, collection_date, contract_id, underlying_id, collection_type, close_price_e4,
                                      open_interest, open_interest_date)
-      VALUES ('2025-01-21 21:45+00', '2025-01-21', 999001, 'eod', 12500, 4321, '2025-01-17')`);
+      VALUES ('2025-01-21 21:45+00', '2025-01-21', 999001, 0, 'eod', 12500, 4321, '2025-01-17')`);
     await db.exec("CALL refresh_continuous_aggregate('daily_option_summary', '2025-01-20', '2025-01-23')");
     const daily = await db.query<{
       day: Date;
@@ -192,10 +192,10 @@ describe("TimescaleDB features on the TimescaleDB test engine", () => {
   it("compresses a month of end-of-day quotes to less than the uncompressed size, and reads them back", async () => {
     // 20 trading days x 500 contracts, one EOD snapshot each: the layout that grew under ADR-001's settings.
     await db.exec(`
-      INSERT INTO market_data_ticks (time, collection_date, contract_id, collection_type, bid_price_e4,
+      INSERT INTO market_data_ticks (time, collection_date, contract_id, underlying_id, collection_type, bid_price_e4,
                                      ask_price_e4, volume, open_interest, delta_e4, implied_volatility_e4,
                                      underlying_price_e4)
-      SELECT '2025-01-01 21:45+00'::timestamptz + d * INTERVAL '1 day', ('2025-01-01'::date + d), c, 'eod',
+      SELECT '2025-01-01 21:45+00'::timestamptz + d * INTERVAL '1 day', ('2025-01-01'::date + d), c, 0, 'eod',
              round((c % 50 + d * 0.1)::numeric, 2) * 10000, round((c % 50 + d * 0.1 + 0.05)::numeric, 2) * 10000,
              CASE WHEN (c + d) % 3 = 0 THEN 0 ELSE (c * 7 + d) % 500 END, 1000 + c + d,
              round(((c % 100) / 100.0)::numeric, 4) * 10000,

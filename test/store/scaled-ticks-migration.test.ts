@@ -19,12 +19,14 @@ import { insertQuotes } from "../../src/store/repositories/quotes.ts";
 import { createServerDatabase, openTimescalePglite } from "../helpers/db.ts";
 
 const MIGRATION = 75;
+/** The first migration released after 075. */
+const LATER = 78;
 const CALL = "SPY   250221C00600000";
 const PUT = "SPY   250221P00600000";
 
 /**
- * A database as the release before 075 left it: every other migration applied and recorded (076 and 077 came out
- * before 075, so a database in use has them and `migrate` applies 075 on its own).
+ * A database as the release before 075 left it: every other migration up to 077 applied and recorded (076 and 077
+ * came out before 075, so a database in use has them); `migrate` applies 075 and then 078, which came after.
  */
 async function openBefore075(
   engine: "postgres" | "timescale",
@@ -43,7 +45,7 @@ async function openBefore075(
   await db.exec(`CREATE TABLE chainvault_migrations (
       id INTEGER PRIMARY KEY, name TEXT NOT NULL, skipped BOOLEAN NOT NULL DEFAULT FALSE,
       applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
-  for (const migration of loadMigrations().filter((m) => m.id !== MIGRATION)) {
+  for (const migration of loadMigrations().filter((m) => m.id !== MIGRATION && m.id < LATER)) {
     const skip = migration.requiresTimescale && !db.timescale;
     if (!skip) await db.exec(migration.sql);
     await db.query("INSERT INTO chainvault_migrations (id, name, skipped) VALUES ($1, $2, $3)", [
@@ -183,7 +185,7 @@ describe.each(["postgres", "timescale"] as const)("migration 075 (scaled ticks) 
 
   it("converts the columns to integers of their scale and keeps every value exactly", async () => {
     const result = await migrate(db);
-    expect(result.applied).toEqual([MIGRATION]);
+    expect(result.applied).toEqual([MIGRATION, LATER]);
     const types = await db.query<{ column_name: string; data_type: string }>(
       `SELECT column_name, data_type FROM information_schema.columns
         WHERE table_schema = current_schema() AND table_name = 'market_data_ticks' AND column_name LIKE '%\\_e_'`,

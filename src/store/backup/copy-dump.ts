@@ -5,7 +5,7 @@ import zlib from "node:zlib";
 import type { Database } from "../database.ts";
 import { EncodedRows } from "../copy-text.ts";
 import { scaledColumnOf, scaledSql } from "../repositories/tick-columns.ts";
-import { copyOutSql, dumpTables, isDumpedDecimal, RowChecksum } from "./table-dump.ts";
+import { copyOutSql, dumpTables, isDumpedDecimal, loadsThroughStaging, RowChecksum } from "./table-dump.ts";
 import type { CopyOutSession, DumpTable, TableSummary } from "./table-dump.ts";
 
 /**
@@ -84,9 +84,8 @@ export async function loadCopyDump(db: Database, file: string): Promise<Record<s
     const flush = async () => {
       if (table === null || batch.length === 0) return;
       const rows = new EncodedRows([batch.join("\n") + "\n"], batch.length);
-      const decimals = table.columns.filter((name) => isDumpedDecimal(table!.name, name));
-      if (decimals.length === 0) await tx.copyRows(table.name, table.columns, rows);
-      else await copyScaled(tx, table, rows);
+      if (loadsThroughStaging(table.name)) await copyThroughStaging(tx, table, rows);
+      else await tx.copyRows(table.name, table.columns, rows);
       loaded[table.name] = (loaded[table.name] ?? 0) + batch.length;
       batch = [];
     };
@@ -110,6 +109,14 @@ export async function loadCopyDump(db: Database, file: string): Promise<Record<s
     }
     if (table !== null) throw new Error(`${file} ends inside table ${table.name}: the dump is truncated`);
     for (const dumped of tables) await resetSequences(tx, dumped.name);
+    // A dump written before migration 078 lists market_data_ticks before option_chains: its quotes were loaded
+    // before their contracts, under underlying 0.
+    if (tables.some((dumped) => dumped.name === "market_data_ticks")) {
+      await tx.query(
+        `UPDATE market_data_ticks t SET underlying_id = c.underlying_id
+           FROM option_chains c WHERE t.underlying_id = 0 AND c.id = t.contract_id`,
+      );
+    }
   });
   return loaded;
 }
@@ -117,10 +124,11 @@ export async function loadCopyDump(db: Database, file: string): Promise<Record<s
 type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 
 /**
- * Loads dumped rows whose decimals the table stores as scaled integers (market_data_ticks since migration 075):
- * COPY into a staging table with the decimal columns, then INSERT … SELECT scaling them (tick-columns.ts).
+ * Loads dumped market_data_ticks rows: COPY into a staging table with the dumped columns, then INSERT … SELECT
+ * scaling the decimals the table stores as scaled integers (migration 075) and looking up each contract's
+ * underlying (078), which dumps leave out (tick-columns.ts). The dump lists option_chains first.
  */
-async function copyScaled(tx: Transaction, table: DumpTable, rows: EncodedRows): Promise<void> {
+async function copyThroughStaging(tx: Transaction, table: DumpTable, rows: EncodedRows): Promise<void> {
   const stage = `chainvault_restore_${table.name}`;
   const stored = table.columns.map((name) =>
     isDumpedDecimal(table.name, name) ? scaledColumnOf(name).raw : name,
@@ -139,6 +147,8 @@ async function copyScaled(tx: Transaction, table: DumpTable, rows: EncodedRows):
   const values = table.columns.map((name) =>
     isDumpedDecimal(table.name, name) ? scaledSql(name, name) : name,
   );
+  stored.push("underlying_id");
+  values.push(`coalesce((SELECT c.underlying_id FROM option_chains c WHERE c.id = ${stage}.contract_id), 0)`);
   await tx.exec(`INSERT INTO ${table.name} (${stored.join(", ")}) SELECT ${values.join(", ")} FROM ${stage}`);
 }
 

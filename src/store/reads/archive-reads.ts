@@ -1,6 +1,6 @@
 import type { Database, Queryable } from "../database.ts";
 import type { ExportColumn, ExportColumnKind } from "./export-reads.ts";
-import { decimalSql, scaledColumnByRaw } from "../repositories/tick-columns.ts";
+import { decimalSql, isDerivedColumn, scaledColumnByRaw } from "../repositories/tick-columns.ts";
 
 /**
  * Reads for the Parquet archive (src/archive/): which months of the growing tables hold rows, their columns as
@@ -44,27 +44,33 @@ export async function archiveColumns(db: Queryable, table: ArchiveTable): Promis
       WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`,
     [table],
   );
-  return result.rows.map((row) => {
-    // A scaled integer column (migration 075) is archived as the decimal it stands for, under its decimal name:
-    // archives keep one layout whatever the row store's representation, and those written before 075 restore.
-    const scaled = scaledColumnByRaw(row.column_name);
-    if (scaled !== undefined) {
-      return { name: scaled.name, kind: "double", fileType: `DECIMAL(${scaled.precision}, ${scaled.scale})` };
-    }
-    const kind = KIND_OF_TYPE[row.data_type];
-    if (kind === undefined) {
-      throw new Error(
-        `${table}.${row.column_name} has type ${row.data_type}, which the archive cannot write`,
-      );
-    }
-    const decimal =
-      row.data_type === "numeric" && row.numeric_precision !== null && row.numeric_precision <= 18
-        ? `DECIMAL(${row.numeric_precision}, ${row.numeric_scale ?? 0})`
-        : undefined;
-    return decimal === undefined
-      ? { name: row.column_name, kind }
-      : { name: row.column_name, kind, fileType: decimal };
-  });
+  return result.rows
+    .filter((row) => !isDerivedColumn(table, row.column_name))
+    .map((row) => {
+      // A scaled integer column (migration 075) is archived as the decimal it stands for, under its decimal name:
+      // archives keep one layout whatever the row store's representation, and those written before 075 restore.
+      const scaled = scaledColumnByRaw(row.column_name);
+      if (scaled !== undefined) {
+        return {
+          name: scaled.name,
+          kind: "double",
+          fileType: `DECIMAL(${scaled.precision}, ${scaled.scale})`,
+        };
+      }
+      const kind = KIND_OF_TYPE[row.data_type];
+      if (kind === undefined) {
+        throw new Error(
+          `${table}.${row.column_name} has type ${row.data_type}, which the archive cannot write`,
+        );
+      }
+      const decimal =
+        row.data_type === "numeric" && row.numeric_precision !== null && row.numeric_precision <= 18
+          ? `DECIMAL(${row.numeric_precision}, ${row.numeric_scale ?? 0})`
+          : undefined;
+      return decimal === undefined
+        ? { name: row.column_name, kind }
+        : { name: row.column_name, kind, fileType: decimal };
+    });
 }
 
 /** The first and last instant stored in `table` (both null when it is empty). */
@@ -118,6 +124,7 @@ export async function streamRange(
     [table],
   );
   const select = stored.rows
+    .filter(({ column_name: raw }) => !isDerivedColumn(table, raw))
     .map(({ column_name: raw }) => {
       const scaled = scaledColumnByRaw(raw);
       return scaled === undefined ? raw : `${decimalSql("", scaled.name)} AS ${scaled.name}`;

@@ -1,6 +1,9 @@
 import type { GreeksSource } from "../../pricing/option-model.ts";
 import type { Queryable } from "../database.ts";
 import { decimalOf, decimalSql, scaledColumnOf } from "../repositories/tick-columns.ts";
+import type { ScaledColumn } from "../repositories/tick-columns.ts";
+import { CONTRACT_FIELDS_SQL, ContractCache } from "./contract-cache.ts";
+import type { ContractFields } from "./contract-cache.ts";
 
 /**
  * Reads of stored chains: the chain at one snapshot (the library API, the chain analytics and the quality
@@ -41,19 +44,7 @@ export interface QuoteValues {
 }
 
 /** One contract's quote in a chain snapshot. */
-export interface ChainQuote extends QuoteValues {
-  /** The contract's row id (option_chains.id): stable within one database, not across databases. */
-  contractId: number;
-  /** OCC symbol, e.g. "SPY   261218C00600000". */
-  contractSymbol: string;
-  /** "YYYY-MM-DD". */
-  expiry: string;
-  strike: number;
-  right: "C" | "P";
-  tradingClass: string | null;
-  multiplier: number;
-  conId: number | null;
-}
+export interface ChainQuote extends QuoteValues, ContractFields {}
 
 // Prices and greeks are stored scaled (tick-columns.ts); decimalSql reads them back as the decimals they were.
 const QUOTE_VALUES = `t.time, ${decimalSql("t", "bid_price")} AS bid, ${decimalSql("t", "ask_price")} AS ask,
@@ -65,9 +56,6 @@ const QUOTE_VALUES = `t.time, ${decimalSql("t", "bid_price")} AS bid, ${decimalS
   ${decimalSql("t", "rho")} AS rho, ${decimalSql("t", "underlying_price")} AS "underlyingPrice",
   t.market_data_type AS "marketDataType", t.greeks_source AS "greeksSource"`;
 
-const CONTRACT = `c.id AS "contractId", c.contract_symbol AS "contractSymbol", c.expiration_date AS expiry, c.strike_price AS strike,
-  c.option_type AS "right", c.trading_class AS "tradingClass", c.multiplier, c.ib_con_id AS "conId"`;
-
 export interface SnapshotQuery {
   symbol: string;
   /** The collection's trading day, "YYYY-MM-DD". */
@@ -77,7 +65,7 @@ export interface SnapshotQuery {
   since?: Date | null;
 }
 
-/** The chain's fields stored as scaled integers: sent as they are stored and turned into decimals here. */
+/** The scaled fields of a chain read, stored as integers and turned into decimals here. */
 const SCALED = {
   bid: scaledColumnOf("bid_price"),
   ask: scaledColumnOf("ask_price"),
@@ -92,115 +80,113 @@ const SCALED = {
   underlyingPrice: scaledColumnOf("underlying_price"),
 };
 
-/** ChainQuote's fields in its key order, each with the column it is read from (scaled ones as stored). */
-const CHAIN_FIELDS = [
-  ["contractId", "c.id"],
-  ["contractSymbol", "c.contract_symbol"],
-  ["expiry", "c.expiration_date"],
-  ["strike", "c.strike_price"],
-  ["right", "c.option_type"],
-  ["tradingClass", "c.trading_class"],
-  ["multiplier", "c.multiplier"],
-  ["conId", "c.ib_con_id"],
-  ["time", "t.time"],
-  ["bid", `t.${SCALED.bid.raw}`],
-  ["ask", `t.${SCALED.ask.raw}`],
-  ["last", `t.${SCALED.last.raw}`],
-  ["close", `t.${SCALED.close.raw}`],
-  ["bidSize", "t.bid_size"],
-  ["askSize", "t.ask_size"],
-  ["volume", "t.volume"],
-  ["openInterest", "t.open_interest"],
-  ["openInterestDate", "t.open_interest_date"],
-  ["impliedVolatility", `t.${SCALED.impliedVolatility.raw}`],
-  ["delta", `t.${SCALED.delta.raw}`],
-  ["gamma", `t.${SCALED.gamma.raw}`],
-  ["theta", `t.${SCALED.theta.raw}`],
-  ["vega", `t.${SCALED.vega.raw}`],
-  ["rho", `t.${SCALED.rho.raw}`],
-  ["underlyingPrice", `t.${SCALED.underlyingPrice.raw}`],
-  ["marketDataType", "t.market_data_type"],
-  ["greeksSource", "t.greeks_source"],
-] as const satisfies readonly (readonly [keyof ChainQuote, string])[];
-
-/** json_agg's arrays, one per field, all as long as the snapshot (null all together when it is empty). */
-type ChainColumns = { [K in keyof ChainQuote]: (K extends "time" ? string : ChainQuote[K])[] };
+/** The columns of one quote line, in order; chainQuotes reads the fields back by these positions. */
+const LINE_COLUMNS = [
+  "t.contract_id",
+  // Milliseconds since the epoch, truncated as Date keeps them.
+  "floor(extract(epoch FROM t.time) * 1000)",
+  `t.${SCALED.bid.raw}`,
+  `t.${SCALED.ask.raw}`,
+  `t.${SCALED.last.raw}`,
+  `t.${SCALED.close.raw}`,
+  "t.bid_size",
+  "t.ask_size",
+  "t.volume",
+  "t.open_interest",
+  "t.open_interest_date",
+  `t.${SCALED.impliedVolatility.raw}`,
+  `t.${SCALED.delta.raw}`,
+  `t.${SCALED.gamma.raw}`,
+  `t.${SCALED.theta.raw}`,
+  `t.${SCALED.vega.raw}`,
+  `t.${SCALED.rho.raw}`,
+  `t.${SCALED.underlyingPrice.raw}`,
+  "t.market_data_type",
+  "t.greeks_source",
+] as const;
 
 /**
- * The snapshot as one JSON object of one array per field, rows in chain order with a contract quoted twice (a
- * forced re-run) latest first. One value instead of a thousand rows of 27 columns: one JSON.parse costs the client
- * a third of parsing as many rows, which is most of this read's time on a server.
- *
- * `c.expiration_date >= $2`: a contract is collected only until it expires, so the join reads the symbol's live
- * contracts (through idx_option_chains_underlying_expiry) instead of every contract it ever listed, which grows
- * with the history. The aggregates read the ordered subquery in its order.
+ * The snapshot's quotes as one text value, a line per quote of comma-separated fields (LINE_COLUMNS; `format`
+ * writes NULL as nothing; no field holds a comma). One value of plain numbers is the cheapest shape for both sides:
+ * the server formats integers, the client splits lines — json_agg's per-value work was most of this read's time
+ * (bench/query.ts). Migration 078's index (collection_date, collection_type, underlying_id) makes the read
+ * exactly the rows of this chain; the contracts' fields come from a ContractCache.
  */
-const CHAIN_SQL = `SELECT json_build_object(${CHAIN_FIELDS.map(([key]) => `'${key}', json_agg(s."${key}")`).join(", ")})::text AS chain
-  FROM (SELECT ${CHAIN_FIELDS.map(([key, column]) => `${column} AS "${key}"`).join(", ")}
-          FROM market_data_ticks t
-          JOIN option_chains c ON c.id = t.contract_id AND c.expiration_date >= $2::date
-          JOIN underlying_securities u ON u.id = c.underlying_id
-         WHERE u.symbol = $1 AND t.collection_date = $2::date AND t.collection_type = $3
-           AND ($4::timestamptz IS NULL OR t.time >= $4)
-         ORDER BY c.expiration_date, c.strike_price, c.option_type, c.id, t.time DESC) AS s`;
+const CHAIN_SQL = `SELECT string_agg(format('${LINE_COLUMNS.map(() => "%s").join(",")}', ${LINE_COLUMNS.join(", ")}), E'\\n') AS chain
+  FROM market_data_ticks t
+ WHERE t.underlying_id = (SELECT id FROM underlying_securities WHERE symbol = $1)
+   AND t.collection_date = $2::date AND t.collection_type = $3
+   AND ($4::timestamptz IS NULL OR t.time >= $4)`;
+
+const intOrNull = (text: string): number | null => (text === "" ? null : Number(text));
+const textOrNull = (text: string): string | null => (text === "" ? null : text);
+const scaledOrNull = (column: ScaledColumn, text: string): number | null =>
+  text === "" ? null : decimalOf(column, Number(text));
+
+/** Chain order: expiry, strike, call before put; a contract quoted twice (a forced re-run), latest first. */
+function chainOrder(a: ChainQuote, b: ChainQuote): number {
+  return (
+    (a.expiry < b.expiry ? -1 : a.expiry > b.expiry ? 1 : 0) ||
+    a.strike - b.strike ||
+    (a.right < b.right ? -1 : a.right > b.right ? 1 : 0) ||
+    a.contractId - b.contractId ||
+    b.time.getTime() - a.time.getTime()
+  );
+}
 
 /**
  * Every contract of the symbol quoted by the (date, type) collection, by expiry, strike, then call before put.
- * A contract quoted twice in it (a forced re-run adds a snapshot) appears once, with its latest quote.
+ * A contract quoted twice in it (a forced re-run adds a snapshot) appears once, with its latest quote. `contracts`
+ * keeps the contracts' fields between reads (the library API holds one); without it each read reads them.
  */
-export async function chainQuotes(db: Queryable, query: SnapshotQuery): Promise<ChainQuote[]> {
-  const result = await db.query<{ chain: string }>(
+export async function chainQuotes(
+  db: Queryable,
+  query: SnapshotQuery,
+  contracts: ContractCache = new ContractCache(),
+): Promise<ChainQuote[]> {
+  const result = await db.query<{ chain: string | null }>(
     CHAIN_SQL,
     [query.symbol, query.date, query.collectionType, query.since ?? null],
-    // Planning this join costs about as much as running it; a chain read is made thousands of times.
+    // Planning costs about as much as running it; a chain read is made thousands of times.
     { name: "chainvault_chain_quotes" },
   );
-  const c = JSON.parse(result.rows[0]!.chain) as ChainColumns | Record<keyof ChainQuote, null>;
-  if (c.contractId === null) return [];
-  const ids = c.contractId;
-  // A snapshot carries a handful of distinct quote times: parse each once.
-  const times = new Map<string, number>();
-  const rows: ChainQuote[] = [];
-  for (let i = 0; i < ids.length; i += 1) {
-    if (i > 0 && ids[i] === ids[i - 1]) continue;
-    const text = c.time[i]!;
-    let ms = times.get(text);
-    if (ms === undefined) {
-      ms = Date.parse(text);
-      times.set(text, ms);
-    }
-    // Every array has ids.length entries: `!` only drops the out-of-range case.
-    rows.push({
-      contractId: ids[i]!,
-      contractSymbol: c.contractSymbol[i]!,
-      expiry: c.expiry[i]!,
-      strike: c.strike[i]!,
-      right: c.right[i]!,
-      tradingClass: c.tradingClass[i]!,
-      multiplier: c.multiplier[i]!,
-      conId: c.conId[i]!,
-      time: new Date(ms),
-      bid: decimalOf(SCALED.bid, c.bid[i]!),
-      ask: decimalOf(SCALED.ask, c.ask[i]!),
-      last: decimalOf(SCALED.last, c.last[i]!),
-      close: decimalOf(SCALED.close, c.close[i]!),
-      bidSize: c.bidSize[i]!,
-      askSize: c.askSize[i]!,
-      volume: c.volume[i]!,
-      openInterest: c.openInterest[i]!,
-      openInterestDate: c.openInterestDate[i]!,
-      impliedVolatility: decimalOf(SCALED.impliedVolatility, c.impliedVolatility[i]!),
-      delta: decimalOf(SCALED.delta, c.delta[i]!),
-      gamma: decimalOf(SCALED.gamma, c.gamma[i]!),
-      theta: decimalOf(SCALED.theta, c.theta[i]!),
-      vega: decimalOf(SCALED.vega, c.vega[i]!),
-      rho: decimalOf(SCALED.rho, c.rho[i]!),
-      underlyingPrice: decimalOf(SCALED.underlyingPrice, c.underlyingPrice[i]!),
-      marketDataType: c.marketDataType[i]!,
-      greeksSource: c.greeksSource[i]!,
+  const text = result.rows[0]?.chain ?? null;
+  if (text === null) return [];
+  const lines = text.split("\n").map((line) => line.split(","));
+  const known = await contracts.get(
+    db,
+    lines.map((f) => Number(f[0])),
+  );
+  const quotes: ChainQuote[] = [];
+  for (const f of lines) {
+    const contract = known.get(Number(f[0]));
+    // A quote whose contract is gone from option_chains belongs to no chain.
+    if (contract === undefined) continue;
+    quotes.push({
+      ...contract,
+      time: new Date(Number(f[1])),
+      bid: scaledOrNull(SCALED.bid, f[2]!),
+      ask: scaledOrNull(SCALED.ask, f[3]!),
+      last: scaledOrNull(SCALED.last, f[4]!),
+      close: scaledOrNull(SCALED.close, f[5]!),
+      bidSize: intOrNull(f[6]!),
+      askSize: intOrNull(f[7]!),
+      volume: intOrNull(f[8]!),
+      openInterest: intOrNull(f[9]!),
+      openInterestDate: textOrNull(f[10]!),
+      impliedVolatility: scaledOrNull(SCALED.impliedVolatility, f[11]!),
+      delta: scaledOrNull(SCALED.delta, f[12]!),
+      gamma: scaledOrNull(SCALED.gamma, f[13]!),
+      theta: scaledOrNull(SCALED.theta, f[14]!),
+      vega: scaledOrNull(SCALED.vega, f[15]!),
+      rho: scaledOrNull(SCALED.rho, f[16]!),
+      underlyingPrice: scaledOrNull(SCALED.underlyingPrice, f[17]!),
+      marketDataType: intOrNull(f[18]!),
+      greeksSource: textOrNull(f[19]!) as ChainQuote["greeksSource"],
     });
   }
-  return rows;
+  quotes.sort(chainOrder);
+  return quotes.filter((quote, i) => i === 0 || quote.contractId !== quotes[i - 1]!.contractId);
 }
 
 export interface UnderlyingTick {
@@ -292,7 +278,7 @@ export interface ContractHistory {
 /** One contract and all its stored quotes, or null when the OCC symbol is unknown. */
 export async function contractQuotes(db: Queryable, contractSymbol: string): Promise<ContractHistory | null> {
   const contract = await db.query<Omit<ContractHistory, "quotes">>(
-    `SELECT u.symbol, ${CONTRACT}
+    `SELECT u.symbol, ${CONTRACT_FIELDS_SQL}
        FROM option_chains c JOIN underlying_securities u ON u.id = c.underlying_id
       WHERE c.contract_symbol = $1`,
     [contractSymbol],

@@ -1,6 +1,7 @@
 import type { Queryable } from "../database.ts";
 import type { ArchiveTable } from "../reads/archive-reads.ts";
 import { fitValue } from "./fit.ts";
+import { underlyingsOfContracts } from "./option-chains.ts";
 import { SCALED_QUOTE_COLUMNS, scaledType } from "./tick-columns.ts";
 
 /**
@@ -93,7 +94,18 @@ export async function insertMissingRows(
   rows: readonly Record<string, unknown>[],
 ): Promise<number> {
   if (rows.length === 0) return 0;
-  const stored = table === "market_data_ticks" ? rows.map(scaledRow) : rows;
+  let stored = rows;
+  if (table === "market_data_ticks") {
+    // Archives leave out the derived underlying_id (tick-columns.ts isDerivedColumn): looked up again here.
+    const underlyings = await underlyingsOfContracts(
+      db,
+      rows.map((row) => Number(row.contract_id)),
+    );
+    stored = rows.map((row) => ({
+      ...scaledRow(row),
+      underlying_id: underlyings.get(Number(row.contract_id)) ?? 0,
+    }));
+  }
   const result = await db.query(
     `INSERT INTO ${table} SELECT * FROM json_populate_recordset(NULL::${table}, $1::json) ON CONFLICT DO NOTHING`,
     [JSON.stringify(stored)],

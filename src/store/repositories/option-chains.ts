@@ -119,3 +119,15 @@ export async function listContracts(
   );
   return result.rows;
 }
+
+/** contract id → its underlying's id, for the ids given that option_chains holds. */
+export async function underlyingsOfContracts(
+  db: Queryable,
+  contractIds: readonly number[],
+): Promise<Map<number, number>> {
+  const result = await db.query<{ id: number; underlying_id: number }>(
+    "SELECT id, underlying_id FROM option_chains WHERE id = ANY($1::int[])",
+    [[...new Set(contractIds)]],
+  );
+  return new Map(result.rows.map((row) => [row.id, row.underlying_id]));
+}

@@ -1,6 +1,7 @@
 import type { GreeksSource, IvFlag } from "../../pricing/option-model.ts";
 import type { Database, Queryable } from "../database.ts";
 import { copyIdempotent } from "./bulk-insert.ts";
+import { underlyingsOfContracts } from "./option-chains.ts";
 import type { ColumnSpec } from "./bulk-insert.ts";
 import {
   leadingTickColumns,
@@ -27,11 +28,16 @@ export interface QuoteRow extends TickFields {
   ivFlag?: IvFlag | null;
 }
 
+/** A quote as market_data_ticks stores it: with its contract's underlying (migration 078), looked up by insertQuotes. */
+export interface StoredQuoteRow extends QuoteRow {
+  underlyingId: number;
+}
+
 /**
  * market_data_ticks as COPY loads it: names, declared types (values are fitted to them) and getters. Prices and
  * greeks go in as the scaled integers of tick-columns.ts (decimals in QuoteRow, `bid_price_e4` in the table).
  */
-export const QUOTE_COLUMNS: readonly ColumnSpec<QuoteRow>[] = [
+export const QUOTE_COLUMNS: readonly ColumnSpec<StoredQuoteRow>[] = [
   ...leadingTickColumns<QuoteRow>(
     { name: "contract_id", type: { kind: "int4" }, get: (r) => r.contractId },
     "scaled",
@@ -48,6 +54,7 @@ export const QUOTE_COLUMNS: readonly ColumnSpec<QuoteRow>[] = [
   { name: "greeks_source", type: { kind: "text", maxLength: 5 }, get: (r) => r.greeksSource },
   { name: "iv_flag", type: { kind: "text", maxLength: 16 }, get: (r) => r.ivFlag },
   { name: "open_interest_date", type: { kind: "date" }, get: (r) => r.openInterestDate },
+  { name: "underlying_id", type: { kind: "int4" }, get: (r) => r.underlyingId },
 ];
 
 /** Column names in COPY order, for tools (bench/) that load the same rows by other means. */
@@ -55,10 +62,21 @@ export const QUOTE_COLUMN_NAMES: readonly string[] = QUOTE_COLUMNS.map((column) 
 
 /**
  * Stores quote snapshots with COPY. Idempotent on (contract_id, collection_type, time): storing the
- * same rows again stores nothing. Returns the number of rows newly stored.
+ * same rows again stores nothing. Returns the number of rows newly stored. Each quote is stored with its contract's
+ * underlying; one of a contract option_chains does not hold is kept under underlying 0, outside every chain (as
+ * migration 078 kept such rows).
  */
-export function insertQuotes(db: Database | Queryable, rows: readonly QuoteRow[]): Promise<number> {
-  return copyIdempotent(db, "market_data_ticks", QUOTE_COLUMNS, rows, [
+export async function insertQuotes(db: Database | Queryable, rows: readonly QuoteRow[]): Promise<number> {
+  if (rows.length === 0) return 0;
+  const underlyings = await underlyingsOfContracts(
+    db,
+    rows.map((row) => row.contractId),
+  );
+  const stored = rows.map((row): StoredQuoteRow => ({
+    ...row,
+    underlyingId: underlyings.get(row.contractId) ?? 0,
+  }));
+  return copyIdempotent(db, "market_data_ticks", QUOTE_COLUMNS, stored, [
     "contract_id",
     "collection_type",
     "time",

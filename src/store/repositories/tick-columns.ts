@@ -79,6 +79,14 @@ export function scaledColumnOf(name: string): ScaledColumn {
 /** The scaled column stored as `raw` (e.g. "bid_price_e4"), or undefined for an unscaled column. */
 export const scaledColumnByRaw = (raw: string): ScaledColumn | undefined => SCALED_BY_RAW.get(raw);
 
+/**
+ * market_data_ticks.underlying_id repeats its contract's option_chains.underlying_id (migration 078) so the chain of
+ * one symbol at one snapshot is one index range. Dumps and archives leave it out — they keep one layout before and
+ * after 078 — and restores look it up again (0 for a contract option_chains does not hold, as 078 did).
+ */
+export const isDerivedColumn = (table: string, column: string): boolean =>
+  table === "market_data_ticks" && column === "underlying_id";
+
 /** The COPY type of a scaled column: the decimal is fitted to numeric(p, s) and sent as its integer. */
 export const scaledType = (column: ScaledColumn): ColumnType => ({
   kind: "scaled",
