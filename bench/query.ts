@@ -8,7 +8,8 @@
  *
  *   npx tsx bench/query.ts [--days 252] [--symbols SPY,QQQ,IWM] [--expiries 8] [--strikes 60] [--samples 300]
  *
- * Server URL: CHAINVAULT_TEST_PG_URL (a fresh database is created and dropped; --keep leaves it and prints it).
+ * Server URL: CHAINVAULT_TEST_PG_URL (a fresh database is created and dropped; --keep leaves it and prints it;
+ * --reuse URL measures such a kept database again without seeding).
  */
 import os from "node:os";
 import { parseArgs } from "node:util";
@@ -28,6 +29,7 @@ const { values: args } = parseArgs({
     strikes: { type: "string", default: "60" },
     samples: { type: "string", default: "300" },
     keep: { type: "boolean", default: false },
+    reuse: { type: "string" },
   },
 });
 const SYMBOLS = args.symbols.split(",");
@@ -68,7 +70,9 @@ async function main(): Promise<void> {
       .map((load) => load.toFixed(1))
       .join(" ")} (${os.cpus().length} cores)`,
   );
-  const server = await createServerDatabase();
+  // --reuse measures a database an earlier --keep run seeded (same --days and --symbols) and leaves it.
+  const server =
+    args.reuse === undefined ? await createServerDatabase() : { url: args.reuse, drop: async () => {} };
   let db: Database | null = null;
   try {
     db = await openDatabase({ url: server.url, dataDir: "unused", poolSize: 2 });
@@ -76,25 +80,31 @@ async function main(): Promise<void> {
     const days = tradingDaysFrom("2025-12-01", Number(args.days));
     const started = performance.now();
     let written = 0;
-    await seedSyntheticChains(db, {
-      symbols: SYMBOLS,
-      days,
-      expiries: Number(args.expiries),
-      strikes: Number(args.strikes),
-      leap: true,
-      onDay: (date, rows) => {
-        written += rows;
-        if (days.indexOf(date) % 21 === 20) {
-          const seconds = (performance.now() - started) / 1000;
-          console.log(`  seeded ${date}: ${written} rows in ${seconds.toFixed(0)} s`);
-        }
-      },
-    });
+    if (args.reuse === undefined)
+      await seedSyntheticChains(db, {
+        symbols: SYMBOLS,
+        days,
+        expiries: Number(args.expiries),
+        strikes: Number(args.strikes),
+        leap: true,
+        onDay: (date, rows) => {
+          written += rows;
+          if (days.indexOf(date) % 21 === 20) {
+            const seconds = (performance.now() - started) / 1000;
+            console.log(`  seeded ${date}: ${written} rows in ${seconds.toFixed(0)} s`);
+          }
+        },
+      });
     // The seeding upserts every listed contract every day (as the collector does), and in two minutes autovacuum
     // cannot keep up as it does over a real year: option_chains would be ~30× its live size (82 MB for 26k rows)
     // and the planner would scan it whole. Compacting it gives the steady state of a year of nightly runs.
-    await db.exec("VACUUM FULL option_chains");
-    await db.exec("VACUUM ANALYZE");
+    if (args.reuse === undefined) {
+      await db.exec("VACUUM FULL option_chains");
+      await db.exec("VACUUM ANALYZE");
+    } else
+      written = Number(
+        (await db.query<{ n: string }>("SELECT count(*) AS n FROM market_data_ticks")).rows[0]!.n,
+      );
     const size = await db.query<{ size: string }>(
       "SELECT pg_size_pretty(pg_total_relation_size('market_data_ticks')) AS size",
     );
@@ -137,7 +147,7 @@ async function main(): Promise<void> {
     const database = db;
 
     // The library API (openVault) keeps one ContractCache per vault: after the first days it reads only quotes.
-    const contracts = new ContractCache();
+    const contractCache = new ContractCache();
     await measure(
       "chain at one snapshot (API chainQuotes)",
       5,
@@ -147,7 +157,7 @@ async function main(): Promise<void> {
           await chainQuotes(
             database,
             { symbol: symbol as string, date: date as string, collectionType: type as string },
-            contracts,
+            contractCache,
           )
         ).length,
     );
@@ -204,7 +214,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await db?.close();
-    if (args.keep) console.log(`kept: ${server.url}`);
+    if (args.keep || args.reuse !== undefined) console.log(`kept: ${server.url}`);
     else await server.drop();
   }
 }
