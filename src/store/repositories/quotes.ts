@@ -97,8 +97,7 @@ export async function contractsWithQuotes(
 ): Promise<Set<number>> {
   const result = await db.query<{ contract_id: number }>(
     `SELECT DISTINCT q.contract_id FROM market_data_ticks AS q
-       JOIN option_chains AS c ON c.id = q.contract_id
-      WHERE c.underlying_id = $1 AND q.collection_date = $2::date AND q.collection_type = $3
+      WHERE q.underlying_id = $1 AND q.collection_date = $2::date AND q.collection_type = $3
         AND ($4::timestamptz IS NULL OR q.time >= $4)`,
     [underlyingId, collectionDate, collectionType, since],
   );
@@ -114,8 +113,7 @@ export async function latestCollectionQuoteTime(
 ): Promise<Date | null> {
   const result = await db.query<{ latest: Date | null }>(
     `SELECT max(q.time) AS latest FROM market_data_ticks AS q
-       JOIN option_chains AS c ON c.id = q.contract_id
-      WHERE c.underlying_id = $1 AND q.collection_date = $2::date AND q.collection_type = $3`,
+      WHERE q.underlying_id = $1 AND q.collection_date = $2::date AND q.collection_type = $3`,
     [underlyingId, collectionDate, collectionType],
   );
   return result.rows[0]?.latest ?? null;
@@ -135,8 +133,8 @@ export async function deleteQuotesBefore(
   onlySuperseded: boolean,
 ): Promise<number> {
   const result = await db.query(
-    `DELETE FROM market_data_ticks AS q USING option_chains AS c
-      WHERE c.id = q.contract_id AND c.underlying_id = $1 AND q.collection_date = $2::date
+    `DELETE FROM market_data_ticks AS q
+      WHERE q.underlying_id = $1 AND q.collection_date = $2::date
         AND q.collection_type = $3 AND q.time < $4
         AND (NOT $5::boolean OR EXISTS (
           SELECT 1 FROM market_data_ticks AS n
