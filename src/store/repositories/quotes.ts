@@ -36,8 +36,9 @@ export interface StoredQuoteRow extends QuoteRow {
 /**
  * market_data_ticks as COPY loads it: names, declared types (values are fitted to them) and getters. Prices and
  * greeks go in as the scaled integers of tick-columns.ts (decimals in QuoteRow, `bid_price_e4` in the table).
+ * All but underlying_id, which insertQuotes looks up.
  */
-export const QUOTE_COLUMNS: readonly ColumnSpec<StoredQuoteRow>[] = [
+const QUOTE_ROW_COLUMNS: readonly ColumnSpec<QuoteRow>[] = [
   ...leadingTickColumns<QuoteRow>(
     { name: "contract_id", type: { kind: "int4" }, get: (r) => r.contractId },
     "scaled",
@@ -54,7 +55,14 @@ export const QUOTE_COLUMNS: readonly ColumnSpec<StoredQuoteRow>[] = [
   { name: "greeks_source", type: { kind: "text", maxLength: 5 }, get: (r) => r.greeksSource },
   { name: "iv_flag", type: { kind: "text", maxLength: 16 }, get: (r) => r.ivFlag },
   { name: "open_interest_date", type: { kind: "date" }, get: (r) => r.openInterestDate },
-  { name: "underlying_id", type: { kind: "int4" }, get: (r) => r.underlyingId },
+];
+
+const UNDERLYING_ID = { name: "underlying_id", type: { kind: "int4" } } as const;
+
+/** Every column of market_data_ticks, the contract's underlying (078) last. */
+export const QUOTE_COLUMNS: readonly ColumnSpec<StoredQuoteRow>[] = [
+  ...QUOTE_ROW_COLUMNS,
+  { ...UNDERLYING_ID, get: (r) => r.underlyingId },
 ];
 
 /** Column names in COPY order, for tools (bench/) that load the same rows by other means. */
@@ -72,15 +80,12 @@ export async function insertQuotes(db: Database | Queryable, rows: readonly Quot
     db,
     rows.map((row) => row.contractId),
   );
-  const stored = rows.map((row): StoredQuoteRow => ({
-    ...row,
-    underlyingId: underlyings.get(row.contractId) ?? 0,
-  }));
-  return copyIdempotent(db, "market_data_ticks", QUOTE_COLUMNS, stored, [
-    "contract_id",
-    "collection_type",
-    "time",
-  ]);
+  // Read through the map rather than copied into every row: a year of quotes is millions of rows.
+  const columns: ColumnSpec<QuoteRow>[] = [
+    ...QUOTE_ROW_COLUMNS,
+    { ...UNDERLYING_ID, get: (r) => underlyings.get(r.contractId) ?? 0 },
+  ];
+  return copyIdempotent(db, "market_data_ticks", columns, rows, ["contract_id", "collection_type", "time"]);
 }
 
 /**
