@@ -118,19 +118,78 @@ const CHAIN_SQL = `SELECT string_agg(format('${LINE_COLUMNS.map(() => "%s").join
    AND t.collection_date = $2::date AND t.collection_type = $3
    AND ($4::timestamptz IS NULL OR t.time >= $4)`;
 
-const intOrNull = (text: string): number | null => (text === "" ? null : Number(text));
-const textOrNull = (text: string): string | null => (text === "" ? null : text);
-const scaledOrNull = (column: ScaledColumn, text: string): number | null =>
-  text === "" ? null : decimalOf(column, Number(text));
+const COMMA = 44;
+const NEWLINE = 10;
+const MINUS = 45;
+
+/**
+ * Reads CHAIN_SQL's text field by field. Integers are read digit by digit rather than cut out and converted — a
+ * chain is some twenty thousand of them, and the substrings were most of the client's time; an empty field is
+ * NULL. Every integer here is below 2^53, so the arithmetic is exact.
+ */
+class LineReader {
+  private position = 0;
+  private readonly text: string;
+
+  constructor(text: string) {
+    this.text = text;
+  }
+
+  get done(): boolean {
+    return this.position >= this.text.length;
+  }
+
+  integer(): number | null {
+    const text = this.text;
+    let i = this.position;
+    let code = text.charCodeAt(i);
+    if (i >= text.length || code === COMMA || code === NEWLINE) {
+      this.position = i + 1;
+      return null;
+    }
+    const negative = code === MINUS;
+    if (negative) code = text.charCodeAt(++i);
+    let value = 0;
+    while (code >= 48 && code <= 57) {
+      value = value * 10 + (code - 48);
+      code = text.charCodeAt(++i);
+    }
+    this.position = i + 1;
+    return negative ? -value : value;
+  }
+
+  scaled(column: ScaledColumn): number | null {
+    const stored = this.integer();
+    return stored === null ? null : decimalOf(column, stored);
+  }
+
+  string(): string | null {
+    const text = this.text;
+    const start = this.position;
+    let end = start;
+    while (end < text.length && text.charCodeAt(end) !== COMMA && text.charCodeAt(end) !== NEWLINE) end += 1;
+    this.position = end + 1;
+    return end === start ? null : text.slice(start, end);
+  }
+}
+
+/** A quote with the numbers chain order compares: expiry as YYYYMMDD, then strike and right as one integer. */
+interface Ordered {
+  quote: ChainQuote;
+  expiry: number;
+  strikeRight: number;
+}
+
+const expiryNumber = (expiry: string): number =>
+  Number(expiry.slice(0, 4)) * 10_000 + Number(expiry.slice(5, 7)) * 100 + Number(expiry.slice(8, 10));
 
 /** Chain order: expiry, strike, call before put; a contract quoted twice (a forced re-run), latest first. */
-function chainOrder(a: ChainQuote, b: ChainQuote): number {
+function chainOrder(a: Ordered, b: Ordered): number {
   return (
-    (a.expiry < b.expiry ? -1 : a.expiry > b.expiry ? 1 : 0) ||
-    a.strike - b.strike ||
-    (a.right < b.right ? -1 : a.right > b.right ? 1 : 0) ||
-    a.contractId - b.contractId ||
-    b.time.getTime() - a.time.getTime()
+    a.expiry - b.expiry ||
+    a.strikeRight - b.strikeRight ||
+    a.quote.contractId - b.quote.contractId ||
+    b.quote.time.getTime() - a.quote.time.getTime()
   );
 }
 
@@ -152,41 +211,60 @@ export async function chainQuotes(
   );
   const text = result.rows[0]?.chain ?? null;
   if (text === null) return [];
-  const lines = text.split("\n").map((line) => line.split(","));
-  const known = await contracts.get(
-    db,
-    lines.map((f) => Number(f[0])),
-  );
-  const quotes: ChainQuote[] = [];
-  for (const f of lines) {
-    const contract = known.get(Number(f[0]));
+  // The contracts first (the first field of every line), then each line straight into its row.
+  const ids: number[] = [];
+  for (let start = 0; start < text.length; start = text.indexOf("\n", start) + 1 || text.length) {
+    ids.push(Number(text.slice(start, text.indexOf(",", start))));
+  }
+  const known = await contracts.get(db, ids);
+  const ordered: Ordered[] = [];
+  const reader = new LineReader(text);
+  while (!reader.done) {
+    const contract = known.get(reader.integer()!);
+    // One literal of every field in ChainQuote's order: one object shape for every row.
+    const quote: ChainQuote = {
+      contractId: contract?.contractId ?? 0,
+      contractSymbol: contract?.contractSymbol ?? "",
+      expiry: contract?.expiry ?? "",
+      strike: contract?.strike ?? 0,
+      right: contract?.right ?? "C",
+      tradingClass: contract?.tradingClass ?? null,
+      multiplier: contract?.multiplier ?? 0,
+      conId: contract?.conId ?? null,
+      time: new Date(reader.integer()!),
+      bid: reader.scaled(SCALED.bid),
+      ask: reader.scaled(SCALED.ask),
+      last: reader.scaled(SCALED.last),
+      close: reader.scaled(SCALED.close),
+      bidSize: reader.integer(),
+      askSize: reader.integer(),
+      volume: reader.integer(),
+      openInterest: reader.integer(),
+      openInterestDate: reader.string(),
+      impliedVolatility: reader.scaled(SCALED.impliedVolatility),
+      delta: reader.scaled(SCALED.delta),
+      gamma: reader.scaled(SCALED.gamma),
+      theta: reader.scaled(SCALED.theta),
+      vega: reader.scaled(SCALED.vega),
+      rho: reader.scaled(SCALED.rho),
+      underlyingPrice: reader.scaled(SCALED.underlyingPrice),
+      marketDataType: reader.integer(),
+      greeksSource: reader.string() as ChainQuote["greeksSource"],
+    };
     // A quote whose contract is gone from option_chains belongs to no chain.
     if (contract === undefined) continue;
-    quotes.push({
-      ...contract,
-      time: new Date(Number(f[1])),
-      bid: scaledOrNull(SCALED.bid, f[2]!),
-      ask: scaledOrNull(SCALED.ask, f[3]!),
-      last: scaledOrNull(SCALED.last, f[4]!),
-      close: scaledOrNull(SCALED.close, f[5]!),
-      bidSize: intOrNull(f[6]!),
-      askSize: intOrNull(f[7]!),
-      volume: intOrNull(f[8]!),
-      openInterest: intOrNull(f[9]!),
-      openInterestDate: textOrNull(f[10]!),
-      impliedVolatility: scaledOrNull(SCALED.impliedVolatility, f[11]!),
-      delta: scaledOrNull(SCALED.delta, f[12]!),
-      gamma: scaledOrNull(SCALED.gamma, f[13]!),
-      theta: scaledOrNull(SCALED.theta, f[14]!),
-      vega: scaledOrNull(SCALED.vega, f[15]!),
-      rho: scaledOrNull(SCALED.rho, f[16]!),
-      underlyingPrice: scaledOrNull(SCALED.underlyingPrice, f[17]!),
-      marketDataType: intOrNull(f[18]!),
-      greeksSource: textOrNull(f[19]!) as ChainQuote["greeksSource"],
+    ordered.push({
+      quote,
+      expiry: expiryNumber(quote.expiry),
+      strikeRight: Math.round(quote.strike * 1000) * 2 + (quote.right === "P" ? 1 : 0),
     });
   }
-  quotes.sort(chainOrder);
-  return quotes.filter((quote, i) => i === 0 || quote.contractId !== quotes[i - 1]!.contractId);
+  ordered.sort(chainOrder);
+  const quotes: ChainQuote[] = [];
+  for (const { quote } of ordered) {
+    if (quote.contractId !== quotes.at(-1)?.contractId) quotes.push(quote);
+  }
+  return quotes;
 }
 
 export interface UnderlyingTick {
