@@ -6,7 +6,7 @@
  * rows in each format and layout — equal peaks mean memory does not grow with the export's size.
  *
  *   npx tsx bench/export.ts [--days 60] [--symbols SPY,QQQ,IWM] [--expiries 8] [--strikes 60] [--rounds 3]
- *                           [--rows N] [--memory-only] [--layouts quotes,daily]
+ *                           [--rows N] [--memory-only] [--layouts quotes,daily] [--formats csv,parquet]
  *
  * --rows N seeds about N quotes (as many days as that takes; overrides --days), e.g. --rows 10000000 --memory-only
  * --layouts quotes for the "10 M rows under 200 MB" check without the throughput rounds.
@@ -41,6 +41,7 @@ const { values: args } = parseArgs({
     rows: { type: "string" },
     "memory-only": { type: "boolean", default: false },
     layouts: { type: "string", default: "quotes,daily" },
+    formats: { type: "string", default: "csv,parquet" },
     "keep-db": { type: "string" },
   },
 });
@@ -233,7 +234,7 @@ async function main(): Promise<void> {
       return { kb: peakKb, summary: stdout.trim(), seconds: (performance.now() - start) / 1000 };
     };
     const quarterTo = days[Math.floor(days.length / 4)]!;
-    for (const format of ["csv", "parquet"]) {
+    for (const format of args.formats.split(",")) {
       for (const layout of args.layouts.split(",")) {
         const small = await cli(["--format", format, "--layout", layout], quarterTo, {
           DATABASE_URL: server.url,
