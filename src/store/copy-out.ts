@@ -5,25 +5,26 @@ import type { Connection, Submittable } from "pg";
  * pg-copy-streams' copy-to makes a Buffer per message and a Readable stream of them, which cost the export more
  * JavaScript time (and garbage) than psql spends in total on the same rows (docs/backtesting.md, Figures). Here
  * each row's bytes are copied into an OUT_CHUNK buffer that is written when full and reused once written; the
- * socket is paused while OUT_CHUNKS of them wait to be written (back-pressure, and memory bounded by them). Like pg-copy-streams, it reads the connection's socket itself
- * while the COPY runs and gives it back to node-postgres at the first message that is not part of the copy
- * (CopyDone or an error), which then completes the query as usual (CommandComplete, ReadyForQuery).
+ * socket is paused while OUT_CHUNKS of them wait to be written (back-pressure, and memory bounded by them).
+ * Like pg-copy-streams, it reads the connection's socket itself while the COPY runs and gives it back to
+ * node-postgres at the first message that is not part of the copy (CopyDone or an error), which then completes
+ * the query as usual (CommandComplete, ReadyForQuery).
  */
 
 const COPY_DATA = 0x64; // d
-/** Messages that may come while copying and are skipped: CopyOutResponse, NoticeResponse, ParameterStatus, NotificationResponse. */
+/** Messages skipped while copying: CopyOutResponse, NoticeResponse, ParameterStatus, NotificationResponse. */
 const SKIPPED = new Set([0x48, 0x4e, 0x53, 0x41]);
 /** A message's type byte and length word. */
 const HEADER_BYTES = 5;
 const OUT_CHUNK = 1 << 18;
-/** Chunks written but not yet flushed by the writable before the socket is paused: its back-pressure. */
+/** Chunks handed to the writable and not yet written at which the socket is paused (back-pressure). */
 const OUT_CHUNKS = 4;
 
 type DataListener = (data: Buffer) => void;
 
 export interface CopyOutSink {
   write(chunk: Buffer, callback: (error?: Error | null) => void): boolean;
-  once(event: "drain" | "error", listener: (error?: Error) => void): unknown;
+  once(event: "error", listener: (error?: Error) => void): unknown;
   removeListener(event: "error", listener: (error?: Error) => void): unknown;
 }
 
