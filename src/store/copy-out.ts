@@ -22,6 +22,13 @@ const OUT_CHUNKS = 4;
 
 type DataListener = (data: Buffer) => void;
 
+/**
+ * Written chunks kept for the next rows, shared by every COPY of the process: the Parquet export runs one COPY
+ * per symbol-day, and a fresh set for each would be garbage the size of the chunks every time.
+ */
+const freeChunks: Buffer[] = [];
+const takeChunk = (): Buffer => freeChunks.pop() ?? Buffer.allocUnsafeSlow(OUT_CHUNK);
+
 export interface CopyOutSink {
   write(chunk: Buffer, callback: (error?: Error | null) => void): boolean;
   once(event: "error", listener: (error?: Error) => void): unknown;
@@ -37,11 +44,10 @@ export class CopyOut implements Submittable {
   readonly #out: CopyOutSink;
   #socket: Connection["stream"] | null = null;
   #pgListener: DataListener | null = null;
-  #chunk: Buffer = Buffer.allocUnsafeSlow(OUT_CHUNK);
+  #chunk: Buffer = takeChunk();
   #used = 0;
-  /** Chunks handed to the writable and not written yet, and written ones kept for reuse. */
+  /** Chunks handed to the writable and not written yet. */
   #inFlight = 0;
-  readonly #free: Buffer[] = [];
   #paused = false;
   readonly #header = Buffer.alloc(HEADER_BYTES);
   #headerUsed = 0;
@@ -130,7 +136,7 @@ export class CopyOut implements Submittable {
       if (error === undefined || error === null) this.#written(buffer);
     });
     this.#inFlight += 1;
-    this.#chunk = this.#free.pop() ?? Buffer.allocUnsafeSlow(OUT_CHUNK);
+    this.#chunk = takeChunk();
     this.#used = 0;
     if (this.#inFlight >= OUT_CHUNKS && !this.#paused) {
       this.#paused = true;
@@ -141,7 +147,7 @@ export class CopyOut implements Submittable {
   /** A chunk the writable is done with: reused for the next rows, and the socket read again if it waited. */
   #written(buffer: Buffer): void {
     this.#inFlight -= 1;
-    if (this.#free.length < OUT_CHUNKS) this.#free.push(buffer);
+    if (freeChunks.length < OUT_CHUNKS) freeChunks.push(buffer);
     if (this.#paused && this.#inFlight < OUT_CHUNKS) {
       this.#paused = false;
       this.#socket!.resume();
@@ -150,6 +156,7 @@ export class CopyOut implements Submittable {
 
   #detach(rest: Buffer): void {
     this.#flush();
+    if (freeChunks.length < OUT_CHUNKS) freeChunks.push(this.#chunk);
     const socket = this.#socket!;
     socket.removeListener("data", this.#onData);
     socket.on("data", this.#pgListener!);
