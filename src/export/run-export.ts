@@ -18,6 +18,7 @@ import type { ExportColumn, ExportQuery } from "../store/reads/export-reads.ts";
 import { openCsvWriter } from "./csv-writer.ts";
 import { openParquetWriter } from "./parquet-writer.ts";
 import type { ParquetWriter } from "./parquet-writer.ts";
+import { withScavenges } from "./scavenge.ts";
 
 /**
  * `chainvault export`: the chain_quotes / chain_daily rows of some symbols and days to CSV (one file, or stdout)
@@ -240,5 +241,7 @@ async function parquetThroughCsv(
 export async function runExport(db: Database, request: ExportRequest): Promise<ExportResult> {
   await checkRequest(db, request);
   const columns = exportColumns(request.layout);
-  return request.format === "csv" ? exportCsv(db, request, columns) : exportParquet(db, request, columns);
+  return withScavenges(() =>
+    request.format === "csv" ? exportCsv(db, request, columns) : exportParquet(db, request, columns),
+  );
 }

@@ -1,8 +1,10 @@
 import pg from "pg";
-import { from as copyFrom, to as copyTo } from "pg-copy-streams";
+import { from as copyFrom } from "pg-copy-streams";
 import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
 import type { Database, DedicatedSession, Engine, Queryable, QueryOptions, QueryResult } from "./database.ts";
+import { CopyOut } from "./copy-out.ts";
+import type { CopyOutSink } from "./copy-out.ts";
 import { copyTarget, copyTextChunks, EncodedRows } from "./copy-text.ts";
 import type { CopySource } from "./copy-text.ts";
 import { RESULT_PARSERS } from "./type-parsers.ts";
@@ -203,12 +205,12 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
               // Dates written as YYYY-MM-DD whatever the server's or the role's DateStyle (the select relies on
               // COPY's own date output); SET LOCAL ends with the transaction, so the pooled connection keeps its own.
               await own.client.query("BEGIN READ ONLY; SET LOCAL DateStyle TO ISO");
-              const stream = own.client.query(copyTo(`COPY (${select}) TO STDOUT WITH (FORMAT csv, HEADER)`));
-              await pipeline(stream, out, { end: false });
-              // The stream ends at CopyDone; the row count arrives after it (CommandComplete). A statement queued
-              // behind the COPY runs once it has completed, so the count is there by then.
+              const copy = own.client.query(
+                new CopyOut(`COPY (${select}) TO STDOUT WITH (FORMAT csv, HEADER)`, out as CopyOutSink),
+              );
+              const rows = await copy.done;
               await own.client.query("COMMIT");
-              return stream.rowCount;
+              return rows;
             } catch (error) {
               // A COPY cut short leaves the connection in an unknown protocol state.
               failed = true;
