@@ -6,7 +6,7 @@ import type { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import type { Database } from "../../src/store/database.ts";
 import { openDatabase } from "../../src/store/open.ts";
-import { migrate } from "../../src/store/migrate.ts";
+import { loadMigrations, migrate } from "../../src/store/migrate.ts";
 import { walStartParams, wrapPglite } from "../../src/store/pglite.ts";
 import type { PgliteLike } from "../../src/store/pglite.ts";
 import { templateKey } from "./pglite-template.ts";
@@ -153,4 +153,46 @@ export async function openTestDatabase(
     await server.drop();
     throw error;
   }
+}
+
+/**
+ * A database as an earlier release left it, for the migration tests: the migrations `applied` picks run and are
+ * recorded as `migrate` records them, so `migrate` then applies only the others.
+ */
+export async function openWithMigrations(
+  engine: TestEngine,
+  applied: (id: number) => boolean,
+): Promise<{ db: Database; url: string | null; drop(): Promise<void> }> {
+  let db: Database;
+  let url: string | null = null;
+  let dropServer = async () => {};
+  if (engine === "timescale") db = await openTimescalePglite();
+  else if (engine === "pglite") db = await openDatabase({ dataDir: "memory://" });
+  else {
+    const server = await createServerDatabase();
+    url = server.url;
+    db = await openDatabase({ url, dataDir: "unused" });
+    dropServer = () => server.drop();
+  }
+  await db.refreshCapabilities();
+  await db.exec(`CREATE TABLE chainvault_migrations (
+      id INTEGER PRIMARY KEY, name TEXT NOT NULL, skipped BOOLEAN NOT NULL DEFAULT FALSE,
+      applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
+  for (const migration of loadMigrations().filter((m) => applied(m.id))) {
+    const skip = migration.requiresTimescale && !db.timescale;
+    if (!skip) await db.exec(migration.sql);
+    await db.query("INSERT INTO chainvault_migrations (id, name, skipped) VALUES ($1, $2, $3)", [
+      migration.id,
+      migration.name,
+      skip,
+    ]);
+  }
+  return {
+    db,
+    url,
+    async drop() {
+      await db.close();
+      await dropServer();
+    },
+  };
 }

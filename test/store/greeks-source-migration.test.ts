@@ -1,48 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../src/store/database.ts";
-import { loadMigrations, migrate } from "../../src/store/migrate.ts";
-import { openDatabase } from "../../src/store/open.ts";
+import { migrate } from "../../src/store/migrate.ts";
 import { insertQuotes } from "../../src/store/repositories/quotes.ts";
-import { createServerDatabase, openTimescalePglite } from "../helpers/db.ts";
+import { openWithMigrations } from "../helpers/db.ts";
 import type { TestEngine } from "../helpers/db.ts";
 
 const MIGRATION = 63;
-
-/**
- * A database as the release before migration 063 left it: every earlier migration applied and recorded, as
- * `migrate` records them.
- */
-async function openBefore063(engine: TestEngine): Promise<{ db: Database; drop(): Promise<void> }> {
-  let db: Database;
-  let dropServer = async () => {};
-  if (engine === "timescale") db = await openTimescalePglite();
-  else if (engine === "pglite") db = await openDatabase({ dataDir: "memory://" });
-  else {
-    const server = await createServerDatabase();
-    db = await openDatabase({ url: server.url, dataDir: "unused" });
-    dropServer = () => server.drop();
-  }
-  await db.refreshCapabilities();
-  await db.exec(`CREATE TABLE chainvault_migrations (
-      id INTEGER PRIMARY KEY, name TEXT NOT NULL, skipped BOOLEAN NOT NULL DEFAULT FALSE,
-      applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
-  for (const migration of loadMigrations().filter((m) => m.id < MIGRATION)) {
-    const skip = migration.requiresTimescale && !db.timescale;
-    if (!skip) await db.exec(migration.sql);
-    await db.query("INSERT INTO chainvault_migrations (id, name, skipped) VALUES ($1, $2, $3)", [
-      migration.id,
-      migration.name,
-      skip,
-    ]);
-  }
-  return {
-    db,
-    async drop() {
-      await db.close();
-      await dropServer();
-    },
-  };
-}
 
 async function seedContract(db: Database): Promise<void> {
   await db.exec(`
@@ -56,7 +19,7 @@ describe.each<TestEngine>(["pglite", "postgres", "timescale"])("migration 063 on
   let drop: () => Promise<void>;
 
   beforeAll(async () => {
-    ({ db, drop } = await openBefore063(engine));
+    ({ db, drop } = await openWithMigrations(engine, (id) => id < MIGRATION));
     await seedContract(db);
     // Quotes stored by the old release: its two greeks_source values.
     await db.exec(`

@@ -12,57 +12,17 @@ import { loadCopyDump, writeCopyDump } from "../../src/store/backup/copy-dump.ts
 import { applyDumpSettings, clientSession, summarizeTables } from "../../src/store/backup/table-dump.ts";
 import type { TableSummary } from "../../src/store/backup/table-dump.ts";
 import type { Database } from "../../src/store/database.ts";
-import { loadMigrations, migrate } from "../../src/store/migrate.ts";
+import { migrate } from "../../src/store/migrate.ts";
 import { openDatabase } from "../../src/store/open.ts";
 import { chainQuotes, contractQuotes } from "../../src/store/reads/chain-reads.ts";
 import { insertQuotes } from "../../src/store/repositories/quotes.ts";
-import { createServerDatabase, openTimescalePglite } from "../helpers/db.ts";
+import { createServerDatabase, openWithMigrations } from "../helpers/db.ts";
 
 const MIGRATION = 75;
 /** The first migration released after 075. */
 const LATER = 78;
 const CALL = "SPY   250221C00600000";
 const PUT = "SPY   250221P00600000";
-
-/**
- * A database as the release before 075 left it: every other migration up to 077 applied and recorded (076 and 077
- * came out before 075, so a database in use has them); `migrate` applies 075 and then 078, which came after.
- */
-async function openBefore075(
-  engine: "postgres" | "timescale",
-): Promise<{ db: Database; url: string | null; drop(): Promise<void> }> {
-  let db: Database;
-  let url: string | null = null;
-  let dropServer = async () => {};
-  if (engine === "timescale") db = await openTimescalePglite();
-  else {
-    const server = await createServerDatabase();
-    url = server.url;
-    db = await openDatabase({ url, dataDir: "unused" });
-    dropServer = () => server.drop();
-  }
-  await db.refreshCapabilities();
-  await db.exec(`CREATE TABLE chainvault_migrations (
-      id INTEGER PRIMARY KEY, name TEXT NOT NULL, skipped BOOLEAN NOT NULL DEFAULT FALSE,
-      applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
-  for (const migration of loadMigrations().filter((m) => m.id !== MIGRATION && m.id < LATER)) {
-    const skip = migration.requiresTimescale && !db.timescale;
-    if (!skip) await db.exec(migration.sql);
-    await db.query("INSERT INTO chainvault_migrations (id, name, skipped) VALUES ($1, $2, $3)", [
-      migration.id,
-      migration.name,
-      skip,
-    ]);
-  }
-  return {
-    db,
-    url,
-    async drop() {
-      await db.close();
-      await dropServer();
-    },
-  };
-}
 
 /**
  * The values each numeric column could hold at its limits (numeric(12,4) up to 99,999,999.9999, gamma's six decimals,
@@ -155,7 +115,8 @@ describe.each(["postgres", "timescale"] as const)("migration 075 (scaled ticks) 
   let dumped: Record<string, TableSummary> | null = null;
 
   beforeAll(async () => {
-    ({ db, url, drop } = await openBefore075(engine));
+    // As the release before 075 left a database: 076 and 077 came out before 075, 078 after it.
+    ({ db, url, drop } = await openWithMigrations(engine, (id) => id !== MIGRATION && id < LATER));
     await seed(db);
     if (engine === "timescale") {
       await db.exec("CALL refresh_continuous_aggregate('daily_option_summary', '2025-01-01', '2025-01-05')");

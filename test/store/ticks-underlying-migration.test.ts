@@ -1,45 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../src/store/database.ts";
-import { loadMigrations, migrate } from "../../src/store/migrate.ts";
-import { openDatabase } from "../../src/store/open.ts";
+import { migrate } from "../../src/store/migrate.ts";
 import { chainQuotes } from "../../src/store/reads/chain-reads.ts";
-import { createServerDatabase, openTimescalePglite } from "../helpers/db.ts";
+import { openWithMigrations } from "../helpers/db.ts";
 
 const MIGRATION = 78;
-
-/** A database as the release before 078 left it: every earlier migration applied and recorded. */
-async function openBefore078(
-  engine: "postgres" | "timescale",
-): Promise<{ db: Database; drop(): Promise<void> }> {
-  let db: Database;
-  let dropServer = async () => {};
-  if (engine === "timescale") db = await openTimescalePglite();
-  else {
-    const server = await createServerDatabase();
-    db = await openDatabase({ url: server.url, dataDir: "unused" });
-    dropServer = () => server.drop();
-  }
-  await db.refreshCapabilities();
-  await db.exec(`CREATE TABLE chainvault_migrations (
-      id INTEGER PRIMARY KEY, name TEXT NOT NULL, skipped BOOLEAN NOT NULL DEFAULT FALSE,
-      applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
-  for (const migration of loadMigrations().filter((m) => m.id < MIGRATION)) {
-    const skip = migration.requiresTimescale && !db.timescale;
-    if (!skip) await db.exec(migration.sql);
-    await db.query("INSERT INTO chainvault_migrations (id, name, skipped) VALUES ($1, $2, $3)", [
-      migration.id,
-      migration.name,
-      skip,
-    ]);
-  }
-  return {
-    db,
-    async drop() {
-      await db.close();
-      await dropServer();
-    },
-  };
-}
 
 describe.each(["postgres", "timescale"] as const)("migration 078 (the tick's underlying) on %s", (engine) => {
   let db: Database;
@@ -47,7 +12,7 @@ describe.each(["postgres", "timescale"] as const)("migration 078 (the tick's und
   let compressedBefore = 0;
 
   beforeAll(async () => {
-    ({ db, drop } = await openBefore078(engine));
+    ({ db, drop } = await openWithMigrations(engine, (id) => id < MIGRATION));
     // Two underlyings with a call each, twenty days of eod quotes, and quotes of a contract option_chains lacks.
     await db.exec(`
       INSERT INTO underlying_securities (id, symbol, security_type) VALUES (7, 'SPY', 'ETF'), (8, 'QQQ', 'ETF');

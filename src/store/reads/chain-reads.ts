@@ -339,16 +339,9 @@ export interface ContractQuote extends QuoteValues {
   type: string;
 }
 
-export interface ContractHistory {
-  contractId: number;
-  contractSymbol: string;
+export interface ContractHistory extends ContractFields {
+  /** The underlying's symbol. */
   symbol: string;
-  expiry: string;
-  strike: number;
-  right: "C" | "P";
-  tradingClass: string | null;
-  multiplier: number;
-  conId: number | null;
   /** Every stored quote of the contract, oldest first. */
   quotes: ContractQuote[];
 }
