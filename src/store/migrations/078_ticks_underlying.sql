@@ -9,7 +9,8 @@
 -- made before this migration look it up), and dumps and archives leave it out, so they are the same before and
 -- after this migration. An OCC symbol names its root, so a contract never changes underlying.
 --
--- On TimescaleDB the compressed chunks are decompressed, filled and compressed again in 072/075's layout.
+-- On TimescaleDB the compressed chunks are decompressed, filled and compressed again in 072/075's layout; one block,
+-- so the new column is filled while compression is off.
 DO $$
 DECLARE
     hypertable boolean := false;
@@ -27,26 +28,15 @@ BEGIN
         PERFORM decompress_chunk(chunk::regclass) FROM chainvault_078_compressed;
         ALTER TABLE market_data_ticks SET (timescaledb.compress = false);
     END IF;
-END
-$$;
 
-ALTER TABLE market_data_ticks ADD COLUMN underlying_id integer;
-UPDATE market_data_ticks t SET underlying_id = c.underlying_id FROM option_chains c WHERE c.id = t.contract_id;
--- Quotes of a contract no longer in option_chains cannot belong to any chain; keep them, under no underlying (0).
-UPDATE market_data_ticks SET underlying_id = 0 WHERE underlying_id IS NULL;
-ALTER TABLE market_data_ticks ALTER COLUMN underlying_id SET NOT NULL;
-CREATE INDEX IF NOT EXISTS idx_market_data_ticks_chain
-    ON market_data_ticks (collection_date, collection_type, underlying_id);
+    ALTER TABLE market_data_ticks ADD COLUMN underlying_id integer;
+    UPDATE market_data_ticks t SET underlying_id = c.underlying_id FROM option_chains c WHERE c.id = t.contract_id;
+    -- Quotes of a contract no longer in option_chains cannot belong to any chain; kept, under no underlying (0).
+    UPDATE market_data_ticks SET underlying_id = 0 WHERE underlying_id IS NULL;
+    ALTER TABLE market_data_ticks ALTER COLUMN underlying_id SET NOT NULL;
+    CREATE INDEX IF NOT EXISTS idx_market_data_ticks_chain
+        ON market_data_ticks (collection_date, collection_type, underlying_id);
 
-DO $$
-DECLARE
-    hypertable boolean := false;
-BEGIN
-    IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb') THEN
-        EXECUTE 'SELECT EXISTS (SELECT 1 FROM timescaledb_information.hypertables
-                                 WHERE hypertable_schema = current_schema() AND hypertable_name = ''market_data_ticks'')'
-            INTO hypertable;
-    END IF;
     IF hypertable THEN
         ALTER TABLE market_data_ticks SET (
             timescaledb.compress,

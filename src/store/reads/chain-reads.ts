@@ -163,6 +163,12 @@ class LineReader {
     return stored === null ? null : decimalOf(column, stored);
   }
 
+  /** Passes over the rest of the current line. */
+  skipLine(): void {
+    const end = this.text.indexOf("\n", this.position);
+    this.position = end === -1 ? this.text.length : end + 1;
+  }
+
   string(): string | null {
     const text = this.text;
     const start = this.position;
@@ -213,24 +219,27 @@ export async function chainQuotes(
   if (text === null) return [];
   // The contracts first (the first field of every line), then each line straight into its row.
   const ids: number[] = [];
-  for (let start = 0; start < text.length; start = text.indexOf("\n", start) + 1 || text.length) {
-    ids.push(Number(text.slice(start, text.indexOf(",", start))));
-  }
+  for (const scan = new LineReader(text); !scan.done; scan.skipLine()) ids.push(scan.integer()!);
   const known = await contracts.get(db, ids);
   const ordered: Ordered[] = [];
   const reader = new LineReader(text);
   while (!reader.done) {
     const contract = known.get(reader.integer()!);
+    // A quote whose contract is gone from option_chains belongs to no chain.
+    if (contract === undefined) {
+      reader.skipLine();
+      continue;
+    }
     // One literal of every field in ChainQuote's order: one object shape for every row.
     const quote: ChainQuote = {
-      contractId: contract?.contractId ?? 0,
-      contractSymbol: contract?.contractSymbol ?? "",
-      expiry: contract?.expiry ?? "",
-      strike: contract?.strike ?? 0,
-      right: contract?.right ?? "C",
-      tradingClass: contract?.tradingClass ?? null,
-      multiplier: contract?.multiplier ?? 0,
-      conId: contract?.conId ?? null,
+      contractId: contract.contractId,
+      contractSymbol: contract.contractSymbol,
+      expiry: contract.expiry,
+      strike: contract.strike,
+      right: contract.right,
+      tradingClass: contract.tradingClass,
+      multiplier: contract.multiplier,
+      conId: contract.conId,
       time: new Date(reader.integer()!),
       bid: reader.scaled(SCALED.bid),
       ask: reader.scaled(SCALED.ask),
@@ -251,8 +260,6 @@ export async function chainQuotes(
       marketDataType: reader.integer(),
       greeksSource: reader.string() as ChainQuote["greeksSource"],
     };
-    // A quote whose contract is gone from option_chains belongs to no chain.
-    if (contract === undefined) continue;
     ordered.push({
       quote,
       expiry: expiryNumber(quote.expiry),
